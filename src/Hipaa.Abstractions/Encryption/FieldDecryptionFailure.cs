@@ -1,0 +1,23 @@
+namespace Hipaa.Encryption;
+
+/// <summary>Why a stored encrypted value could not be turned back into plaintext.</summary>
+public enum FieldDecryptionFailure
+{
+    /// <summary>The value is shorter than its header, or its header is not one the SDK wrote.</summary>
+    Malformed = 0,
+
+    /// <summary>The value's format version or algorithm is not one this version of the SDK can read.</summary>
+    UnsupportedFormat = 1,
+
+    /// <summary>
+    /// Authentication failed: the value was modified, or it was copied from another table, column or row, or it was
+    /// encrypted by another application's key.
+    /// </summary>
+    AuthenticationFailed = 2,
+
+    /// <summary>The data key named in the value's header is not in the key store.</summary>
+    UnknownKey = 3,
+
+    /// <summary>The data key named in the value's header was destroyed (crypto-shredded); the value can never be read again.</summary>
+    KeyDestroyed = 4,
+}
