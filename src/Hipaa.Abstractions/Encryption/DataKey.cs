@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Hipaa.Encryption;
+
+/// <summary>
+/// An unwrapped 256-bit data-encryption key held in the key ring's cache. <see cref="AesGcm"/> instances are not
+/// thread-safe, so each key keeps a small pool of them (one per concurrently encrypting thread at most).
+/// </summary>
+internal sealed class DataKey
+{
+    public const int KeySizeBytes = 32;
+
+    private readonly byte[] _material;
+    private readonly ConcurrentBag<AesGcm> _pool = [];
+    private long _invocationBudget;
+
+    public DataKey(Guid id, string scope, ReadOnlySpan<byte> material)
+    {
+        if (material.Length != KeySizeBytes)
+        {
+            throw new CryptographicException($"Data key {id} must be {KeySizeBytes} bytes, not {material.Length}.");
+        }
+
+        Id = id;
+        Scope = scope;
+        _material = material.ToArray();
+    }
+
+    public Guid Id { get; }
+
+    /// <summary>Gets a value indicating whether this is the cached marker of a crypto-shredded key (it holds no key material).</summary>
+    public bool IsDestroyed { get; private init; }
+
+    public string Scope { get; }
+
+    public static DataKey Destroyed(Guid id, string scope) => new(id, scope, new byte[KeySizeBytes]) { IsDestroyed = true };
+
+    /// <summary>Takes one encryption from the budget reserved in the key store (NIST SP 800-38D §8.3 bound); false when exhausted.</summary>
+    public bool TryConsumeInvocation() => Interlocked.Decrement(ref _invocationBudget) >= 0;
+
+    public void AddInvocationBudget(long count)
+    {
+        // A negative balance means callers overdrew while the reservation was in flight; they were refused, so reset.
+        long current, next;
+        do
+        {
+            current = Interlocked.Read(ref _invocationBudget);
+            next = Math.Max(current, 0) + count;
+        }
+        while (Interlocked.CompareExchange(ref _invocationBudget, next, current) != current);
+    }
+
+    public void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag, ReadOnlySpan<byte> associatedData)
+    {
+        var aes = Rent();
+        try
+        {
+            aes.Encrypt(nonce, plaintext, ciphertext, tag, associatedData);
+        }
+        finally
+        {
+            _pool.Add(aes);
+        }
+    }
+
+    /// <summary>Decrypts and authenticates; false when the tag does not verify.</summary>
+    public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        var aes = Rent();
+        try
+        {
+            aes.Decrypt(nonce, ciphertext, tag, plaintext, associatedData);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            return false;
+        }
+        finally
+        {
+            _pool.Add(aes);
+        }
+    }
+
+    /// <summary>The raw key, for wrapping it and for keyed hashing (blind indexes). Never logged, never returned to callers.</summary>
+    internal ReadOnlySpan<byte> Material => _material;
+
+    private AesGcm Rent() => _pool.TryTake(out var aes) ? aes : new AesGcm(_material, FieldCiphertext.TagSize);
+}

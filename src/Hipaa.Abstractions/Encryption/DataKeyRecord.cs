@@ -1,0 +1,33 @@
+namespace Hipaa.Encryption;
+
+/// <summary>One row of the key table: a key in wrapped form, never in plaintext.</summary>
+internal sealed class DataKeyRecord
+{
+    public Guid Id { get; set; }
+
+    public DataKeyKind Kind { get; set; }
+
+    /// <summary>"root" for intermediates; "app", "column:{table}.{column}", "patient:{id}" or "index:{table}.{column}" otherwise.</summary>
+    public string Scope { get; set; } = string.Empty;
+
+    public int Version { get; set; }
+
+    public DataKeyState State { get; set; }
+
+    /// <summary>The wrapped key; <see langword="null"/> once destroyed.</summary>
+    public byte[]? WrappedKey { get; set; }
+
+    /// <summary>The KEK id (intermediates) or the intermediate key's id (data and index keys) that wrapped this key.</summary>
+    public string WrappedBy { get; set; } = string.Empty;
+
+    public string WrapAlgorithm { get; set; } = string.Empty;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RetiredAt { get; set; }
+
+    public DateTimeOffset? DestroyedAt { get; set; }
+
+    /// <summary>Encryptions reserved so far by all application instances (NIST SP 800-38D invocation limit).</summary>
+    public long InvocationsReserved { get; set; }
+}

@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace Hipaa.Encryption;
+
+/// <summary>Encrypts and decrypts one field value in the format of <see cref="FieldCiphertext"/>.</summary>
+internal static class FieldCipher
+{
+    private const int StackLimit = 512;
+
+    public static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding)
+    {
+        var plaintextLength = codec.GetByteCount(value);
+        var output = new byte[FieldCiphertext.GetLength(plaintextLength)];
+        var span = output.AsSpan();
+        FieldCiphertext.WriteHeader(span, key.Id);
+        var nonce = span.Slice(FieldCiphertext.NonceOffset, FieldCiphertext.NonceSize);
+        NonceSource.Fill(nonce);
+
+        byte[]? rentedPlaintext = null;
+        var plaintext = plaintextLength <= StackLimit
+            ? stackalloc byte[plaintextLength]
+            : (rentedPlaintext = ArrayPool<byte>.Shared.Rent(plaintextLength)).AsSpan(0, plaintextLength);
+        byte[]? rentedAd = null;
+        var adLength = binding.AssociatedDataLength;
+        var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
+        try
+        {
+            codec.Write(value, plaintext);
+            var written = binding.WriteAssociatedData(ad, span[..FieldCiphertext.AuthenticatedHeaderSize]);
+            key.Encrypt(
+                nonce,
+                plaintext,
+                span.Slice(FieldCiphertext.HeaderSize, plaintextLength),
+                span.Slice(FieldCiphertext.HeaderSize + plaintextLength, FieldCiphertext.TagSize),
+                ad[..written]);
+            return output;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            if (rentedPlaintext is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedPlaintext);
+            }
+
+            if (rentedAd is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedAd);
+            }
+        }
+    }
+
+    /// <summary>Reads the data key id from a stored value, or throws a <see cref="FieldDecryptionException"/> naming the field.</summary>
+    public static Guid ReadKeyId(ReadOnlySpan<byte> stored, string entity, string property)
+    {
+        if (FieldCiphertext.TryReadKeyId(stored, out var keyId, out var failure))
+        {
+            return keyId;
+        }
+
+        throw failure == FieldDecryptionFailure.UnsupportedFormat
+            ? new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is not in a ciphertext format this version of Hipaa.Sdk can read (version {stored[0]}, algorithm {stored[1]}). It may be plaintext written before encryption was enabled, or written by a newer version.")
+            : new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is truncated or is not a Hipaa.Sdk ciphertext ({stored.Length} bytes; at least {FieldCiphertext.Overhead} expected).");
+    }
+
+    public static object Decrypt(DataKey key, FieldValueCodec codec, ReadOnlySpan<byte> stored, in FieldBinding binding, string entity, string property)
+    {
+        var plaintextLength = stored.Length - FieldCiphertext.Overhead;
+        byte[]? rentedPlaintext = null;
+        var plaintext = plaintextLength <= StackLimit
+            ? stackalloc byte[plaintextLength]
+            : (rentedPlaintext = ArrayPool<byte>.Shared.Rent(plaintextLength)).AsSpan(0, plaintextLength);
+        byte[]? rentedAd = null;
+        var adLength = binding.AssociatedDataLength;
+        var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
+        try
+        {
+            var written = binding.WriteAssociatedData(ad, stored[..FieldCiphertext.AuthenticatedHeaderSize]);
+            var authentic = key.TryDecrypt(
+                stored.Slice(FieldCiphertext.NonceOffset, FieldCiphertext.NonceSize),
+                stored.Slice(FieldCiphertext.HeaderSize, plaintextLength),
+                stored[^FieldCiphertext.TagSize..],
+                plaintext,
+                ad[..written]);
+            if (!authentic)
+            {
+                throw new FieldDecryptionException(
+                    FieldDecryptionFailure.AuthenticationFailed,
+                    entity,
+                    property,
+                    key.Id.ToString(),
+                    $"The stored value of {entity}.{property} (data key {key.Id}) failed authentication: it was modified, or copied from another row, column or table. It was not decrypted.");
+            }
+
+            try
+            {
+                return codec.Read(plaintext);
+            }
+            catch (Exception exception) when (exception is FormatException or ArgumentException or System.Text.DecoderFallbackException)
+            {
+                throw new FieldDecryptionException(FieldDecryptionFailure.Malformed, entity, property, key.Id.ToString(), $"The decrypted value of {entity}.{property} (data key {key.Id}) is not a valid {codec.ClrType.Name}; the property's type may have changed since it was written.", exception);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            if (rentedPlaintext is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedPlaintext);
+            }
+
+            if (rentedAd is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedAd);
+            }
+        }
+    }
+}

@@ -1,0 +1,445 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Hipaa.Encryption;
+
+/// <summary>
+/// The key hierarchy: KEK (in a KMS/HSM) → intermediate keys (wrapped by the KEK) → data and index keys (wrapped locally
+/// by an intermediate key), all stored wrapped in the key table, unwrapped keys cached (bounded, time-limited,
+/// single-flight). The KEK is called once per intermediate key per cache period, never per value or per patient.
+/// </summary>
+internal sealed partial class KeyRing
+{
+    private static readonly byte[] KeyWrapLabel = "hipaa-key-v1"u8.ToArray();
+
+    private readonly IDataKeyStore _store;
+    private readonly IKeyEncryptionKeyResolver? _resolver;
+    private readonly KeyRingSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SingleFlightCache<Guid, DataKey> _keysById;
+    private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey> _activeByScope;
+    private readonly SingleFlightCache<Guid, DataKey>.Loader _loadById;
+    private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey>.Loader _loadActive;
+    private volatile IKeyEncryptionKey _kek;
+
+    public KeyRing(IDataKeyStore store, IKeyEncryptionKey kek, IKeyEncryptionKeyResolver? resolver, KeyRingSettings settings, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _kek = kek;
+        _resolver = resolver;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        _keysById = new(settings.CacheCapacity, settings.CacheLifetime, time);
+        _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time);
+        _loadById = LoadByIdAsync;
+        _loadActive = LoadOrCreateActiveAsync;
+    }
+
+    /// <summary>Gets the KEK that wraps new intermediate keys.</summary>
+    public IKeyEncryptionKey KeyEncryptionKey => _kek;
+
+    public DataKey GetEncryptionKey(string scope) => GetEncryptionKeyAsync(scope, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    public ValueTask<DataKey> GetEncryptionKeyAsync(string scope, CancellationToken cancellationToken) =>
+        GetEncryptionKeyAsync(scope, async: true, cancellationToken);
+
+    /// <summary>The key named in a value's header. Throws <see cref="DataKeyUnavailableException"/> when unknown or destroyed.</summary>
+    public DataKey GetDecryptionKey(Guid keyId) => GetByIdAsync(keyId, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    public ValueTask<DataKey> GetDecryptionKeyAsync(Guid keyId, CancellationToken cancellationToken) => GetByIdAsync(keyId, async: true, cancellationToken);
+
+    /// <summary>The HMAC key of a column's blind index (one per column, never rolled: rolling would break search).</summary>
+    public DataKey GetIndexKey(string table, string column) =>
+        GetActiveAsync(DataKeyKind.Index, KeyScopes.Index(table, column), async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Re-wraps every intermediate key under <paramref name="newKek"/>; no data and no data key is rewritten. Other
+    /// instances must be able to resolve the new KEK (add it everywhere first, then rotate).
+    /// </summary>
+    public async Task<int> RotateKeyEncryptionKeyAsync(IKeyEncryptionKey newKek, string keyWrapAlgorithm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(newKek);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyWrapAlgorithm);
+        var intermediates = await _store.ListAsync(DataKeyKind.Intermediate, KeyScopes.Root, cancellationToken).ConfigureAwait(false);
+        var changed = new List<DataKeyRecord>();
+        foreach (var record in intermediates.Where(r => r.State != DataKeyState.Destroyed && r.WrappedKey is not null))
+        {
+            var material = await UnwrapWithKekAsync(record, async: true, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                record.WrappedKey = await CallKekAsync(newKek, k => k.WrapKeyAsync(keyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false);
+                record.WrappedBy = newKek.KeyId;
+                record.WrapAlgorithm = keyWrapAlgorithm;
+                changed.Add(record);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(material);
+            }
+        }
+
+        await _store.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
+        _kek = newKek;
+        LogKekRotated(_logger, newKek.KeyId, changed.Count);
+        return changed.Count;
+    }
+
+    /// <summary>Retires the scope's active data key and makes a new one: new writes use it, old values still decrypt.</summary>
+    public async Task<Guid> RollDataKeyAsync(string scope, CancellationToken cancellationToken)
+    {
+        var latest = await _store.FindLatestAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
+        if (latest is { State: DataKeyState.Active })
+        {
+            latest.State = DataKeyState.Retired;
+            latest.RetiredAt = _time.GetUtcNow();
+            await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
+        }
+
+        _activeByScope.Remove((DataKeyKind.Data, scope));
+        var key = await GetActiveAsync(DataKeyKind.Data, scope, async: true, cancellationToken).ConfigureAwait(false);
+        LogDataKeyRolled(_logger, scope, key.Id);
+        return key.Id;
+    }
+
+    /// <summary>
+    /// Crypto-shreds a scope: erases the wrapped form of every data key of the scope. Values they encrypted can never be
+    /// decrypted again; other instances stop decrypting them within <see cref="KeyRingSettings.CacheLifetime"/>.
+    /// </summary>
+    public async Task<int> DestroyScopeAsync(string scope, CancellationToken cancellationToken)
+    {
+        var records = await _store.ListAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var destroyed = new List<DataKeyRecord>();
+        foreach (var record in records.Where(r => r.State != DataKeyState.Destroyed))
+        {
+            record.State = DataKeyState.Destroyed;
+            record.WrappedKey = null;
+            record.DestroyedAt = now;
+            destroyed.Add(record);
+        }
+
+        await _store.UpdateAsync(destroyed, cancellationToken).ConfigureAwait(false);
+        _activeByScope.Remove((DataKeyKind.Data, scope));
+        foreach (var record in records)
+        {
+            _keysById.Remove(record.Id);
+        }
+
+        LogScopeDestroyed(_logger, scope, destroyed.Count);
+        return destroyed.Count;
+    }
+
+    /// <summary>Whether <paramref name="keyId"/> is the key new values of <paramref name="scope"/> are encrypted with.</summary>
+    public async ValueTask<bool> IsActiveKeyAsync(string scope, Guid keyId, CancellationToken cancellationToken) =>
+        (await GetActiveAsync(DataKeyKind.Data, scope, async: true, cancellationToken).ConfigureAwait(false)).Id == keyId;
+
+    /// <summary>Drops every cached key (the next use reloads from the key table).</summary>
+    public void ClearCache()
+    {
+        _keysById.Clear();
+        _activeByScope.Clear();
+    }
+
+    private async ValueTask<DataKey> GetEncryptionKeyAsync(string scope, bool async, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var key = await GetActiveAsync(DataKeyKind.Data, scope, async, cancellationToken).ConfigureAwait(false);
+            if (key.TryConsumeInvocation())
+            {
+                return key;
+            }
+
+            if (_store.TryReserveInvocations(key.Id, _settings.InvocationReservationBlock, _settings.MaxInvocationsPerKey))
+            {
+                key.AddInvocationBudget(_settings.InvocationReservationBlock);
+                continue;
+            }
+
+            // The key reached its NIST SP 800-38D invocation limit across all instances: retire it and make a new one.
+            LogInvocationLimitReached(_logger, key.Id, scope);
+            var latest = async
+                ? await _store.FindLatestAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false)
+                : _store.FindLatest(DataKeyKind.Data, scope);
+            if (latest is { State: DataKeyState.Active } && latest.Id == key.Id)
+            {
+                latest.State = DataKeyState.Retired;
+                latest.RetiredAt = _time.GetUtcNow();
+                await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
+            }
+
+            _activeByScope.Remove((DataKeyKind.Data, scope));
+        }
+
+        throw new KeyServiceUnavailableException($"No data key with encryption budget could be obtained for scope '{scope}'. Check the key store.");
+    }
+
+    private ValueTask<DataKey> GetActiveAsync(DataKeyKind kind, string scope, bool async, CancellationToken cancellationToken) =>
+        _activeByScope.GetOrLoadAsync((kind, scope), _loadActive, async, cancellationToken);
+
+    private async ValueTask<DataKey> GetByIdAsync(Guid keyId, bool async, CancellationToken cancellationToken)
+    {
+        var key = await _keysById.GetOrLoadAsync(keyId, _loadById, async, cancellationToken).ConfigureAwait(false);
+        return key.IsDestroyed
+            ? throw new DataKeyUnavailableException(keyId, FieldDecryptionFailure.KeyDestroyed)
+            : key;
+    }
+
+    private async ValueTask<DataKey> LoadByIdAsync(Guid keyId, bool async, CancellationToken cancellationToken)
+    {
+        DataKeyRecord? record;
+        try
+        {
+            record = async ? await _store.FindAsync(keyId, cancellationToken).ConfigureAwait(false) : _store.Find(keyId);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new KeyServiceUnavailableException($"The key store could not be read for key {keyId}. Nothing was decrypted; retry when the database is reachable.", exception) { KeyId = keyId.ToString() };
+        }
+
+        if (record is null)
+        {
+            throw new DataKeyUnavailableException(keyId, FieldDecryptionFailure.UnknownKey);
+        }
+
+        // A destroyed key is cached as a marker so reading shredded values does not query the key table each time.
+        return record.State == DataKeyState.Destroyed || record.WrappedKey is null
+            ? DataKey.Destroyed(record.Id, record.Scope)
+            : await UnwrapAsync(record, async, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<DataKey> LoadOrCreateActiveAsync((DataKeyKind Kind, string Scope) slot, bool async, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            DataKeyRecord? latest;
+            try
+            {
+                latest = async
+                    ? await _store.FindLatestAsync(slot.Kind, slot.Scope, cancellationToken).ConfigureAwait(false)
+                    : _store.FindLatest(slot.Kind, slot.Scope);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                throw new KeyServiceUnavailableException($"The key store could not be read for scope '{slot.Scope}'. Nothing was written; retry when the database is reachable.", exception);
+            }
+
+            if (latest is { State: DataKeyState.Active, WrappedKey: not null })
+            {
+                return await UnwrapAsync(latest, async, cancellationToken).ConfigureAwait(false);
+            }
+
+            var (record, key) = await CreateAsync(slot.Kind, slot.Scope, (latest?.Version ?? 0) + 1, async, cancellationToken).ConfigureAwait(false);
+            var inserted = async ? await _store.TryInsertAsync(record, cancellationToken).ConfigureAwait(false) : _store.TryInsert(record);
+            if (inserted)
+            {
+                LogKeyCreated(_logger, slot.Kind.ToString(), slot.Scope, record.Version, record.Id);
+                return key;
+            }
+
+            // Another instance created this version first: use theirs.
+        }
+
+        throw new KeyServiceUnavailableException($"A key for scope '{slot.Scope}' could not be created: other writers kept winning. Retry.");
+    }
+
+    private async ValueTask<(DataKeyRecord Record, DataKey Key)> CreateAsync(DataKeyKind kind, string scope, int version, bool async, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7(_time.GetUtcNow());
+        var material = RandomNumberGenerator.GetBytes(DataKey.KeySizeBytes);
+        try
+        {
+            var record = new DataKeyRecord
+            {
+                Id = id,
+                Kind = kind,
+                Scope = scope,
+                Version = version,
+                State = DataKeyState.Active,
+                CreatedAt = _time.GetUtcNow(),
+            };
+            if (kind == DataKeyKind.Intermediate)
+            {
+                var kek = _kek;
+                record.WrappedKey = async
+                    ? await CallKekAsync(kek, k => k.WrapKeyAsync(_settings.KeyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false)
+                    : CallKek(kek, k => k.WrapKey(_settings.KeyWrapAlgorithm, material, cancellationToken), "wrap");
+                record.WrappedBy = kek.KeyId;
+                record.WrapAlgorithm = _settings.KeyWrapAlgorithm;
+            }
+            else
+            {
+                var parent = await GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async, cancellationToken).ConfigureAwait(false);
+                record.WrappedKey = WrapLocally(parent, record, material);
+                record.WrappedBy = parent.Id.ToString();
+                record.WrapAlgorithm = KeyWrapAlgorithm.AesGcmKeyWrap256;
+            }
+
+            return (record, new DataKey(id, scope, material));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
+    }
+
+    private async ValueTask<DataKey> UnwrapAsync(DataKeyRecord record, bool async, CancellationToken cancellationToken)
+    {
+        byte[] material;
+        if (record.Kind == DataKeyKind.Intermediate)
+        {
+            material = await UnwrapWithKekAsync(record, async, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            if (!Guid.TryParse(record.WrappedBy, out var parentId))
+            {
+                throw new CryptographicException($"Key table entry {record.Id} names no valid wrapping key; the key table was altered.");
+            }
+
+            var parent = await GetByIdAsync(parentId, async, cancellationToken).ConfigureAwait(false);
+            material = UnwrapLocally(parent, record);
+        }
+
+        try
+        {
+            return new DataKey(record.Id, record.Scope, material);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
+    }
+
+    private async ValueTask<byte[]> UnwrapWithKekAsync(DataKeyRecord record, bool async, CancellationToken cancellationToken)
+    {
+        var kek = await ResolveKekAsync(record.WrappedBy, async, cancellationToken).ConfigureAwait(false);
+        var wrapped = record.WrappedKey!;
+        return async
+            ? await CallKekAsync(kek, k => k.UnwrapKeyAsync(record.WrapAlgorithm, wrapped, cancellationToken), "unwrap", cancellationToken).ConfigureAwait(false)
+            : CallKek(kek, k => k.UnwrapKey(record.WrapAlgorithm, wrapped, cancellationToken), "unwrap");
+    }
+
+    private async ValueTask<IKeyEncryptionKey> ResolveKekAsync(string kekId, bool async, CancellationToken cancellationToken)
+    {
+        var current = _kek;
+        if (string.Equals(current.KeyId, kekId, StringComparison.Ordinal))
+        {
+            return current;
+        }
+
+        if (_resolver is null)
+        {
+            throw new KeyServiceUnavailableException(
+                $"Intermediate keys are wrapped by key-encryption key '{kekId}', but only '{current.KeyId}' is configured. Register a key resolver that can return '{kekId}' (keep old KEKs resolvable until rotation completes).")
+            {
+                KeyId = kekId,
+            };
+        }
+
+        try
+        {
+            return async
+                ? await _resolver.ResolveAsync(kekId, cancellationToken).ConfigureAwait(false)
+                : _resolver.Resolve(kekId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException and not KeyServiceUnavailableException)
+        {
+            throw new KeyServiceUnavailableException($"Key-encryption key '{kekId}' could not be resolved. Nothing was decrypted or written.", exception) { KeyId = kekId };
+        }
+    }
+
+    private static T CallKek<T>(IKeyEncryptionKey kek, Func<IKeyEncryptionKey, T> call, string operation)
+    {
+        try
+        {
+            return call(kek);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException and not KeyServiceUnavailableException)
+        {
+            throw KekFailed(kek, operation, exception);
+        }
+    }
+
+    private static async Task<T> CallKekAsync<T>(IKeyEncryptionKey kek, Func<IKeyEncryptionKey, Task<T>> call, string operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call(kek).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not KeyServiceUnavailableException && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw KekFailed(kek, operation, exception);
+        }
+    }
+
+    private static KeyServiceUnavailableException KekFailed(IKeyEncryptionKey kek, string operation, Exception exception) =>
+        new($"The key-encryption key '{kek.KeyId}' failed to {operation} a key ({exception.GetType().Name}). Nothing was written and nothing was decrypted; check that the key service is reachable and the key is enabled.", exception)
+        {
+            KeyId = kek.KeyId,
+        };
+
+    private static byte[] WrapLocally(DataKey parent, DataKeyRecord record, ReadOnlySpan<byte> material)
+    {
+        var wrapped = new byte[FieldCiphertext.NonceSize + material.Length + FieldCiphertext.TagSize];
+        var nonce = wrapped.AsSpan(0, FieldCiphertext.NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        parent.Encrypt(nonce, material, wrapped.AsSpan(FieldCiphertext.NonceSize, material.Length), wrapped.AsSpan(FieldCiphertext.NonceSize + material.Length), KeyAssociatedData(record));
+        return wrapped;
+    }
+
+    private static byte[] UnwrapLocally(DataKey parent, DataKeyRecord record)
+    {
+        var wrapped = record.WrappedKey!;
+        var length = wrapped.Length - FieldCiphertext.NonceSize - FieldCiphertext.TagSize;
+        if (length != DataKey.KeySizeBytes)
+        {
+            throw new CryptographicException($"Key table entry {record.Id} has a wrapped key of the wrong length; the key table was altered.");
+        }
+
+        var material = new byte[length];
+        var ok = parent.TryDecrypt(
+            wrapped.AsSpan(0, FieldCiphertext.NonceSize),
+            wrapped.AsSpan(FieldCiphertext.NonceSize, length),
+            wrapped.AsSpan(FieldCiphertext.NonceSize + length),
+            material,
+            KeyAssociatedData(record));
+        return ok
+            ? material
+            : throw new CryptographicException($"Key table entry {record.Id} (scope '{record.Scope}') failed authentication: it was altered or copied from another entry.");
+    }
+
+    /// <summary>lp("hipaa-key-v1") || key id (16, big-endian) || kind (1) || lp(scope).</summary>
+    private static byte[] KeyAssociatedData(DataKeyRecord record)
+    {
+        var scope = Encoding.UTF8.GetBytes(record.Scope);
+        var data = new byte[4 + KeyWrapLabel.Length + 16 + 1 + 4 + scope.Length];
+        var offset = 0;
+        FieldCiphertext.WriteLengthPrefixed(data, ref offset, KeyWrapLabel);
+        record.Id.TryWriteBytes(data.AsSpan(offset, 16), bigEndian: true, out _);
+        offset += 16;
+        data[offset++] = (byte)record.Kind;
+        BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(offset), scope.Length);
+        scope.CopyTo(data, offset + 4);
+        return data;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Created {Kind} key {KeyId} version {Version} for scope {Scope}.")]
+    private static partial void LogKeyCreated(ILogger logger, string kind, string scope, int version, Guid keyId);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Rotated the key-encryption key to {KekId}: re-wrapped {Count} intermediate keys.")]
+    private static partial void LogKekRotated(ILogger logger, string kekId, int count);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Rolled the data key of scope {Scope}; new key {KeyId}.")]
+    private static partial void LogDataKeyRolled(ILogger logger, string scope, Guid keyId);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Crypto-shredded scope {Scope}: destroyed {Count} data keys.")]
+    private static partial void LogScopeDestroyed(ILogger logger, string scope, int count);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Data key {KeyId} of scope {Scope} reached its invocation limit and is retired.")]
+    private static partial void LogInvocationLimitReached(ILogger logger, Guid keyId, string scope);
+}

@@ -1,0 +1,22 @@
+namespace Hipaa.Encryption;
+
+/// <summary>How the key ring caches keys and bounds their use.</summary>
+internal sealed record KeyRingSettings
+{
+    /// <summary>How long an unwrapped key stays cached; also the bound within which other instances see a shred or roll.</summary>
+    public TimeSpan CacheLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    public int CacheCapacity { get; init; } = 10_000;
+
+    /// <summary>The key-wrap algorithm asked of the KEK for intermediate keys.</summary>
+    public string KeyWrapAlgorithm { get; init; } = Encryption.KeyWrapAlgorithm.AesKeyWrap256;
+
+    /// <summary>
+    /// NIST SP 800-38D §8.3: with random 96-bit nonces, at most 2^32 encryptions per key. A key is rolled automatically
+    /// before its reservations would pass this.
+    /// </summary>
+    public long MaxInvocationsPerKey { get; init; } = 1L << 32;
+
+    /// <summary>Encryptions one instance reserves at a time in the key table.</summary>
+    public long InvocationReservationBlock { get; init; } = 1L << 16;
+}

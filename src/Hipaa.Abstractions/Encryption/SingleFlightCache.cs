@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+
+namespace Hipaa.Encryption;
+
+/// <summary>
+/// A bounded, time-limited cache in which concurrent first requests for one key share a single load, and no lock is
+/// held while a load runs (a load may call a remote key service). Failed loads are not cached.
+/// </summary>
+internal sealed class SingleFlightCache<TKey, TValue>
+    where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
+    private readonly int _capacity;
+    private readonly TimeSpan _lifetime;
+    private readonly TimeProvider _time;
+    private int _evicting;
+
+    public SingleFlightCache(int capacity, TimeSpan lifetime, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lifetime, TimeSpan.Zero);
+        _capacity = capacity;
+        _lifetime = lifetime;
+        _time = time;
+    }
+
+    public delegate ValueTask<TValue> Loader(TKey key, bool async, CancellationToken cancellationToken);
+
+    public int Count => _entries.Count;
+
+    /// <summary>
+    /// Returns the cached value or loads it. With <paramref name="async"/> false the loader must complete synchronously
+    /// and so does this method.
+    /// </summary>
+    public async ValueTask<TValue> GetOrLoadAsync(TKey key, Loader load, bool async, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = _time.GetUtcNow();
+            if (_entries.TryGetValue(key, out var existing))
+            {
+                if (!existing.IsExpired(now))
+                {
+                    if (existing.Completion.Task.IsCompletedSuccessfully)
+                    {
+                        return existing.Completion.Task.Result;
+                    }
+
+                    return async
+                        ? await existing.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
+                        : existing.Completion.Task.GetAwaiter().GetResult();
+                }
+
+                _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, existing));
+                continue;
+            }
+
+            var mine = new Entry();
+            if (!_entries.TryAdd(key, mine))
+            {
+                continue;
+            }
+
+            TrimIfOverCapacity(now);
+            try
+            {
+                var value = await load(key, async, cancellationToken).ConfigureAwait(false);
+                mine.ExpiresAt = _time.GetUtcNow() + _lifetime;
+                mine.Completion.SetResult(value);
+                return value;
+            }
+            catch (Exception exception)
+            {
+                _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, mine));
+                mine.Completion.SetException(exception);
+                throw;
+            }
+        }
+    }
+
+    public void Remove(TKey key) => _entries.TryRemove(key, out _);
+
+    public void Clear() => _entries.Clear();
+
+    private void TrimIfOverCapacity(DateTimeOffset now)
+    {
+        if (_entries.Count <= _capacity || Interlocked.Exchange(ref _evicting, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var pair in _entries)
+            {
+                if (pair.Value.IsExpired(now))
+                {
+                    _entries.TryRemove(pair);
+                }
+            }
+
+            var excess = _entries.Count - (_capacity - (_capacity / 10));
+            if (excess > 0)
+            {
+                foreach (var pair in _entries.Where(p => p.Value.Completion.Task.IsCompleted).OrderBy(p => p.Value.ExpiresAt).Take(excess).ToList())
+                {
+                    _entries.TryRemove(pair);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _evicting, 0);
+        }
+    }
+
+    private sealed class Entry
+    {
+        public TaskCompletionSource<TValue> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Set once the load completes; an entry still loading never expires.</summary>
+        public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MaxValue;
+
+        public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
+    }
+}
