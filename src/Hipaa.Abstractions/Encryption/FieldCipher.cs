@@ -8,14 +8,30 @@ internal static class FieldCipher
 {
     private const int StackLimit = 512;
 
-    public static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding)
+    public static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding) =>
+        Encrypt(key, codec, value, binding, fixedNonce: default);
+
+    /// <summary>Encrypts with a caller-chosen nonce. Only for published test vectors: a nonce must never repeat under a key.</summary>
+    internal static byte[] EncryptWithNonceForTestVectors(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> nonce) =>
+        nonce.Length == FieldCiphertext.NonceSize
+            ? Encrypt(key, codec, value, binding, nonce)
+            : throw new ArgumentException($"A nonce is {FieldCiphertext.NonceSize} bytes.", nameof(nonce));
+
+    private static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> fixedNonce)
     {
         var plaintextLength = codec.GetByteCount(value);
         var output = new byte[FieldCiphertext.GetLength(plaintextLength)];
         var span = output.AsSpan();
         FieldCiphertext.WriteHeader(span, key.Id);
         var nonce = span.Slice(FieldCiphertext.NonceOffset, FieldCiphertext.NonceSize);
-        NonceSource.Fill(nonce);
+        if (fixedNonce.IsEmpty)
+        {
+            NonceSource.Fill(nonce);
+        }
+        else
+        {
+            fixedNonce.CopyTo(nonce);
+        }
 
         byte[]? rentedPlaintext = null;
         var plaintext = plaintextLength <= StackLimit

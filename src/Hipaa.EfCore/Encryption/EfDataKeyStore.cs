@@ -1,0 +1,229 @@
+using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Hipaa.EfCore.Encryption;
+
+/// <summary>
+/// The key table through EF Core, in the database <c>UseKeyStore(...)</c> names (the application's own or a separate
+/// one). The table is created on first use if missing; every call uses a short-lived context of its own.
+/// </summary>
+internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options) : IDataKeyStore
+{
+    private readonly SemaphoreSlim _ensureLock = new(1, 1);
+    private volatile bool _ensured;
+
+    public DataKeyRecord? Find(Guid id)
+    {
+        using var context = Open();
+        return context.Keys.AsNoTracking().FirstOrDefault(k => k.Id == id);
+    }
+
+    public async Task<DataKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        return await context.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public DataKeyRecord? FindLatest(DataKeyKind kind, string scope)
+    {
+        using var context = Open();
+        return context.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version).FirstOrDefault();
+    }
+
+    public async Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        return await context.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public bool TryInsert(DataKeyRecord record)
+    {
+        using var context = Open();
+        context.Keys.Add(record);
+        try
+        {
+            context.SaveChanges();
+            return true;
+        }
+        catch (DbUpdateException) when (Exists(record))
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        context.Keys.Add(record);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DbUpdateException) when (Exists(record))
+        {
+            return false;
+        }
+    }
+
+    public bool TryReserveInvocations(Guid id, long count, long limit)
+    {
+        using var context = Open();
+        var updated = context.Keys
+            .Where(k => k.Id == id && k.State == DataKeyState.Active && k.InvocationsReserved + count <= limit)
+            .ExecuteUpdate(s => s.SetProperty(k => k.InvocationsReserved, k => k.InvocationsReserved + count));
+        return updated == 1;
+    }
+
+    public async Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        var query = context.Keys.AsNoTracking();
+        if (kind is { } k)
+        {
+            query = query.Where(r => r.Kind == k);
+        }
+
+        if (scope is not null)
+        {
+            query = query.Where(r => r.Scope == scope);
+        }
+
+        return await query.OrderBy(r => r.Scope).ThenBy(r => r.Version).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        context.Keys.UpdateRange(records);
+        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool Exists(DataKeyRecord record)
+    {
+        using var context = Open();
+        return context.Keys.AsNoTracking().Any(k => k.Kind == record.Kind && k.Scope == record.Scope && k.Version == record.Version);
+    }
+
+    private KeyStoreDbContext Open()
+    {
+        var context = new KeyStoreDbContext(options);
+        if (!_ensured)
+        {
+            _ensureLock.Wait();
+            try
+            {
+                EnsureTableAsync(context, async: false, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                _ensureLock.Release();
+            }
+        }
+
+        return context;
+    }
+
+    private async Task<KeyStoreDbContext> OpenAsync(CancellationToken cancellationToken)
+    {
+        var context = new KeyStoreDbContext(options);
+        if (!_ensured)
+        {
+            await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await EnsureTableAsync(context, async: true, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _ensureLock.Release();
+            }
+        }
+
+        return context;
+    }
+
+    private async Task EnsureTableAsync(KeyStoreDbContext context, bool async, CancellationToken cancellationToken)
+    {
+        if (_ensured)
+        {
+            return;
+        }
+
+        var creator = context.GetService<IRelationalDatabaseCreator>();
+        if (!(async ? await creator.ExistsAsync(cancellationToken).ConfigureAwait(false) : creator.Exists()))
+        {
+            try
+            {
+                if (async)
+                {
+                    await creator.CreateAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    creator.Create();
+                }
+            }
+            catch (Exception) when (creator.Exists())
+            {
+                // Another instance created the database first.
+            }
+        }
+
+        if (!await TableExistsAsync(context, async, cancellationToken).ConfigureAwait(false))
+        {
+            Exception? failure = null;
+            try
+            {
+                if (async)
+                {
+                    await creator.CreateTablesAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    creator.CreateTables();
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                failure = exception;
+            }
+
+            // Another instance may have created the table first; anything else is a real failure.
+            if (failure is not null && !await TableExistsAsync(context, async, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"The key table '{KeyStoreDbContext.TableName}' could not be created in the key store database. Check the connection and permissions given to UseKeyStore(...).", failure);
+            }
+        }
+
+        _ensured = true;
+    }
+
+    private static async Task<bool> TableExistsAsync(KeyStoreDbContext context, bool async, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = async
+                ? await context.Keys.AsNoTracking().AnyAsync(cancellationToken).ConfigureAwait(false)
+                : context.Keys.AsNoTracking().Any();
+            return true;
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Hipaa.Encryption;
+
+/// <summary>Options of field encryption, registered with <c>services.AddHipaa().AddFieldEncryption(...)</c>.</summary>
+public sealed class FieldEncryptionOptions
+{
+    /// <summary>Gets or sets which values share a data key. Defaults to <see cref="KeyScope.Patient"/> (per-patient erasure).</summary>
+    public KeyScope KeyScope { get; set; } = KeyScope.Patient;
+
+    /// <summary>
+    /// Gets or sets how long unwrapped keys stay in memory. The KEK is called at most once per intermediate key per period,
+    /// and a key shredded or rolled on another instance stops being used here within it. Defaults to 5 minutes.
+    /// </summary>
+    public TimeSpan KeyCacheLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the largest number of unwrapped keys kept in memory. Defaults to 10,000.</summary>
+    public int KeyCacheCapacity { get; set; } = 10_000;
+
+    /// <summary>Gets or sets what reading a crypto-shredded value returns. Defaults to <see cref="ShreddedValueHandling.Throw"/>.</summary>
+    public ShreddedValueHandling ShreddedValues { get; set; } = ShreddedValueHandling.Throw;
+
+    /// <summary>
+    /// Gets or sets whether values still in plaintext (written before encryption was enabled) may be read while
+    /// <c>EncryptExistingDataAsync</c> migrates them. Defaults to <see langword="false"/>: a plaintext value is an error.
+    /// Writes are always encrypted, whatever this says.
+    /// </summary>
+    public bool AllowPlaintextReadsDuringMigration { get; set; }
+}

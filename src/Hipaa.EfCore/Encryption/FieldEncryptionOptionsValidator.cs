@@ -1,0 +1,34 @@
+using Hipaa.Encryption;
+using Microsoft.Extensions.Options;
+
+namespace Hipaa.EfCore.Encryption;
+
+/// <summary>Validates <see cref="FieldEncryptionOptions"/> at start-up, listing every problem and the value it saw.</summary>
+internal sealed class FieldEncryptionOptionsValidator : IValidateOptions<FieldEncryptionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FieldEncryptionOptions options)
+    {
+        var problems = new List<string>();
+        if (!Enum.IsDefined(options.KeyScope))
+        {
+            problems.Add($"KeyScope is {(int)options.KeyScope}, which is not a KeyScope; use Application, Column or Patient.");
+        }
+
+        if (options.KeyCacheLifetime <= TimeSpan.Zero || options.KeyCacheLifetime > TimeSpan.FromHours(24))
+        {
+            problems.Add($"KeyCacheLifetime is {options.KeyCacheLifetime}; it must be more than zero and at most 24 hours (it bounds how long a shredded key stays usable on other instances).");
+        }
+
+        if (options.KeyCacheCapacity < 16)
+        {
+            problems.Add($"KeyCacheCapacity is {options.KeyCacheCapacity}; it must be at least 16.");
+        }
+
+        if (!Enum.IsDefined(options.ShreddedValues))
+        {
+            problems.Add($"ShreddedValues is {(int)options.ShreddedValues}, which is not a ShreddedValueHandling; use Throw or ReturnNull.");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Hipaa.EfCore.Encryption;
+
+/// <summary>
+/// Field encryption for one application: the key ring, the options and per-entity metadata, shared by the model
+/// convention, the interceptors and the key manager.
+/// </summary>
+internal sealed class FieldEncryptionRuntime
+{
+    private readonly ConcurrentDictionary<IEntityType, EncryptedEntityModel?> _models = new();
+    private readonly FieldEncryptionOptions _options;
+
+    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options)
+    {
+        KeyRing = keyRing;
+        _options = options;
+    }
+
+    public KeyRing KeyRing { get; }
+
+    public EncryptionSnapshots Snapshots { get; } = new();
+
+    public FieldEncryptionOptions Options => _options;
+
+    public EncryptedEntityModel? GetModel(IEntityType entityType) => _models.GetOrAdd(entityType, EncryptedEntityModel.Create);
+
+    public byte[] ComputeBlindIndex(FieldValueCodec codec, object value, string table, string column) =>
+        BlindIndex.Compute(KeyRing.GetIndexKey(table, column), codec, value, table, column);
+
+    public string ScopeFor(EncryptedEntityModel entity, EncryptedPropertyModel property, string patientId) => _options.KeyScope switch
+    {
+        KeyScope.Application => KeyScopes.Application,
+        KeyScope.Patient when entity.PatientId is not null && patientId.Length > 0 => KeyScopes.Patient(patientId),
+        _ => KeyScopes.Column(entity.Table, property.Column),
+    };
+
+    public byte[] Encrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, string row, string patientId)
+    {
+        var key = KeyRing.GetEncryptionKey(ScopeFor(entity, property, patientId));
+        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(entity.Table, property.Column, row, patientId));
+    }
+
+    public async ValueTask<byte[]> EncryptAsync(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, string row, string patientId, CancellationToken cancellationToken)
+    {
+        var key = await KeyRing.GetEncryptionKeyAsync(ScopeFor(entity, property, patientId), cancellationToken).ConfigureAwait(false);
+        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(entity.Table, property.Column, row, patientId));
+    }
+
+    /// <summary>Decrypts a stored value, applying the shredded-value and plaintext-migration policies.</summary>
+    public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, string row, string patientId)
+    {
+        if (_options.AllowPlaintextReadsDuringMigration && !FieldCiphertext.LooksEncrypted(stored))
+        {
+            return LegacyPlaintext.Decode(property, stored, entity.DisplayName);
+        }
+
+        var keyId = FieldCipher.ReadKeyId(stored, entity.DisplayName, property.Name);
+        DataKey key;
+        try
+        {
+            key = KeyRing.GetDecryptionKey(keyId);
+        }
+        catch (DataKeyUnavailableException unavailable) when (unavailable.Failure == FieldDecryptionFailure.KeyDestroyed)
+        {
+            if (_options.ShreddedValues == ShreddedValueHandling.ReturnNull && property.AcceptsNull)
+            {
+                return null;
+            }
+
+            throw new FieldDecryptionException(
+                FieldDecryptionFailure.KeyDestroyed,
+                entity.DisplayName,
+                property.Name,
+                keyId.ToString(),
+                $"The value of {entity.DisplayName}.{property.Name} was crypto-shredded: its data key {keyId} was destroyed and it can never be decrypted again.",
+                unavailable);
+        }
+        catch (DataKeyUnavailableException unavailable)
+        {
+            throw new FieldDecryptionException(
+                unavailable.Failure,
+                entity.DisplayName,
+                property.Name,
+                keyId.ToString(),
+                $"The value of {entity.DisplayName}.{property.Name} names data key {keyId}, which is not in the key store. The value was written with another key store, or the key table is incomplete.",
+                unavailable);
+        }
+        catch (KeyServiceUnavailableException failure)
+        {
+            throw new KeyServiceUnavailableException($"{entity.DisplayName}.{property.Name} could not be decrypted (data key {keyId}): {failure.Message}", failure)
+            {
+                KeyId = failure.KeyId ?? keyId.ToString(),
+            };
+        }
+
+        return FieldCipher.Decrypt(key, property.Codec, stored, new FieldBinding(entity.Table, property.Column, row, patientId), entity.DisplayName, property.Name);
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Hipaa.EfCore.Encryption;
+
+/// <summary>
+/// Before SaveChanges sends anything, encrypts every new or changed encrypted property into its shadow ciphertext
+/// column (and its blind index). If the key service fails, SaveChanges fails and nothing is written — never plaintext.
+/// </summary>
+internal sealed class FieldEncryptionSaveChangesInterceptor(FieldEncryptionRuntime runtime) : SaveChangesInterceptor
+{
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        if (eventData.Context is { } context)
+        {
+            EncryptChangesAsync(context, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } context)
+        {
+            await EncryptChangesAsync(context, async: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async ValueTask EncryptChangesAsync(DbContext context, bool async, CancellationToken cancellationToken)
+    {
+        if (context.ChangeTracker.AutoDetectChangesEnabled)
+        {
+            context.ChangeTracker.DetectChanges();
+        }
+
+        foreach (var entry in context.ChangeTracker.Entries().ToList())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Unchanged))
+            {
+                continue;
+            }
+
+            var model = runtime.GetModel(entry.Metadata);
+            if (model is null)
+            {
+                continue;
+            }
+
+            var entity = entry.Entity;
+            var previous = runtime.Snapshots.Find(entity);
+            if (entry.State == EntityState.Unchanged && previous is null)
+            {
+                // Attached as unchanged without having been read through this context: EF's contract is that it
+                // matches the database, so there is nothing to encrypt.
+                continue;
+            }
+
+            var patientChanged = model.PatientId is not null && entry.State != EntityState.Added && entry.Property(model.PatientId.Name).IsModified;
+            var encryptAll = entry.State == EntityState.Added || previous is null || patientChanged;
+            string? row = null;
+            string? patientId = null;
+            var snapshot = previous is null ? new object?[model.Properties.Count] : (object?[])previous.Clone();
+            for (var i = 0; i < model.Properties.Count; i++)
+            {
+                var property = model.Properties[i];
+                var current = property.GetValue(entity);
+                if (!encryptAll && EncryptionSnapshots.AreEqual(previous![i], current))
+                {
+                    continue;
+                }
+
+                row ??= RowOf(entry, model);
+                patientId ??= model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).CurrentValue);
+                byte[]? ciphertext = null;
+                if (current is not null)
+                {
+                    ciphertext = async
+                        ? await runtime.EncryptAsync(model, property, current, row, patientId, cancellationToken).ConfigureAwait(false)
+                        : runtime.Encrypt(model, property, current, row, patientId);
+                }
+
+                entry.Property(property.Ciphertext.Name).CurrentValue = ciphertext;
+                if (property.BlindIndex is not null)
+                {
+                    var index = entry.Property(property.BlindIndex.Name);
+                    index.CurrentValue = current;
+                    if (entry.State != EntityState.Added)
+                    {
+                        index.IsModified = true;
+                    }
+                }
+
+                snapshot[i] = EncryptionSnapshots.Copy(current);
+            }
+
+            runtime.Snapshots.Set(entity, snapshot);
+        }
+    }
+
+    private static string RowOf(EntityEntry entry, EncryptedEntityModel model)
+    {
+        var values = new object?[model.KeyProperties.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var key = entry.Property(model.KeyProperties[i].Name);
+            if (key.IsTemporary)
+            {
+                throw new InvalidOperationException(
+                    $"{model.DisplayName} has encrypted properties and a store-generated key ('{key.Metadata.Name}'). Each ciphertext is bound to its row, so the key must be known before SaveChanges: use a Guid key (EF Core generates it on the client) or set the key yourself (ValueGeneratedNever).");
+            }
+
+            values[i] = key.CurrentValue;
+        }
+
+        return EncryptedEntityModel.FormatRow(values);
+    }
+}

@@ -1,0 +1,44 @@
+using Hipaa.EfCore;
+using Hipaa.EfCore.Encryption;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Turns on Hipaa.Sdk's safeguards for a <see cref="DbContext"/>.</summary>
+public static class HipaaDbContextOptionsBuilderExtensions
+{
+    /// <summary>
+    /// Applies the safeguards registered with <c>services.AddHipaa()</c> (field encryption, …) to this context:
+    /// <c>services.AddDbContext&lt;ClinicDb&gt;((sp, o) =&gt; o.UseSqlite(cs).UseHipaa(sp))</c>.
+    /// </summary>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <param name="services">The application's service provider, in which <c>AddHipaa()</c> registered the safeguards.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="InvalidOperationException">No safeguard was registered.</exception>
+    public static DbContextOptionsBuilder UseHipaa(this DbContextOptionsBuilder optionsBuilder, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        ArgumentNullException.ThrowIfNull(services);
+        var encryption = services.GetService(typeof(FieldEncryptionRuntime)) as FieldEncryptionRuntime
+            ?? throw new InvalidOperationException(
+                "UseHipaa found no Hipaa.Sdk safeguard in the service provider. Register one first, e.g. services.AddHipaa().AddFieldEncryption().UseLocalDevelopmentKey(path).UseKeyStore(o => o.UseSqlite(cs)).");
+
+        var existing = optionsBuilder.Options.FindExtension<HipaaOptionsExtension>();
+        if (existing is not null && ReferenceEquals(existing.Encryption, encryption))
+        {
+            return optionsBuilder;
+        }
+
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new HipaaOptionsExtension(encryption));
+        optionsBuilder.AddInterceptors(
+            new FieldDecryptionInterceptor(encryption),
+            new FieldEncryptionSaveChangesInterceptor(encryption),
+            new EncryptedQueryInterceptor(encryption));
+        return optionsBuilder;
+    }
+
+    /// <inheritdoc cref="UseHipaa(DbContextOptionsBuilder, IServiceProvider)"/>
+    public static DbContextOptionsBuilder<TContext> UseHipaa<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IServiceProvider services)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)UseHipaa((DbContextOptionsBuilder)optionsBuilder, services);
+}
