@@ -30,10 +30,15 @@ public static class HipaaDbContextOptionsBuilderExtensions
         }
 
         ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new HipaaOptionsExtension(encryption));
-        optionsBuilder.AddInterceptors(
-            new FieldDecryptionInterceptor(encryption),
-            new FieldEncryptionSaveChangesInterceptor(encryption),
-            new EncryptedQueryInterceptor(encryption));
+        if (existing is null)
+        {
+            // Stateless singletons: they find this context's runtime through its options, so every context and every
+            // application shares one EF internal service provider.
+            optionsBuilder.AddInterceptors(
+                FieldDecryptionInterceptor.Instance,
+                FieldEncryptionSaveChangesInterceptor.Instance,
+                EncryptedQueryInterceptor.Instance);
+        }
         return optionsBuilder;
     }
 

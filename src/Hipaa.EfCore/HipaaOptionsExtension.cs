@@ -1,14 +1,15 @@
-using System.Runtime.CompilerServices;
 using Hipaa.EfCore.Encryption;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hipaa.EfCore;
 
 /// <summary>
-/// EF Core's record that <c>UseHipaa</c> was called: carries the application's field-encryption runtime into EF's
-/// internal services (for the model convention). One internal service provider per application, not per context.
+/// EF Core's record that <c>UseHipaa</c> was called, carrying the application's field-encryption runtime. EF's
+/// internal services do not depend on the runtime instance (so applications and tests share one internal service
+/// provider); the model is cached per runtime by <see cref="HipaaModelCacheKeyFactory"/>.
 /// </summary>
 internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption) : IDbContextOptionsExtension
 {
@@ -20,11 +21,8 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption) 
 
     public void ApplyServices(IServiceCollection services)
     {
-        if (Encryption is not null)
-        {
-            services.AddSingleton(Encryption);
-            services.AddScoped<IConventionSetPlugin, FieldEncryptionConventionSetPlugin>();
-        }
+        services.AddScoped<IConventionSetPlugin, FieldEncryptionConventionSetPlugin>();
+        services.Replace(ServiceDescriptor.Singleton<IModelCacheKeyFactory, HipaaModelCacheKeyFactory>());
     }
 
     public void Validate(IDbContextOptions options)
@@ -39,12 +37,11 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption) 
 
         public override string LogFragment => Extension.Encryption is null ? "UseHipaa " : "UseHipaa(FieldEncryption) ";
 
-        public override int GetServiceProviderHashCode() => Extension.Encryption is null ? 0 : RuntimeHelpers.GetHashCode(Extension.Encryption);
+        public override int GetServiceProviderHashCode() => 0x48495041;
 
-        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) =>
-            other is ExtensionInfo info && ReferenceEquals(info.Extension.Encryption, Extension.Encryption);
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
 
         public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) =>
-            debugInfo["Hipaa:FieldEncryption"] = GetServiceProviderHashCode().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            debugInfo["Hipaa:FieldEncryption"] = Extension.Encryption is null ? "0" : "1";
     }
 }

@@ -77,7 +77,7 @@ internal static class FieldCipher
 
         throw failure == FieldDecryptionFailure.UnsupportedFormat
             ? new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is not in a ciphertext format this version of Hipaa.Sdk can read (version {stored[0]}, algorithm {stored[1]}). It may be plaintext written before encryption was enabled, or written by a newer version.")
-            : new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is truncated or is not a Hipaa.Sdk ciphertext ({stored.Length} bytes; at least {FieldCiphertext.Overhead} expected).");
+            : new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is truncated or is not a Hipaa.Sdk ciphertext ({stored.Length} bytes; at least {FieldCiphertext.Overhead} expected). It may be plaintext written before encryption was enabled: see EncryptExistingDataAsync.");
     }
 
     public static object Decrypt(DataKey key, FieldValueCodec codec, ReadOnlySpan<byte> stored, in FieldBinding binding, string entity, string property)

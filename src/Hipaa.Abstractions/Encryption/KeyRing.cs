@@ -56,6 +56,10 @@ internal sealed partial class KeyRing
     public DataKey GetIndexKey(string table, string column) =>
         GetActiveAsync(DataKeyKind.Index, KeyScopes.Index(table, column), async: false, CancellationToken.None).GetAwaiter().GetResult();
 
+    /// <inheritdoc cref="GetIndexKey"/>
+    public ValueTask<DataKey> GetIndexKeyAsync(string table, string column, CancellationToken cancellationToken) =>
+        GetActiveAsync(DataKeyKind.Index, KeyScopes.Index(table, column), async: true, cancellationToken);
+
     /// <summary>
     /// Re-wraps every intermediate key under <paramref name="newKek"/>; no data and no data key is rewritten. Other
     /// instances must be able to resolve the new KEK (add it everywhere first, then rotate).

@@ -13,14 +13,17 @@ namespace Hipaa.EfCore.Encryption;
 /// ciphertext would silently return nothing. Projections (<c>Select</c>) are left alone: EF Core materializes the
 /// entity and the value is decrypted.
 /// </summary>
-internal sealed class EncryptedQueryInterceptor(FieldEncryptionRuntime runtime) : IQueryExpressionInterceptor
+internal sealed class EncryptedQueryInterceptor : IQueryExpressionInterceptor
 {
+    public static EncryptedQueryInterceptor Instance { get; } = new();
+
     private static readonly MethodInfo PropertyMethod = typeof(EF).GetMethod(nameof(EF.Property))!;
 
     public Expression QueryCompilationStarting(Expression queryExpression, QueryExpressionEventData eventData)
     {
-        var model = eventData.Context?.Model;
-        return model is null ? queryExpression : new Rewriter(runtime, model).Visit(queryExpression);
+        return eventData.Context is { } context && HipaaContext.Encryption(context) is { } runtime
+            ? new Rewriter(runtime, context.Model).Visit(queryExpression)
+            : queryExpression;
     }
 
     private sealed class Rewriter(FieldEncryptionRuntime runtime, IModel model) : ExpressionVisitor

@@ -8,12 +8,13 @@ namespace Hipaa.EfCore.Encryption;
 /// projections that need the entity alike — using the row's key and patient id from the same result row. A value that
 /// fails authentication fails the query; plaintext is never guessed.
 /// </summary>
-internal sealed class FieldDecryptionInterceptor(FieldEncryptionRuntime runtime) : IMaterializationInterceptor
+internal sealed class FieldDecryptionInterceptor : IMaterializationInterceptor
 {
+    public static FieldDecryptionInterceptor Instance { get; } = new();
+
     public object InitializedInstance(MaterializationInterceptionData materializationData, object entity)
     {
-        var model = runtime.GetModel(materializationData.EntityType);
-        if (model is null)
+        if (HipaaContext.Encryption(materializationData.Context) is not { } runtime || runtime.GetModel(materializationData.EntityType) is not { } model)
         {
             return entity;
         }

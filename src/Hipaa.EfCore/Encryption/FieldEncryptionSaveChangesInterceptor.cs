@@ -8,13 +8,15 @@ namespace Hipaa.EfCore.Encryption;
 /// Before SaveChanges sends anything, encrypts every new or changed encrypted property into its shadow ciphertext
 /// column (and its blind index). If the key service fails, SaveChanges fails and nothing is written — never plaintext.
 /// </summary>
-internal sealed class FieldEncryptionSaveChangesInterceptor(FieldEncryptionRuntime runtime) : SaveChangesInterceptor
+internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterceptor
 {
+    public static FieldEncryptionSaveChangesInterceptor Instance { get; } = new();
+
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        if (eventData.Context is { } context)
+        if (eventData.Context is { } context && HipaaContext.Encryption(context) is { } runtime)
         {
-            EncryptChangesAsync(context, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            EncryptChangesAsync(runtime, context, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
 
         return result;
@@ -22,15 +24,15 @@ internal sealed class FieldEncryptionSaveChangesInterceptor(FieldEncryptionRunti
 
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context is { } context)
+        if (eventData.Context is { } context && HipaaContext.Encryption(context) is { } runtime)
         {
-            await EncryptChangesAsync(context, async: true, cancellationToken).ConfigureAwait(false);
+            await EncryptChangesAsync(runtime, context, async: true, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
     }
 
-    private async ValueTask EncryptChangesAsync(DbContext context, bool async, CancellationToken cancellationToken)
+    private static async ValueTask EncryptChangesAsync(FieldEncryptionRuntime runtime, DbContext context, bool async, CancellationToken cancellationToken)
     {
         if (context.ChangeTracker.AutoDetectChangesEnabled)
         {
@@ -86,6 +88,17 @@ internal sealed class FieldEncryptionSaveChangesInterceptor(FieldEncryptionRunti
                 entry.Property(property.Ciphertext.Name).CurrentValue = ciphertext;
                 if (property.BlindIndex is not null)
                 {
+                    // EF computes the index inside its own transaction; load (or create) the index key now, outside it,
+                    // so that creating it never waits on the write lock the transaction holds (SQLite).
+                    if (async)
+                    {
+                        await runtime.KeyRing.GetIndexKeyAsync(model.Table, property.Column, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        runtime.KeyRing.GetIndexKey(model.Table, property.Column);
+                    }
+
                     var index = entry.Property(property.BlindIndex.Name);
                     index.CurrentValue = current;
                     if (entry.State != EntityState.Added)

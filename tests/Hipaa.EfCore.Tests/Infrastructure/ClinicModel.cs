@@ -1,0 +1,120 @@
+using Hipaa;
+using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hipaa.EfCore.Tests.Infrastructure;
+
+public enum NoteKind
+{
+    Intake = 1,
+    Progress = 2,
+    Discharge = 3,
+}
+
+public sealed class Patient
+{
+    [PatientId]
+    public Guid Id { get; set; }
+
+    public string DisplayName { get; set; } = string.Empty;
+
+    [Encrypted(Searchable = true)]
+    public string? Mrn { get; set; }
+
+    [Encrypted]
+    public string? Ssn { get; set; }
+
+    [Encrypted]
+    public DateOnly? BirthDate { get; set; }
+
+    [Encrypted(Searchable = true)]
+    public int? ExternalNumber { get; set; }
+
+    public List<Note> Notes { get; set; } = [];
+}
+
+public sealed class Note
+{
+    public Guid Id { get; set; }
+
+    [PatientId]
+    public Guid PatientId { get; set; }
+
+    public Patient? Patient { get; set; }
+
+    public string Title { get; set; } = string.Empty;
+
+    [Encrypted]
+    public string Text { get; set; } = string.Empty;
+
+    [Encrypted]
+    public byte[]? Attachment { get; set; }
+
+    [Encrypted]
+    public int Severity { get; set; }
+
+    [Encrypted]
+    public long Counter { get; set; }
+
+    [Encrypted]
+    public decimal Amount { get; set; }
+
+    [Encrypted]
+    public double Score { get; set; }
+
+    [Encrypted]
+    public bool Flagged { get; set; }
+
+    [Encrypted]
+    public Guid Reference { get; set; }
+
+    [Encrypted]
+    public NoteKind Kind { get; set; }
+
+    [Encrypted]
+    public DateTime WrittenAt { get; set; }
+
+    [Encrypted]
+    public DateTimeOffset SignedAt { get; set; }
+}
+
+/// <summary>An entity the application cannot annotate: encrypted through the fluent API.</summary>
+public sealed class Insurance
+{
+    public Guid Id { get; set; }
+
+    public Guid PatientId { get; set; }
+
+    public string PolicyNumber { get; set; } = string.Empty;
+
+    public string Carrier { get; set; } = string.Empty;
+}
+
+/// <summary>Store-generated integer keys cannot carry row-bound ciphertext before insert.</summary>
+public sealed class Legacy
+{
+    public int Id { get; set; }
+
+    [Encrypted]
+    public string? Secret { get; set; }
+}
+
+public sealed class ClinicDb(DbContextOptions<ClinicDb> options) : DbContext(options)
+{
+    public DbSet<Patient> Patients => Set<Patient>();
+
+    public DbSet<Note> Notes => Set<Note>();
+
+    public DbSet<Insurance> Insurances => Set<Insurance>();
+
+    public DbSet<Legacy> Legacies => Set<Legacy>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Insurance>(insurance =>
+        {
+            insurance.Property(i => i.PolicyNumber).IsEncrypted(searchable: true);
+            insurance.Property(i => i.PatientId).IsPatientId();
+        });
+    }
+}

@@ -1,0 +1,56 @@
+using Hipaa.EfCore.Encryption;
+using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hipaa.EfCore.Tests.Infrastructure;
+
+/// <summary>One application instance: its own DI container, key cache and KEK, over a shared test database.</summary>
+public sealed class EncryptionHost : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public EncryptionHost(
+        TestDatabase database,
+        IKeyEncryptionKey kek,
+        Action<FieldEncryptionOptions>? configure = null,
+        TimeProvider? time = null,
+        IKeyEncryptionKeyResolver? resolver = null)
+    {
+        var services = new ServiceCollection();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        var hipaa = services.AddHipaa()
+            .AddFieldEncryption(configure ?? (_ => { }))
+            .UseKeyEncryptionKey(_ => kek, KeyWrapAlgorithm.AesGcmKeyWrap256)
+            .UseKeyStore(database.Use);
+        if (resolver is not null)
+        {
+            hipaa.UseKeyEncryptionKeyResolver(_ => resolver);
+        }
+
+        services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        using var context = CreateContext();
+        context.Database.EnsureCreated();
+    }
+
+    public FieldEncryptionKeyManager Keys => _services.GetRequiredService<FieldEncryptionKeyManager>();
+
+    public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
+
+    public void Dispose() => _services.Dispose();
+}
+
+/// <summary>Resolves KEKs by id from a fixed set, as a KMS client would.</summary>
+public sealed class FixedKeyResolver(params IKeyEncryptionKey[] keys) : IKeyEncryptionKeyResolver
+{
+    public IKeyEncryptionKey Resolve(string keyId, CancellationToken cancellationToken = default) =>
+        keys.FirstOrDefault(k => k.KeyId == keyId) ?? throw new KeyNotFoundException($"No key '{keyId}'.");
+
+    public Task<IKeyEncryptionKey> ResolveAsync(string keyId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Resolve(keyId, cancellationToken));
+}
