@@ -1,0 +1,45 @@
+using Hipaa;
+using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hipaa.Samples.Clinic;
+
+/// <summary>A patient: name in the clear for the schedule, identifiers encrypted.</summary>
+public sealed class Patient
+{
+    [PatientId]
+    public Guid Id { get; set; } = Guid.NewGuid();
+
+    public string DisplayName { get; set; } = string.Empty;
+
+    [Encrypted(Searchable = true)]
+    public string Mrn { get; set; } = string.Empty;
+
+    [Encrypted]
+    public string? Ssn { get; set; }
+
+    [Encrypted]
+    public DateOnly BirthDate { get; set; }
+}
+
+/// <summary>A progress note: the text is encrypted under the patient's own data key.</summary>
+public sealed class ProgressNote
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+
+    [PatientId]
+    public Guid PatientId { get; set; }
+
+    public DateTimeOffset WrittenAt { get; set; }
+
+    [Encrypted]
+    public string Text { get; set; } = string.Empty;
+}
+
+/// <summary>The clinic's EF Core context: nothing here knows about encryption but the attributes.</summary>
+public sealed class ClinicDb(DbContextOptions<ClinicDb> options) : DbContext(options)
+{
+    public DbSet<Patient> Patients => Set<Patient>();
+
+    public DbSet<ProgressNote> Notes => Set<ProgressNote>();
+}
