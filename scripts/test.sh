@@ -74,9 +74,9 @@ if [ -n "$pg_bin" ]; then
   "${run_as_pg[@]}" "$pg_bin/initdb" -D "$pg_data" -A trust -U hipaa --encoding=UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
     || { log "initdb failed:"; cat "$work/initdb.log" >&2; exit 1; }
   pg_ctl="$pg_bin/pg_ctl"
-  "${run_as_pg[@]}" "$pg_ctl" -D "$pg_data" -l "$work/pg.log" -w \
+  "${run_as_pg[@]}" "$pg_ctl" -D "$pg_data" -l "$work/pgsock/pg.log" -w \
     -o "-p $port -k $work/pgsock -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null \
-    || { log "PostgreSQL did not start:"; cat "$work/pg.log" >&2; exit 1; }
+    || { log "PostgreSQL did not start:"; cat "$work/pgsock/pg.log" >&2; exit 1; }
   export HIPAA_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=hipaa;Database=postgres;Pooling=true"
   log "PostgreSQL ready on 127.0.0.1:$port"
 fi
