@@ -82,6 +82,17 @@ internal static class FieldCipher
 
     public static object Decrypt(DataKey key, FieldValueCodec codec, ReadOnlySpan<byte> stored, in FieldBinding binding, string entity, string property)
     {
+        // Validate before sizing anything from the input: a short value must be an error, never a negative length.
+        if (ReadKeyId(stored, entity, property) != key.Id)
+        {
+            throw new FieldDecryptionException(
+                FieldDecryptionFailure.AuthenticationFailed,
+                entity,
+                property,
+                key.Id.ToString(),
+                $"The stored value of {entity}.{property} names another data key than {key.Id}; it was not decrypted.");
+        }
+
         var plaintextLength = stored.Length - FieldCiphertext.Overhead;
         byte[]? rentedPlaintext = null;
         var plaintext = plaintextLength <= StackLimit
