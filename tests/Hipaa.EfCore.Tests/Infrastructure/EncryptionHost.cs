@@ -15,7 +15,8 @@ public sealed class EncryptionHost : IDisposable
         IKeyEncryptionKey kek,
         Action<FieldEncryptionOptions>? configure = null,
         TimeProvider? time = null,
-        IKeyEncryptionKeyResolver? resolver = null)
+        IKeyEncryptionKeyResolver? resolver = null,
+        string algorithm = KeyWrapAlgorithm.AesGcmKeyWrap256)
     {
         var services = new ServiceCollection();
         if (time is not null)
@@ -25,7 +26,7 @@ public sealed class EncryptionHost : IDisposable
 
         var hipaa = services.AddHipaa()
             .AddFieldEncryption(configure ?? (_ => { }))
-            .UseKeyEncryptionKey(_ => kek, KeyWrapAlgorithm.AesGcmKeyWrap256)
+            .UseKeyEncryptionKey(_ => kek, algorithm)
             .UseKeyStore(database.Use);
         if (resolver is not null)
         {
