@@ -4,30 +4,6 @@ using Hipaa.Policy;
 
 namespace Hipaa.Tests.Policy;
 
-/// <summary>A generated request; its ToString describes it so that a counterexample is readable.</summary>
-public sealed record PolicyCase(AccessRequest Request)
-{
-    public override string ToString() => Requests.Describe(Request);
-}
-
-/// <summary>A request and the same request with one consent revoked or expired.</summary>
-public sealed record RevocationCase(AccessRequest Request, AccessRequest Narrowed)
-{
-    public override string ToString() => $"before: {Requests.Describe(Request)}{Environment.NewLine}after: {Requests.Describe(Narrowed)}";
-}
-
-/// <summary>A request and the same request with an unrelated consent added somewhere in the list.</summary>
-public sealed record UnrelatedConsentCase(AccessRequest Request, AccessRequest WithUnrelated)
-{
-    public override string ToString() => $"before: {Requests.Describe(Request)}{Environment.NewLine}after: {Requests.Describe(WithUnrelated)}";
-}
-
-/// <summary>A request and the same request with its consents in another order.</summary>
-public sealed record ShuffledCase(AccessRequest Request, AccessRequest Shuffled)
-{
-    public override string ToString() => $"original: {Requests.Describe(Request)}{Environment.NewLine}shuffled: {Requests.Describe(Shuffled)}";
-}
-
 /// <summary>
 /// Generators biased towards requests that could plausibly be permitted (care teams that include the patient, consents
 /// that name the request's recipient, purpose and category, validity windows around the request), so that the

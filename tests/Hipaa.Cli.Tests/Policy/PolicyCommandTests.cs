@@ -114,6 +114,7 @@ public sealed class PolicyCommandTests
     [InlineData("\"consents\": []", "\"consents\": [{ \"id\": \"c1\", \"kind\": \"Part2\" }]", "field 'consents[0].from' is required")]
     [InlineData("\"consents\": []", "\"consents\": [], \"courtOrder\": { \"kind\": \"Sheriff\" }", "field 'courtOrder.kind' 'Sheriff' is not one of Hipaa, Part2")]
     [InlineData("\"patient\": \"p1\"", "\"patient\": \"\"", "field 'patient' must not be empty")]
+    [InlineData("\"category\": \"ProgressNote\"", "\"category\": \"*\"", "field 'resource.category' is the wildcard")]
     [InlineData("\"shared\": false", "\"shared\": \"no\"", "field 'actor.shared' must be true or false, not a string")]
     public void Eval_MalformedField_ExitsTwoNamingTheField(string valid, string broken, string expectedMessage)
     {

@@ -35,7 +35,18 @@ internal static class ScenarioEvaluation
 
             foreach (Scenario scenario in scenarios)
             {
-                AccessDecision decision = engine.Decide(scenario.Request);
+                AccessDecision decision;
+                try
+                {
+                    decision = engine.Decide(scenario.Request);
+                }
+                catch (ArgumentException ex)
+                {
+                    error.WriteLine($"{file}: scenario '{scenario.Name}': the engine rejected the request: {ex.Message}");
+                    malformed++;
+                    continue;
+                }
+
                 bool matches = decision.Outcome == scenario.ExpectedOutcome && scenario.ExpectedObligations.SetEquals(decision.Obligations);
                 output.WriteLine(ScenarioResultFormatter.Format(scenario.Name, decision, matches));
                 evaluated++;
@@ -51,7 +62,7 @@ internal static class ScenarioEvaluation
 
         error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{evaluated} scenario(s) evaluated: {evaluated - differing} match, {differing} differ; {malformed} malformed file(s)."));
+            $"{evaluated} scenario(s) evaluated: {evaluated - differing} match, {differing} differ; {malformed} malformed file(s) or scenario(s)."));
         return malformed > 0 ? ExitCodes.InvalidInput
             : differing > 0 ? ExitCodes.CheckFailed
             : ExitCodes.Success;

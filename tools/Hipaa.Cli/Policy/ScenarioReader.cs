@@ -116,7 +116,7 @@ internal static class ScenarioReader
                     OptionalStringArray(actor, "careTeamOf", "actor.careTeamOf"),
                     OptionalBoolean(actor, "shared", "actor.shared")),
                 PatientId = patient,
-                Category = new DataCategory(RequiredString(resource, "category", "resource.category")),
+                Category = ReadCategory(resource),
                 Labels = [.. OptionalStringArray(resource, "labels", "resource.labels").Select(code => new SensitivityLabel(code))],
                 AuthorId = OptionalString(resource, "authorId", "resource.authorId"),
                 Action = RequiredEnum<PhiAction>(scenario, "action", "action"),
@@ -136,6 +136,14 @@ internal static class ScenarioReader
             }
 
             return new Scenario(_name, request, RequiredEnum<AccessOutcome>(expect, "decision", "expect.decision"), obligations);
+        }
+
+        private DataCategory ReadCategory(JsonElement resource)
+        {
+            var category = new DataCategory(RequiredString(resource, "category", "resource.category"));
+            return category != DataCategory.All
+                ? category
+                : throw Error("resource.category", "is the wildcard \"*\", which only consents may use; name the record's own category");
         }
 
         private Consent[] ReadConsents(JsonElement scenario, string patient)
