@@ -474,13 +474,7 @@ public sealed class FieldCipherPropertyTests
         Assert.Contains($"{Entity}.{Property}", ex.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>
-    /// BUG (src/Hipaa.Abstractions/Encryption/FieldCipher.cs): Decrypt computes plaintextLength = stored.Length - 46 and
-    /// stack-allocates it unchecked; below 46 bytes the negative length becomes a huge stackalloc and the process dies of
-    /// a StackOverflowException, which no caller can catch. Skipped because it takes the whole test host down with it;
-    /// remove Skip once Decrypt validates its input (FieldCiphertext.TryReadKeyId) before allocating.
-    /// </summary>
-    [Theory(Skip = "Kills the test host with a StackOverflowException until FieldCipher.Decrypt checks the length (see the doc comment).")]
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(17)]
@@ -515,11 +509,19 @@ public sealed class FieldCipherPropertyTests
         };
         Assert.True(expected == ex.Failure, $"bit {bit} (byte {offset}): expected {expected}, got {ex.Failure}");
 
-        // Even with the right key in hand regardless of the header, the header is authenticated: the flip still fails.
         if (offset < FieldCiphertext.NonceOffset)
         {
+            // Handed straight to Decrypt with the original key, the header is checked before anything else.
             var direct = Assert.Throws<FieldDecryptionException>(() => FieldCipher.Decrypt(Key, codec, tampered, Binding, Entity, Property));
-            Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, direct.Failure);
+            Assert.Equal(expected == FieldDecryptionFailure.UnknownKey ? FieldDecryptionFailure.AuthenticationFailed : expected, direct.Failure);
+        }
+
+        if (expected == FieldDecryptionFailure.UnknownKey)
+        {
+            // The key id is authenticated too: even a key store that answered the altered id with the same key material fails.
+            var relabelled = new DataKey(FieldCipher.ReadKeyId(tampered, Entity, Property), Key.Scope, Key.Material);
+            var forged = Assert.Throws<FieldDecryptionException>(() => FieldCipher.Decrypt(relabelled, codec, tampered, Binding, Entity, Property));
+            Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, forged.Failure);
         }
 
         return ex.Failure;

@@ -1,0 +1,162 @@
+using Hipaa.Encryption;
+
+namespace Hipaa.Tests.Encryption;
+
+/// <summary>
+/// A thread-safe key table in memory. Like a database it hands out copies, so a caller sees its changes stored only
+/// through <see cref="UpdateAsync"/>; it enforces the (kind, scope, version) uniqueness that makes
+/// <see cref="TryInsert"/> a compare-and-set, and it reserves invocations atomically.
+/// </summary>
+internal sealed class InMemoryDataKeyStore : IDataKeyStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, DataKeyRecord> _records = [];
+    private readonly List<(Guid Id, long Count)> _reservations = [];
+    private int _inserts;
+    private int _finds;
+
+    /// <summary>Gets how many keys were inserted.</summary>
+    public int Inserts => Volatile.Read(ref _inserts);
+
+    /// <summary>Gets how many times a key was looked up by id.</summary>
+    public int Finds => Volatile.Read(ref _finds);
+
+    /// <summary>Gets every successful reservation, in order.</summary>
+    public IReadOnlyList<(Guid Id, long Count)> Reservations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _reservations];
+            }
+        }
+    }
+
+    /// <summary>Gets copies of every stored record.</summary>
+    public IReadOnlyList<DataKeyRecord> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _records.Values.Select(Copy)];
+        }
+    }
+
+    /// <summary>Changes a stored record in place, the way someone with write access to the database could.</summary>
+    public void Tamper(Guid id, Action<DataKeyRecord> change)
+    {
+        lock (_gate)
+        {
+            change(_records[id]);
+        }
+    }
+
+    public DataKeyRecord? Find(Guid id)
+    {
+        Interlocked.Increment(ref _finds);
+        lock (_gate)
+        {
+            return _records.TryGetValue(id, out var record) ? Copy(record) : null;
+        }
+    }
+
+    public Task<DataKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
+
+    public DataKeyRecord? FindLatest(DataKeyKind kind, string scope)
+    {
+        lock (_gate)
+        {
+            var latest = _records.Values
+                .Where(r => r.Kind == kind && string.Equals(r.Scope, scope, StringComparison.Ordinal))
+                .MaxBy(r => r.Version);
+            return latest is null ? null : Copy(latest);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
+        Task.FromResult(FindLatest(kind, scope));
+
+    public bool TryInsert(DataKeyRecord record)
+    {
+        lock (_gate)
+        {
+            if (_records.ContainsKey(record.Id)
+                || _records.Values.Any(r => r.Kind == record.Kind && r.Version == record.Version && string.Equals(r.Scope, record.Scope, StringComparison.Ordinal)))
+            {
+                return false;
+            }
+
+            _records.Add(record.Id, Copy(record));
+            _inserts++;
+            return true;
+        }
+    }
+
+    public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryInsert(record));
+
+    public bool TryReserveInvocations(Guid id, long count, long limit)
+    {
+        lock (_gate)
+        {
+            // As the EF store does: only an active key can be reserved, and never past the limit.
+            if (!_records.TryGetValue(id, out var record) || record.State != DataKeyState.Active || record.InvocationsReserved + count > limit)
+            {
+                return false;
+            }
+
+            record.InvocationsReserved += count;
+            _reservations.Add((id, count));
+            return true;
+        }
+    }
+
+    public Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<DataKeyRecord> list =
+            [
+                .. _records.Values
+                    .Where(r => (kind is null || r.Kind == kind) && (scope is null || string.Equals(r.Scope, scope, StringComparison.Ordinal)))
+                    .OrderBy(r => r.Version)
+                    .Select(Copy),
+            ];
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var record in records)
+            {
+                if (!_records.ContainsKey(record.Id))
+                {
+                    throw new InvalidOperationException($"Key {record.Id} is not in the store.");
+                }
+
+                // As the EF store does (UpdateRange): the whole row is written.
+                _records[record.Id] = Copy(record);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static DataKeyRecord Copy(DataKeyRecord record) => new()
+    {
+        Id = record.Id,
+        Kind = record.Kind,
+        Scope = record.Scope,
+        Version = record.Version,
+        State = record.State,
+        WrappedKey = record.WrappedKey?.ToArray(),
+        WrappedBy = record.WrappedBy,
+        WrapAlgorithm = record.WrapAlgorithm,
+        CreatedAt = record.CreatedAt,
+        RetiredAt = record.RetiredAt,
+        DestroyedAt = record.DestroyedAt,
+        InvocationsReserved = record.InvocationsReserved,
+    };
+}

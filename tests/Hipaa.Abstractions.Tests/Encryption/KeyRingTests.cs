@@ -1,0 +1,503 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Hipaa.Encryption;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hipaa.Tests.Encryption;
+
+public sealed class KeyRingTests
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+    private static readonly KeyRingSettings Settings = new() { CacheLifetime = Lifetime };
+    private static readonly FieldBinding Binding = new("Patients", "Name", "17", "patient:17");
+    private static readonly FieldValueCodec Text = FieldValueCodec.For(typeof(string));
+
+    private readonly InMemoryDataKeyStore _store = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+    private readonly CountingKeyEncryptionKey _kek = new("kek-2026");
+
+    // ---- One KEK call per cache period ----
+
+    [Fact]
+    public async Task GetDecryptionKeyAndGetEncryptionKey_ManyCalls_UnwrapWithTheKekOncePerCachePeriod()
+    {
+        var dataKeyId = Ring().GetEncryptionKey(KeyScopes.Application).Id;
+        Assert.Equal((1, 0), (_kek.Wraps, _kek.Unwraps)); // the intermediate key was created, nothing unwrapped yet
+        var reader = Ring();
+
+        await UseManyTimes(reader, dataKeyId);
+        Assert.Equal(1, _kek.Unwraps);
+
+        _time.Advance(Lifetime - TimeSpan.FromTicks(1));
+        await UseManyTimes(reader, dataKeyId);
+        Assert.Equal(1, _kek.Unwraps);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        await UseManyTimes(reader, dataKeyId);
+        Assert.Equal(2, _kek.Unwraps);
+
+        _time.Advance(Lifetime + TimeSpan.FromSeconds(1));
+        await UseManyTimes(reader, dataKeyId);
+        Assert.Equal(3, _kek.Unwraps);
+        Assert.Equal(1, _kek.Wraps);
+    }
+
+    [Fact]
+    public async Task GetDecryptionKeyAsync_SixteenConcurrentFirstRequestsOnAColdRing_UnwrapWithTheKekOnce()
+    {
+        const int Callers = 16;
+        var dataKeyId = Ring().GetEncryptionKey(KeyScopes.Application).Id;
+        var cold = Ring();
+        var gate = _kek.HoldUnwraps();
+        using var start = new Barrier(Callers);
+        using var inFlight = new CountdownEvent(Callers);
+
+        var callers = Enumerable.Range(0, Callers).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                var pending = cold.GetDecryptionKeyAsync(dataKeyId, CancellationToken.None);
+                inFlight.Signal();
+                return pending.AsTask();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap()).ToArray();
+
+        await _kek.UnwrapEntered;
+        await Task.Run(() => inFlight.Wait(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, inFlight.CurrentCount);
+        Assert.All(callers, c => Assert.False(c.IsCompleted)); // all sixteen are waiting on the one KEK call
+        gate.SetResult();
+        var keys = await Task.WhenAll(callers);
+
+        Assert.Equal(1, _kek.Unwraps);
+        Assert.Single(keys.Distinct());
+        Assert.Equal(dataKeyId, keys[0].Id);
+    }
+
+    [Fact]
+    public async Task GetEncryptionKey_SixteenSynchronousFirstRequestsOnAColdRing_UnwrapWithTheKekOnce()
+    {
+        const int Callers = 16;
+        Ring().GetEncryptionKey(KeyScopes.Application);
+        var cold = Ring();
+        var gate = _kek.HoldUnwraps();
+        using var start = new Barrier(Callers + 1);
+
+        var callers = Enumerable.Range(0, Callers).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                return cold.GetEncryptionKey(KeyScopes.Application);
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+
+        start.SignalAndWait();
+        await _kek.UnwrapEntered;
+        gate.SetResult();
+        var keys = await Task.WhenAll(callers);
+
+        Assert.Equal(1, _kek.Unwraps);
+        Assert.Single(keys.Distinct());
+    }
+
+    [Fact]
+    public void GetEncryptionKey_ManyPatientScopes_CallTheKekOnceForTheirSharedIntermediateKey()
+    {
+        Ring().GetEncryptionKey(KeyScopes.Application);
+        var writer = Ring();
+
+        var ids = Enumerable.Range(0, 200).Select(i => writer.GetEncryptionKey(KeyScopes.Patient($"MRN-{i:0000}")).Id).ToList();
+
+        Assert.Equal(200, ids.Distinct().Count());
+        Assert.Equal((1, 1), (_kek.Wraps, _kek.Unwraps));
+        var records = _store.Snapshot();
+        var intermediate = Assert.Single(records, r => r.Kind == DataKeyKind.Intermediate);
+        Assert.All(records.Where(r => r.Scope.StartsWith("patient:", StringComparison.Ordinal)), r =>
+        {
+            Assert.Equal(DataKeyKind.Data, r.Kind);
+            Assert.Equal(intermediate.Id.ToString(), r.WrappedBy);
+        });
+
+        var reader = Ring();
+        foreach (var id in ids)
+        {
+            Assert.Equal(id, reader.GetDecryptionKey(id).Id);
+        }
+
+        Assert.Equal((1, 2), (_kek.Wraps, _kek.Unwraps));
+    }
+
+    // ---- Roll ----
+
+    [Fact]
+    public async Task RollDataKeyAsync_ActiveKey_NewWritesUseTheNewKeyAndOldValuesStillDecrypt()
+    {
+        var ring = Ring();
+        var old = ring.GetEncryptionKey(KeyScopes.Application);
+        var stored = FieldCipher.Encrypt(old, Text, "Jane Doe", Binding);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var newId = await ring.RollDataKeyAsync(KeyScopes.Application, CancellationToken.None);
+
+        Assert.NotEqual(old.Id, newId);
+        Assert.Equal(newId, ring.GetEncryptionKey(KeyScopes.Application).Id);
+        Assert.Equal("Jane Doe", Open(ring, stored));
+        Assert.False(await ring.IsActiveKeyAsync(KeyScopes.Application, old.Id, CancellationToken.None));
+        Assert.True(await ring.IsActiveKeyAsync(KeyScopes.Application, newId, CancellationToken.None));
+
+        var oldRecord = Assert.Single(_store.Snapshot(), r => r.Id == old.Id);
+        var newRecord = Assert.Single(_store.Snapshot(), r => r.Id == newId);
+        Assert.Equal((DataKeyState.Retired, 1), (oldRecord.State, oldRecord.Version));
+        Assert.Equal(_time.GetUtcNow(), oldRecord.RetiredAt);
+        Assert.NotNull(oldRecord.WrappedKey);
+        Assert.Equal((DataKeyState.Active, 2), (newRecord.State, newRecord.Version));
+
+        var cold = Ring();
+        Assert.Equal(newId, cold.GetEncryptionKey(KeyScopes.Application).Id);
+        Assert.Equal("Jane Doe", Open(cold, stored));
+    }
+
+    // ---- Crypto-shredding ----
+
+    [Fact]
+    public async Task DestroyScopeAsync_OnePatient_ItsKeyIsGoneForGoodAndOtherScopesAreUnaffected()
+    {
+        var ring = Ring();
+        var first = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        var second = ring.GetEncryptionKey(KeyScopes.Patient("2"));
+        var app = ring.GetEncryptionKey(KeyScopes.Application);
+        var secondValue = FieldCipher.Encrypt(second, Text, "Jane Doe", Binding);
+        var appValue = FieldCipher.Encrypt(app, Text, "Clinic", Binding);
+
+        var destroyed = await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
+
+        Assert.Equal(1, destroyed);
+        var ex = Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(first.Id));
+        Assert.Equal(FieldDecryptionFailure.KeyDestroyed, ex.Failure);
+        Assert.Equal(first.Id, ex.KeyId);
+        Assert.Contains(first.Id.ToString(), ex.Message, StringComparison.Ordinal);
+        var asyncEx = await Assert.ThrowsAsync<DataKeyUnavailableException>(async () => await ring.GetDecryptionKeyAsync(first.Id, CancellationToken.None));
+        Assert.Equal(FieldDecryptionFailure.KeyDestroyed, asyncEx.Failure);
+        Assert.Equal("Jane Doe", Open(ring, secondValue));
+        Assert.Equal("Clinic", Open(ring, appValue));
+
+        var record = Assert.Single(_store.Snapshot(), r => r.Id == first.Id);
+        Assert.Equal(DataKeyState.Destroyed, record.State);
+        Assert.Null(record.WrappedKey);
+        Assert.Equal(_time.GetUtcNow(), record.DestroyedAt);
+
+        // Another instance, cold: the same answer, without asking the KEK about a key that no longer exists.
+        var cold = Ring();
+        var unwraps = _kek.Unwraps;
+        Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => cold.GetDecryptionKey(first.Id)).Failure);
+        Assert.Equal(unwraps, _kek.Unwraps);
+        Assert.Equal("Jane Doe", Open(cold, secondValue));
+
+        // New values of the shredded patient get a new key, never the destroyed one.
+        var next = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        Assert.NotEqual(first.Id, next.Id);
+    }
+
+    [Fact]
+    public async Task DestroyScopeAsync_AfterARoll_DestroysEveryVersionOfTheScope()
+    {
+        var ring = Ring();
+        var v1 = ring.GetEncryptionKey(KeyScopes.Patient("1")).Id;
+        var v2 = await ring.RollDataKeyAsync(KeyScopes.Patient("1"), CancellationToken.None);
+
+        Assert.Equal(2, await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None));
+
+        Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(v1)).Failure);
+        Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(v2)).Failure);
+        Assert.Equal(0, await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)); // nothing left to destroy
+    }
+
+    [Fact]
+    public void GetDecryptionKey_UnknownId_ThrowsUnknownKey()
+    {
+        var ring = Ring();
+        var id = Guid.NewGuid();
+
+        var ex = Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(id));
+
+        Assert.Equal(FieldDecryptionFailure.UnknownKey, ex.Failure);
+        Assert.Equal(id, ex.KeyId);
+        Assert.Equal(0, _kek.Calls);
+    }
+
+    // ---- KEK rotation ----
+
+    [Fact]
+    public async Task RotateKeyEncryptionKeyAsync_ToASecondKek_OnlyTheNewKekIsNeededToReadOldDataKeys()
+    {
+        var newKek = new CountingKeyEncryptionKey("kek-2027");
+        var ring = Ring();
+        var key = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        var stored = FieldCipher.Encrypt(key, Text, "Jane Doe", Binding);
+        var dataRecordBefore = Assert.Single(_store.Snapshot(), r => r.Id == key.Id);
+
+        var rewrapped = await ring.RotateKeyEncryptionKeyAsync(newKek, KeyWrapAlgorithm.AesKeyWrap256, CancellationToken.None);
+
+        Assert.Equal(1, rewrapped);
+        Assert.Same(newKek, ring.KeyEncryptionKey);
+        Assert.Equal(1, newKek.Wraps);
+        var intermediate = Assert.Single(_store.Snapshot(), r => r.Kind == DataKeyKind.Intermediate);
+        Assert.Equal(newKek.KeyId, intermediate.WrappedBy);
+        var dataRecordAfter = Assert.Single(_store.Snapshot(), r => r.Id == key.Id);
+        Assert.Equal(dataRecordBefore.WrappedKey, dataRecordAfter.WrappedKey); // no data key was rewritten
+
+        var oldKekCalls = _kek.Calls;
+        var onlyNew = Ring(newKek);
+        Assert.Equal("Jane Doe", Open(onlyNew, stored));
+        Assert.Equal(oldKekCalls, _kek.Calls);
+        Assert.Equal(1, newKek.Unwraps);
+
+        var onlyOld = Ring(_kek);
+        var ex = Assert.Throws<KeyServiceUnavailableException>(() => onlyOld.GetDecryptionKey(key.Id));
+        Assert.Equal(newKek.KeyId, ex.KeyId);
+        Assert.Contains("'kek-2027'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetDecryptionKey_IntermediateStillWrappedByTheOldKek_IsReadThroughTheResolver()
+    {
+        var newKek = new CountingKeyEncryptionKey("kek-2027");
+        var key = Ring().GetEncryptionKey(KeyScopes.Application);
+        var stored = FieldCipher.Encrypt(key, Text, "Jane Doe", Binding);
+
+        // Configured with the new KEK before the rotation ran: the old one must stay resolvable.
+        var ring = Ring(newKek, resolver: new DictionaryResolver(_kek, newKek));
+
+        Assert.Equal("Jane Doe", Open(ring, stored));
+        Assert.Equal(1, _kek.Unwraps);
+        await ring.RotateKeyEncryptionKeyAsync(newKek, KeyWrapAlgorithm.AesKeyWrap256, CancellationToken.None);
+        Assert.Equal("Jane Doe", Open(Ring(newKek), stored));
+    }
+
+    // ---- A KEK that fails ----
+
+    [Fact]
+    public async Task GetEncryptionKey_KekThrows_KeyServiceUnavailableNamingTheKekAndNothingStored()
+    {
+        _kek.Fail = true;
+        var ring = Ring();
+
+        var ex = Assert.Throws<KeyServiceUnavailableException>(() => ring.GetEncryptionKey(KeyScopes.Application));
+        var asyncEx = await Assert.ThrowsAsync<KeyServiceUnavailableException>(async () => await ring.GetEncryptionKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+
+        foreach (var error in new[] { ex, asyncEx })
+        {
+            Assert.Equal("kek-2026", error.KeyId);
+            Assert.Contains("'kek-2026'", error.Message, StringComparison.Ordinal);
+            Assert.IsType<InvalidOperationException>(error.InnerException);
+        }
+
+        Assert.Empty(_store.Snapshot());
+        Assert.Equal(0, _store.Inserts);
+
+        // The failure was not cached: once the key service is back, the same ring works.
+        _kek.Fail = false;
+        Assert.NotEqual(Guid.Empty, ring.GetEncryptionKey(KeyScopes.Application).Id);
+        Assert.Equal(2, _store.Inserts);
+    }
+
+    [Fact]
+    public void GetDecryptionKeyAndGetEncryptionKey_KekThrowsOnUnwrap_KeyServiceUnavailableAndNoNewKeys()
+    {
+        var key = Ring().GetEncryptionKey(KeyScopes.Application);
+        var inserts = _store.Inserts;
+        _kek.Fail = true;
+        var cold = Ring();
+
+        var read = Assert.Throws<KeyServiceUnavailableException>(() => cold.GetDecryptionKey(key.Id));
+        var write = Assert.Throws<KeyServiceUnavailableException>(() => cold.GetEncryptionKey(KeyScopes.Application));
+        var newScope = Assert.Throws<KeyServiceUnavailableException>(() => cold.GetEncryptionKey(KeyScopes.Patient("new")));
+
+        Assert.All(new[] { read, write, newScope }, e => Assert.Equal("kek-2026", e.KeyId));
+        Assert.Equal(inserts, _store.Inserts);
+        _kek.Fail = false;
+        Assert.Equal(key.Id, cold.GetDecryptionKey(key.Id).Id);
+    }
+
+    // ---- A key table that was altered ----
+
+    public static TheoryData<string> DataKeyTamperings => ["nonce", "ciphertext", "tag", "scope", "kind", "wrapped by", "length", "swapped"];
+
+    [Theory]
+    [MemberData(nameof(DataKeyTamperings))]
+    public void GetDecryptionKey_TamperedWrappedDataKey_ThrowsCryptographicException(string tampering)
+    {
+        var ring = Ring();
+        var key = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        var other = ring.GetEncryptionKey(KeyScopes.Patient("2"));
+        var otherWrapped = Assert.Single(_store.Snapshot(), r => r.Id == other.Id).WrappedKey!;
+        _store.Tamper(key.Id, record =>
+        {
+            switch (tampering)
+            {
+                case "nonce": record.WrappedKey![0] ^= 0x01; break;
+                case "ciphertext": record.WrappedKey![20] ^= 0x80; break;
+                case "tag": record.WrappedKey![^1] ^= 0x01; break;
+                case "scope": record.Scope = KeyScopes.Patient("2"); break; // moved to another patient
+                case "kind": record.Kind = DataKeyKind.Index; break;
+                case "wrapped by": record.WrappedBy = "not a key id"; break;
+                case "length": record.WrappedKey = record.WrappedKey![..^1]; break;
+                case "swapped": record.WrappedKey = otherWrapped; break; // another entry's wrapped key
+            }
+        });
+        var cold = Ring();
+
+        var ex = Assert.ThrowsAny<CryptographicException>(() => cold.GetDecryptionKey(key.Id));
+
+        Assert.Contains(key.Id.ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.Equal(other.Id, cold.GetDecryptionKey(other.Id).Id);
+    }
+
+    /// <summary>
+    /// BUG (src/Hipaa.Abstractions/Encryption/KeyRing.cs, CallKek/CallKekAsync): every exception from the KEK, including
+    /// the CryptographicException a provider throws for a wrapped key that fails authentication, is turned into
+    /// KeyServiceUnavailableException ("check that the key service is reachable"), which docs/key-providers.md reserves
+    /// for an unreachable service: an altered key table is reported as an outage that retrying will fix.
+    /// </summary>
+    [Fact]
+    public void GetDecryptionKey_TamperedWrappedIntermediateKey_ThrowsCryptographicExceptionNotKeyServiceUnavailable()
+    {
+        var key = Ring().GetEncryptionKey(KeyScopes.Application);
+        var intermediate = Assert.Single(_store.Snapshot(), r => r.Kind == DataKeyKind.Intermediate);
+        _store.Tamper(intermediate.Id, record => record.WrappedKey![^1] ^= 0x01);
+
+        var ex = Record.Exception(() => Ring().GetDecryptionKey(key.Id));
+
+        Assert.IsAssignableFrom<CryptographicException>(ex);
+    }
+
+    // ---- NIST SP 800-38D invocation limit ----
+
+    [Fact]
+    public void GetEncryptionKey_PastTheInvocationLimit_RollsToNewKeysAndNoKeyIsUsedMoreThanTheLimit()
+    {
+        var settings = Settings with { MaxInvocationsPerKey = 10, InvocationReservationBlock = 4 };
+        var ring = Ring(settings: settings);
+        var uses = new Dictionary<Guid, int>();
+
+        for (var i = 0; i < 25; i++)
+        {
+            var key = ring.GetEncryptionKey(KeyScopes.Application);
+            var stored = FieldCipher.Encrypt(key, Text, $"value {i}", Binding);
+            var id = FieldCipher.ReadKeyId(stored, "Patient", "Name");
+            uses[id] = uses.GetValueOrDefault(id) + 1;
+        }
+
+        Assert.True(uses.Count >= 3, $"{uses.Count} keys for 25 encryptions under a limit of 10");
+        Assert.All(uses.Values, count => Assert.InRange(count, 1, 10));
+        AssertReservationsCover(uses, limit: 10, block: 4);
+        var data = _store.Snapshot().Where(r => r.Kind == DataKeyKind.Data).OrderBy(r => r.Version).ToList();
+        Assert.Equal(uses.Count, data.Count);
+        Assert.All(data[..^1], r => Assert.Equal(DataKeyState.Retired, r.State));
+        Assert.Equal(DataKeyState.Active, data[^1].State);
+        Assert.Equal(Enumerable.Range(1, data.Count), data.Select(r => r.Version));
+    }
+
+    /// <summary>
+    /// BUG (src/Hipaa.Abstractions/Encryption/KeyRing.cs, GetEncryptionKeyAsync): under contention callers fail with
+    /// KeyServiceUnavailableException ("No data key with encryption budget could be obtained") although the key table is
+    /// healthy. A successful reservation costs one of the four attempts (it only refills the budget and loops), and
+    /// <c>_activeByScope.Remove(slot)</c> removes whatever is cached, including the successor key another thread has just
+    /// created and reserved for: the next caller reloads it as a new DataKey with an empty budget, the earlier
+    /// reservation is stranded and the successor is exhausted early, so threads chase one roll after another.
+    /// </summary>
+    [Fact]
+    public async Task GetEncryptionKey_ManyThreadsPastTheInvocationLimit_NoKeyIsUsedMoreThanTheLimit()
+    {
+        const int Threads = 16;
+        const int PerThread = 500;
+        var settings = Settings with { MaxInvocationsPerKey = 10, InvocationReservationBlock = 4 };
+        var ring = Ring(settings: settings);
+        var used = new ConcurrentBag<Guid>();
+        using var start = new Barrier(Threads);
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < PerThread; i++)
+                {
+                    var key = ring.GetEncryptionKey(KeyScopes.Application);
+                    used.Add(FieldCipher.ReadKeyId(FieldCipher.Encrypt(key, Text, "x", Binding), "Patient", "Name"));
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)));
+
+        var uses = used.GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(Threads * PerThread, used.Count);
+        Assert.All(uses.Values, count => Assert.InRange(count, 1, 10));
+        AssertReservationsCover(uses, limit: 10, block: 4);
+    }
+
+    [Fact]
+    public void GetEncryptionKey_TwoInstancesSharingTheKeyTable_TogetherStayWithinTheLimit()
+    {
+        var settings = Settings with { MaxInvocationsPerKey = 10, InvocationReservationBlock = 4 };
+        var first = Ring(settings: settings);
+        var second = Ring(settings: settings);
+        var uses = new Dictionary<Guid, int>();
+
+        for (var i = 0; i < 40; i++)
+        {
+            var key = (i % 3 == 0 ? second : first).GetEncryptionKey(KeyScopes.Application);
+            uses[key.Id] = uses.GetValueOrDefault(key.Id) + 1;
+        }
+
+        Assert.All(uses.Values, count => Assert.InRange(count, 1, 10));
+        AssertReservationsCover(uses, limit: 10, block: 4);
+    }
+
+    private KeyRing Ring(IKeyEncryptionKey? kek = null, KeyRingSettings? settings = null, IKeyEncryptionKeyResolver? resolver = null) =>
+        new(_store, kek ?? _kek, resolver, settings ?? Settings, _time, NullLogger.Instance);
+
+    private static async Task UseManyTimes(KeyRing ring, Guid dataKeyId)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal(dataKeyId, ring.GetEncryptionKey(KeyScopes.Application).Id);
+            Assert.Equal(dataKeyId, ring.GetDecryptionKey(dataKeyId).Id);
+            Assert.Equal(dataKeyId, (await ring.GetEncryptionKeyAsync(KeyScopes.Application, CancellationToken.None)).Id);
+            Assert.Equal(dataKeyId, (await ring.GetDecryptionKeyAsync(dataKeyId, CancellationToken.None)).Id);
+        }
+    }
+
+    private static string Open(KeyRing ring, byte[] stored)
+    {
+        var key = ring.GetDecryptionKey(FieldCipher.ReadKeyId(stored, "Patient", "Name"));
+        return (string)FieldCipher.Decrypt(key, Text, stored, Binding, "Patient", "Name");
+    }
+
+    private void AssertReservationsCover(Dictionary<Guid, int> uses, long limit, long block)
+    {
+        var reservations = _store.Reservations;
+        Assert.NotEmpty(reservations);
+        Assert.All(reservations, r => Assert.Equal(block, r.Count));
+        foreach (var (id, count) in uses)
+        {
+            var reserved = reservations.Where(r => r.Id == id).Sum(r => r.Count);
+            Assert.True(count <= reserved, $"key {id}: {count} encryptions, {reserved} reserved");
+            Assert.True(reserved <= limit, $"key {id}: {reserved} reserved, limit {limit}");
+        }
+    }
+
+    private sealed class DictionaryResolver(params IKeyEncryptionKey[] keys) : IKeyEncryptionKeyResolver
+    {
+        public IKeyEncryptionKey Resolve(string keyId, CancellationToken cancellationToken = default) =>
+            keys.FirstOrDefault(k => k.KeyId == keyId) ?? throw new InvalidOperationException($"No key '{keyId}'.");
+
+        public Task<IKeyEncryptionKey> ResolveAsync(string keyId, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Resolve(keyId, cancellationToken));
+    }
+}
