@@ -96,6 +96,33 @@ public sealed class FieldCiphertextFormatTests
     }
 
     [Fact]
+    public void CiphertextFormatDocument_PublishesTheseVectorsAndThisAssociatedData()
+    {
+        var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "ciphertext-format.md"));
+        var compact = string.Concat(document.Where(c => !char.IsWhiteSpace(c)));
+
+        Assert.Contains(Convert.ToHexStringLower(VectorKey), compact, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexStringLower(VectorNonce), compact, StringComparison.Ordinal);
+        Assert.Contains(VectorKeyId.ToString(), document, StringComparison.Ordinal);
+        foreach (var vector in Vectors)
+        {
+            var ciphertextHex = (string)vector[3];
+            var plaintextHex = (string)vector[2];
+            Assert.Contains(ciphertextHex, compact, StringComparison.Ordinal);
+            Assert.Contains($"{ciphertextHex.Length / 2} bytes", document, StringComparison.Ordinal);
+            Assert.Contains(plaintextHex, compact, StringComparison.Ordinal);
+        }
+
+        // The associated data block, with its comments stripped.
+        var associatedData = string.Concat(document
+            .Split("Associated data (76 bytes)")[1]
+            .Split("```")[1]
+            .Split('\n')
+            .Select(line => string.Concat(line.Split("  ", 2)[0].Where(c => !char.IsWhiteSpace(c)))));
+        Assert.Equal(VectorAssociatedDataHex, associatedData);
+    }
+
+    [Fact]
     public void WriteAssociatedData_VectorBinding_IsThePublishedLayout()
     {
         var header = Convert.FromHexString("0101" + "00112233445566778899aabbccddeeff");
@@ -288,6 +315,19 @@ public sealed class FieldCiphertextFormatTests
         Assert.Equal(dataKey.Material.ToArray(), material);
         Assert.Equal((byte)2, (byte)DataKeyKind.Data);
         Assert.Equal((byte)3, (byte)DataKeyKind.Index);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Hipaa.Sdk.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Hipaa.Sdk.sln above {AppContext.BaseDirectory}.");
     }
 
     private static DataKey VectorDataKey() => new(VectorKeyId, KeyScopes.Application, VectorKey);
