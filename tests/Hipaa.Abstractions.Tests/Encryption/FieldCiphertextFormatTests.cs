@@ -176,7 +176,7 @@ public sealed class FieldCiphertextFormatTests
     }
 
     [Fact]
-    public void Constants_MatchTheDocumentedOffsets()
+    public void FieldCiphertextConstants_Version1_MatchTheDocumentedOffsets()
     {
         Assert.Equal(0x01, FieldCiphertext.FormatVersion1);
         Assert.Equal(0x01, FieldCiphertext.AlgorithmAes256Gcm);
