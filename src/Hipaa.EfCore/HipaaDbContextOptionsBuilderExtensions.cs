@@ -1,4 +1,5 @@
 using Hipaa.EfCore;
+using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Encryption;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
@@ -19,26 +20,35 @@ public static class HipaaDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(services);
-        var encryption = services.GetService(typeof(FieldEncryptionRuntime)) as FieldEncryptionRuntime
-            ?? throw new InvalidOperationException(
-                "UseHipaa found no Hipaa.Sdk safeguard in the service provider. Register one first, e.g. services.AddHipaa().AddFieldEncryption().UseLocalDevelopmentKey(path).UseKeyStore(o => o.UseSqlite(cs)).");
+        var encryption = services.GetService(typeof(FieldEncryptionRuntime)) as FieldEncryptionRuntime;
+        var audit = services.GetService(typeof(AuditRuntime)) as AuditRuntime;
+        if (encryption is null && audit is null)
+        {
+            throw new InvalidOperationException(
+                "UseHipaa found no Hipaa.Sdk safeguard in the service provider. Register them first, e.g. services.AddHipaa().AddFieldEncryption().UseLocalDevelopmentKey(path).UseKeyStore(o => o.UseSqlite(cs)).AddQueryAuditing().UseAuditStore(o => o.UseSqlite(cs)).");
+        }
 
         var existing = optionsBuilder.Options.FindExtension<HipaaOptionsExtension>();
-        if (existing is not null && ReferenceEquals(existing.Encryption, encryption))
+        if (existing is not null && ReferenceEquals(existing.Encryption, encryption) && ReferenceEquals(existing.Audit, audit))
         {
             return optionsBuilder;
         }
 
-        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new HipaaOptionsExtension(encryption));
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new HipaaOptionsExtension(encryption, audit));
         if (existing is null)
         {
-            // Stateless singletons: they find this context's runtime through its options, so every context and every
-            // application shares one EF internal service provider.
+            // Stateless singletons: they find this context's runtimes through its options, so every context and every
+            // application shares one EF internal service provider. Order matters: a write is encrypted before it is
+            // audited (the audit sees the encrypted properties as changed), a read is audited before it is decrypted.
             optionsBuilder.AddInterceptors(
+                AuditMaterializationInterceptor.Instance,
                 FieldDecryptionInterceptor.Instance,
                 FieldEncryptionSaveChangesInterceptor.Instance,
+                AuditSaveChangesInterceptor.Instance,
+                AuditCommandInterceptor.Instance,
                 EncryptedQueryInterceptor.Instance);
         }
+
         return optionsBuilder;
     }
 

@@ -1,3 +1,4 @@
+using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Encryption;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
@@ -11,11 +12,13 @@ namespace Hipaa.EfCore;
 /// internal services do not depend on the runtime instance (so applications and tests share one internal service
 /// provider); the model is cached per runtime by <see cref="HipaaModelCacheKeyFactory"/>.
 /// </summary>
-internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption) : IDbContextOptionsExtension
+internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, AuditRuntime? audit) : IDbContextOptionsExtension
 {
     private ExtensionInfo? _info;
 
     public FieldEncryptionRuntime? Encryption { get; } = encryption;
+
+    public AuditRuntime? Audit { get; } = audit;
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
@@ -23,6 +26,7 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption) 
     {
         services.AddScoped<IConventionSetPlugin, FieldEncryptionConventionSetPlugin>();
         services.Replace(ServiceDescriptor.Singleton<IModelCacheKeyFactory, HipaaModelCacheKeyFactory>());
+        services.Replace(ServiceDescriptor.Scoped<IModelCustomizer, HipaaModelCustomizer>());
     }
 
     public void Validate(IDbContextOptions options)
@@ -35,13 +39,17 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption) 
 
         public override bool IsDatabaseProvider => false;
 
-        public override string LogFragment => Extension.Encryption is null ? "UseHipaa " : "UseHipaa(FieldEncryption) ";
+        public override string LogFragment =>
+            $"UseHipaa({(Extension.Encryption is null ? string.Empty : "FieldEncryption")}{(Extension.Audit is null ? string.Empty : " Auditing")}) ";
 
         public override int GetServiceProviderHashCode() => 0x48495041;
 
         public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
 
-        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) =>
+        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo)
+        {
             debugInfo["Hipaa:FieldEncryption"] = Extension.Encryption is null ? "0" : "1";
+            debugInfo["Hipaa:Auditing"] = Extension.Audit is null ? "0" : "1";
+        }
     }
 }

@@ -17,7 +17,7 @@ internal sealed class EncryptedEntityModel
         DisplayName = entityType.ClrType.Name;
         KeyProperties = entityType.FindPrimaryKey()?.Properties
             ?? throw new InvalidOperationException($"{DisplayName} has encrypted properties but no primary key; each ciphertext is bound to its row, so keyless entities cannot be encrypted.");
-        PatientId = FindPatientId(entityType);
+        PatientId = PatientIdProperty.Find(entityType);
     }
 
     public IEntityType EntityType { get; }
@@ -96,18 +96,4 @@ internal sealed class EncryptedEntityModel
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };
-
-    private static IProperty? FindPatientId(IEntityType entityType)
-    {
-        foreach (var property in entityType.GetProperties())
-        {
-            if (property.FindAnnotation(EncryptionAnnotations.PatientId) is not null
-                || property.PropertyInfo?.GetCustomAttribute<PatientIdAttribute>(inherit: true) is not null)
-            {
-                return property;
-            }
-        }
-
-        return null;
-    }
 }

@@ -11,6 +11,7 @@ public enum NoteKind
     Discharge = 3,
 }
 
+[Phi("Demographics")]
 public sealed class Patient
 {
     [PatientId]
@@ -33,6 +34,7 @@ public sealed class Patient
     public List<Note> Notes { get; set; } = [];
 }
 
+[Phi("ProgressNote", Labels = ["PSY"])]
 public sealed class Note
 {
     public Guid Id { get; set; }

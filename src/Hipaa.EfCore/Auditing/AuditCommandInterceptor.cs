@@ -1,0 +1,266 @@
+using System.Data.Common;
+using Hipaa.Auditing;
+using Hipaa.EfCore.Encryption;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Hipaa.EfCore.Auditing;
+
+/// <summary>
+/// Audits what the entity-level interceptors cannot see: reads that return PHI rows without materializing an entity
+/// (scalar projections, <c>SqlQuery</c>, rows resolved to entities already tracked) are recorded as unattributed reads
+/// with the tables, the command's fingerprint and the row count; bulk commands (<c>ExecuteUpdate</c>,
+/// <c>ExecuteDelete</c>, <c>ExecuteSql</c>) on PHI tables are executed together with their audit rows in one
+/// transaction — per patient (through <c>RETURNING</c>) when the table has a patient id, otherwise unattributed.
+/// </summary>
+internal sealed class AuditCommandInterceptor : DbCommandInterceptor
+{
+    public static AuditCommandInterceptor Instance { get; } = new();
+
+    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+    {
+        BeginRead(command, eventData);
+        return result;
+    }
+
+    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+    {
+        BeginRead(command, eventData);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+    {
+        if (eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
+        {
+            return result;
+        }
+
+        var state = AuditReadState.For(context);
+        if (!state.Active)
+        {
+            return result;
+        }
+
+        try
+        {
+            var rows = RowsRead(eventData);
+            if (state.Materialized == 0 && rows > 0 && state.TablesTouched.Count > 0)
+            {
+                var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", state.TablesTouched.Select(t => t.Table)));
+                var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", state.TablesTouched.Select(t => t.Name)), patientId: null);
+                record.Categories = string.Join(AuditEntry.ListSeparator, state.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
+                record.Labels = string.Join(AuditEntry.ListSeparator, state.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
+                record.QueryFingerprint = state.Fingerprint;
+                record.RowCount = rows;
+                runtime.AppendReads([record]);
+            }
+        }
+        finally
+        {
+            state.End();
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Rows the caller actually received. EF counts every Read() call, including the last one that found no more rows;
+    /// one more Read() tells which case this is (the reader is being disposed, so consuming a row changes nothing).
+    /// </summary>
+    private static int RowsRead(DataReaderDisposingEventData eventData)
+    {
+        var calls = eventData.ReadCount;
+        if (calls == 0 || eventData.DataReader.IsClosed)
+        {
+            return Math.Max(calls - 1, 0);
+        }
+
+        return eventData.DataReader.Read() ? calls : calls - 1;
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        if (ShouldAudit(command, eventData, result) is not { } bulk)
+        {
+            return result;
+        }
+
+        var rows = ExecuteAuditedAsync(command, bulk, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return InterceptionResult<int>.SuppressWithResult(rows);
+    }
+
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (ShouldAudit(command, eventData, result) is not { } bulk)
+        {
+            return result;
+        }
+
+        var rows = await ExecuteAuditedAsync(command, bulk, async: true, cancellationToken).ConfigureAwait(false);
+        return InterceptionResult<int>.SuppressWithResult(rows);
+    }
+
+    private static void BeginRead(DbCommand command, CommandExecutedEventData eventData)
+    {
+        if (eventData.CommandSource == CommandSource.SaveChanges || eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
+        {
+            return;
+        }
+
+        AuditReadState.For(context).Begin(AuditRuntime.Fingerprint(command.CommandText), runtime.TablesIn(context.Model, command.CommandText));
+    }
+
+    private static Bulk? ShouldAudit(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        // Only the bulk entry points; SaveChanges is audited entity by entity, schema commands are not PHI access.
+        if (result.HasResult
+            || eventData.CommandSource is not (CommandSource.ExecuteUpdate or CommandSource.ExecuteDelete or CommandSource.ExecuteSqlRaw)
+            || eventData.Context is not { } context
+            || HipaaContext.Audit(context) is not { } runtime)
+        {
+            return null;
+        }
+
+        var tables = runtime.TablesIn(context.Model, command.CommandText);
+        return tables.Count == 0 ? null : new Bulk(context, runtime, tables, AuditRuntime.RequireContext("A bulk command on " + string.Join(", ", tables.Select(t => t.Table))));
+    }
+
+    private static async Task<int> ExecuteAuditedAsync(DbCommand command, Bulk bulk, bool async, CancellationToken cancellationToken)
+    {
+        var connection = command.Connection ?? throw new InvalidOperationException("The command has no connection.");
+        var text = command.CommandText.TrimStart();
+        var action = text.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase) ? AuditAction.Delete
+            : text.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase) ? AuditAction.Update
+            : AuditAction.Execute;
+        var perPatient = action != AuditAction.Execute && bulk.Tables is [{ PatientId: not null }];
+        DbTransaction? own = null;
+        if (command.Transaction is null)
+        {
+            own = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
+            command.Transaction = own;
+        }
+
+        try
+        {
+            int rows;
+            List<AuditEntry> entries = [];
+            var fingerprint = AuditRuntime.Fingerprint(command.CommandText);
+            if (perPatient)
+            {
+                var model = bulk.Tables[0];
+                var original = command.CommandText;
+                var column = bulk.Context.GetService<ISqlGenerationHelper>().DelimitIdentifier(model.PatientId!.GetColumnName());
+                command.CommandText = original.TrimEnd().TrimEnd(';') + " RETURNING " + column;
+                var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+                rows = 0;
+                try
+                {
+                    var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read())
+                        {
+                            rows++;
+                            var patientId = reader.IsDBNull(0) ? string.Empty : EncryptedEntityModel.FormatValue(ReadModelValue(reader, model.PatientId!));
+                            counts[patientId] = counts.GetValueOrDefault(patientId) + 1;
+                        }
+                    }
+                }
+                finally
+                {
+                    command.CommandText = original;
+                }
+
+                foreach (var (patientId, count) in counts)
+                {
+                    var record = New(bulk, action, model.Name, patientId.Length == 0 ? null : patientId, fingerprint, bulk.Tables);
+                    record.RowCount = count;
+                    entries.Add(record);
+                }
+            }
+            else
+            {
+                rows = async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+                var record = New(bulk, action, string.Join(",", bulk.Tables.Select(t => t.Name)), patientId: null, fingerprint, bulk.Tables);
+                record.RowCount = rows;
+                entries.Add(record);
+            }
+
+            if (rows > 0 || action == AuditAction.Execute)
+            {
+                await AuditSqlInserter.InsertAsync(bulk.Context, connection, command.Transaction, entries, async, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (own is not null)
+            {
+                if (async)
+                {
+                    await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    own.Commit();
+                }
+            }
+
+            return rows;
+        }
+        catch
+        {
+            if (own is not null)
+            {
+                if (async)
+                {
+                    await own.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    own.Rollback();
+                }
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                command.Transaction = null;
+                if (async)
+                {
+                    await own.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    own.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads a column as EF Core would (provider type, then the property's value converter), so ids format the same way.</summary>
+    private static object ReadModelValue(DbDataReader reader, Microsoft.EntityFrameworkCore.Metadata.IProperty property)
+    {
+        var mapping = (RelationalTypeMapping)property.GetRelationalTypeMapping();
+        var providerType = mapping.Converter?.ProviderClrType ?? property.ClrType;
+        providerType = Nullable.GetUnderlyingType(providerType) ?? providerType;
+        var value = GetFieldValueMethod.MakeGenericMethod(providerType).Invoke(reader, [0])!;
+        return mapping.Converter is { } converter ? converter.ConvertFromProvider(value)! : value;
+    }
+
+    private static readonly System.Reflection.MethodInfo GetFieldValueMethod = typeof(DbDataReader).GetMethod(nameof(DbDataReader.GetFieldValue))!;
+
+    private static AuditEntry New(Bulk bulk, AuditAction action, string entity, string? patientId, string fingerprint, IReadOnlyList<PhiEntityModel> tables)
+    {
+        var record = bulk.Runtime.NewEntry(bulk.Access, action, entity, patientId);
+        record.Categories = string.Join(AuditEntry.ListSeparator, tables.Select(t => t.Category).Distinct(StringComparer.Ordinal));
+        record.Labels = string.Join(AuditEntry.ListSeparator, tables.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
+        record.QueryFingerprint = fingerprint;
+        return record;
+    }
+
+    private sealed record Bulk(DbContext Context, AuditRuntime Runtime, IReadOnlyList<PhiEntityModel> Tables, AccessContext Access);
+}

@@ -1,0 +1,42 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hipaa.EfCore.Auditing;
+
+/// <summary>
+/// What one context's current query has read so far: the (patient, entity) pairs already recorded and how many PHI
+/// entities were materialized. A context runs one query at a time, so one state per context suffices.
+/// </summary>
+internal sealed class AuditReadState
+{
+    private static readonly ConditionalWeakTable<DbContext, AuditReadState> States = [];
+    private readonly HashSet<(string? PatientId, string Entity)> _recorded = [];
+
+    public string? Fingerprint { get; private set; }
+
+    public IReadOnlyList<PhiEntityModel> TablesTouched { get; private set; } = [];
+
+    public int Materialized { get; set; }
+
+    public bool Active { get; private set; }
+
+    public static AuditReadState For(DbContext context) => States.GetOrCreateValue(context);
+
+    public void Begin(string fingerprint, IReadOnlyList<PhiEntityModel> tablesTouched)
+    {
+        _recorded.Clear();
+        Fingerprint = fingerprint;
+        TablesTouched = tablesTouched;
+        Materialized = 0;
+        Active = true;
+    }
+
+    /// <summary>True the first time a (patient, entity) pair is seen in this query.</summary>
+    public bool FirstRead(string? patientId, string entity) => _recorded.Add((patientId, entity));
+
+    public void End()
+    {
+        Active = false;
+        _recorded.Clear();
+    }
+}

@@ -1,0 +1,49 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Hipaa.EfCore.Auditing;
+
+/// <summary>What auditing needs to know about an entity type marked <see cref="PhiAttribute"/>.</summary>
+internal sealed class PhiEntityModel
+{
+    private PhiEntityModel(IEntityType entityType, PhiAttribute phi)
+    {
+        EntityType = entityType;
+        Category = phi.Category;
+        Labels = phi.Labels;
+        Name = entityType.ClrType.Name;
+        Table = entityType.GetTableName() ?? Name;
+        PatientId = PatientIdProperty.Find(entityType);
+        KeyProperties = entityType.FindPrimaryKey()?.Properties ?? [];
+        Fields = [.. entityType.GetProperties()
+            .Where(p => !p.Name.StartsWith(Encryption.EncryptionAnnotations.BlindIndexPrefix, StringComparison.Ordinal))
+            .Select(p => MemberName(p.Name))];
+    }
+
+    public IEntityType EntityType { get; }
+
+    public string Category { get; }
+
+    public IReadOnlyList<string> Labels { get; }
+
+    public string Name { get; }
+
+    public string Table { get; }
+
+    public IProperty? PatientId { get; }
+
+    public IReadOnlyList<IProperty> KeyProperties { get; }
+
+    /// <summary>The names of the fields a read of this entity discloses (CLR names; encrypted ones included).</summary>
+    public string[] Fields { get; }
+
+    public static PhiEntityModel? Create(IEntityType entityType) =>
+        entityType.ClrType.GetCustomAttribute<PhiAttribute>(inherit: true) is { } phi ? new PhiEntityModel(entityType, phi) : null;
+
+    /// <summary>The CLR name of a property, mapping the shadow ciphertext property of an encrypted member back to the member.</summary>
+    public static string MemberName(string propertyName) =>
+        propertyName.StartsWith(Encryption.EncryptionAnnotations.CiphertextPrefix, StringComparison.Ordinal)
+            ? propertyName[Encryption.EncryptionAnnotations.CiphertextPrefix.Length..]
+            : propertyName;
+}

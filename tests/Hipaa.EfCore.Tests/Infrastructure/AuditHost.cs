@@ -1,0 +1,49 @@
+using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing;
+using Hipaa.Encryption;
+using Hipaa.Policy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hipaa.EfCore.Tests.Infrastructure;
+
+/// <summary>An application with auditing (and field encryption) over a test database, plus direct access to the audit rows.</summary>
+internal sealed class AuditHost : IDisposable
+{
+    /// <summary>One KEK for every host, so hosts over the same database can read each other's keys.</summary>
+    private static readonly CountingKeyEncryptionKey Kek = new("kek-audit");
+    private readonly ServiceProvider _services;
+    private readonly TestDatabase _database;
+
+    public AuditHost(TestDatabase database, Action<QueryAuditingOptions>? configure = null, Action<DbContextOptionsBuilder>? auditStore = null)
+    {
+        _database = database;
+        var services = new ServiceCollection();
+        services.AddHipaa()
+            .AddFieldEncryption(o => o.KeyScope = KeyScope.Patient)
+            .UseKeyEncryptionKey(_ => Kek, KeyWrapAlgorithm.AesGcmKeyWrap256)
+            .UseKeyStore(database.Use)
+            .AddQueryAuditing(configure ?? (_ => { }))
+            .UseAuditStore(auditStore ?? database.Use);
+        services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        using var context = CreateContext();
+        context.Database.EnsureCreated();
+    }
+
+    public static AccessContext Therapist(string id = "u-ther-1") =>
+        new(new Actor(id, [WellKnownRoles.Therapist], "practice"), PurposeOfUse.Treatment) { ClientAddress = "10.1.2.3", RequestId = "req-" + id, ClientApplication = "ehr-web" };
+
+    public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
+
+    /// <summary>Every audit row, oldest first, read straight from the table.</summary>
+    public List<AuditEntry> Records()
+    {
+        var options = new DbContextOptionsBuilder<AuditDbContext>();
+        _database.Use(options);
+        using var audit = new AuditDbContext(options.Options);
+        return [.. audit.Entries.AsNoTracking().OrderBy(e => e.Id)];
+    }
+
+    public void Dispose() => _services.Dispose();
+}
