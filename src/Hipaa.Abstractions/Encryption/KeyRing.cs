@@ -150,7 +150,7 @@ internal sealed partial class KeyRing
 
     private async ValueTask<DataKey> GetEncryptionKeyAsync(string scope, bool async, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 4; attempt++)
+        for (var rolls = 0; rolls < 16;)
         {
             var key = await GetActiveAsync(DataKeyKind.Data, scope, async, cancellationToken).ConfigureAwait(false);
             if (key.TryConsumeInvocation())
@@ -160,9 +160,12 @@ internal sealed partial class KeyRing
 
             if (_store.TryReserveInvocations(key.Id, _settings.InvocationReservationBlock, _settings.MaxInvocationsPerKey))
             {
-                key.AddInvocationBudget(_settings.InvocationReservationBlock);
-                continue;
+                // The caller that reserved takes one encryption of its block at once, so it always makes progress.
+                key.AddInvocationBudget(_settings.InvocationReservationBlock - 1);
+                return key;
             }
+
+            rolls++;
 
             // The key reached its NIST SP 800-38D invocation limit across all instances: retire it and make a new one.
             LogInvocationLimitReached(_logger, key.Id, scope);
@@ -176,7 +179,8 @@ internal sealed partial class KeyRing
                 await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
             }
 
-            _activeByScope.Remove((DataKeyKind.Data, scope));
+            // Only evict the exhausted key: another thread may already have put its successor in the cache.
+            _activeByScope.Remove((DataKeyKind.Data, scope), key);
         }
 
         throw new KeyServiceUnavailableException($"No data key with encryption budget could be obtained for scope '{scope}'. Check the key store.");
@@ -323,9 +327,19 @@ internal sealed partial class KeyRing
     {
         var kek = await ResolveKekAsync(record.WrappedBy, async, cancellationToken).ConfigureAwait(false);
         var wrapped = record.WrappedKey!;
-        return async
-            ? await CallKekAsync(kek, k => k.UnwrapKeyAsync(record.WrapAlgorithm, wrapped, cancellationToken), "unwrap", cancellationToken).ConfigureAwait(false)
-            : CallKek(kek, k => k.UnwrapKey(record.WrapAlgorithm, wrapped, cancellationToken), "unwrap");
+        try
+        {
+            return async
+                ? await CallKekAsync(kek, k => k.UnwrapKeyAsync(record.WrapAlgorithm, wrapped, cancellationToken), "unwrap", cancellationToken).ConfigureAwait(false)
+                : CallKek(kek, k => k.UnwrapKey(record.WrapAlgorithm, wrapped, cancellationToken), "unwrap");
+        }
+        catch (CryptographicException rejected)
+        {
+            // Not an outage: the key service answered, and refused the wrapped key. Retrying will not help.
+            throw new CryptographicException(
+                $"Key table entry {record.Id} (scope '{record.Scope}') was rejected by key-encryption key '{kek.KeyId}': it was altered, or it was wrapped by another key with the same id.",
+                rejected);
+        }
     }
 
     private async ValueTask<IKeyEncryptionKey> ResolveKekAsync(string kekId, bool async, CancellationToken cancellationToken)
@@ -363,7 +377,7 @@ internal sealed partial class KeyRing
         {
             return call(kek);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException and not KeyServiceUnavailableException)
+        catch (Exception exception) when (exception is not OperationCanceledException and not KeyServiceUnavailableException and not CryptographicException)
         {
             throw KekFailed(kek, operation, exception);
         }
@@ -375,7 +389,8 @@ internal sealed partial class KeyRing
         {
             return await call(kek).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not KeyServiceUnavailableException && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (Exception exception) when (exception is not KeyServiceUnavailableException and not CryptographicException
+            && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             throw KekFailed(kek, operation, exception);
         }

@@ -90,11 +90,20 @@ public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
         byte[]? key = TryRead(fullPath);
         if (key is null)
         {
-            created = TryCreate(fullPath);
-            key = TryRead(fullPath) ?? throw new IOException(string.Format(
-                CultureInfo.InvariantCulture,
-                "The development key file '{0}' was created but could not be opened afterwards; check that nothing else deletes it.",
-                fullPath));
+            // Two first runs at once (threads or processes) must end with one key: creation is serialized by an
+            // exclusive lock on a sibling file, and the file is read again once the lock is held.
+            using (AcquireCreationLock(fullPath))
+            {
+                key = TryRead(fullPath);
+                if (key is null)
+                {
+                    created = TryCreate(fullPath);
+                    key = TryRead(fullPath) ?? throw new IOException(string.Format(
+                        CultureInfo.InvariantCulture,
+                        "The development key file '{0}' was created but could not be opened afterwards; check that nothing else deletes it.",
+                        fullPath));
+                }
+            }
         }
 
         var instance = new LocalDevelopmentKeyEncryptionKey(key, fullPath);
@@ -291,6 +300,49 @@ public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
     /// Creates the key file atomically: the key goes into a new owner-only temporary file, which is then moved into place
     /// without overwriting. Returns <see langword="false"/> when another process created the file first.
     /// </summary>
+    /// <summary>An exclusive lock on "&lt;path&gt;.lock" (flock on Unix), waited for up to ten seconds, removed when released.</summary>
+    private static FileStream AcquireCreationLock(string path)
+    {
+        string? directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        // Deleted on close: a waiter that then opens a fresh lock file still re-reads the key file before creating one,
+        // and the key file, once created, is never removed, so no second key can appear.
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            Options = FileOptions.DeleteOnClose,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path + ".lock", options);
+            }
+            catch (IOException) when (attempt < 1000)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
     private static bool TryCreate(string path)
     {
         string directory = Path.GetDirectoryName(path)

@@ -62,19 +62,47 @@ internal sealed class SingleFlightCache<TKey, TValue>
             }
 
             TrimIfOverCapacity(now);
-            try
+
+            // The load is shared by every caller waiting for this key, so no single caller's token may cancel it; each
+            // caller's token only stops that caller's wait.
+            var loading = LoadAsync(key, mine, load, async);
+            if (!async)
             {
-                var value = await load(key, async, cancellationToken).ConfigureAwait(false);
-                mine.ExpiresAt = _time.GetUtcNow() + _lifetime;
-                mine.Completion.SetResult(value);
-                return value;
+                loading.GetAwaiter().GetResult();
+                return mine.Completion.Task.GetAwaiter().GetResult();
             }
-            catch (Exception exception)
-            {
-                _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, mine));
-                mine.Completion.SetException(exception);
-                throw;
-            }
+
+            return await mine.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the shared load and publishes its outcome in the entry; never throws (callers read the entry).</summary>
+    private async Task LoadAsync(TKey key, Entry mine, Loader load, bool async)
+    {
+        try
+        {
+            var value = await load(key, async, CancellationToken.None).ConfigureAwait(false);
+            mine.ExpiresAt = _time.GetUtcNow() + _lifetime;
+            mine.Completion.SetResult(value);
+        }
+        catch (Exception exception)
+        {
+            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, mine));
+            mine.Completion.SetException(exception);
+
+            // Observed here, so a load abandoned by a cancelled caller never becomes an unobserved task exception.
+            _ = mine.Completion.Task.Exception;
+        }
+    }
+
+    /// <summary>Removes the entry for <paramref name="key"/> only if it still holds <paramref name="value"/>.</summary>
+    public void Remove(TKey key, TValue value)
+    {
+        if (_entries.TryGetValue(key, out var entry)
+            && entry.Completion.Task.IsCompletedSuccessfully
+            && EqualityComparer<TValue>.Default.Equals(entry.Completion.Task.Result, value))
+        {
+            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
         }
     }
 
