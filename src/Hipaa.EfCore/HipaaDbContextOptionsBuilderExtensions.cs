@@ -46,6 +46,7 @@ public static class HipaaDbContextOptionsBuilderExtensions
                 FieldEncryptionSaveChangesInterceptor.Instance,
                 AuditSaveChangesInterceptor.Instance,
                 AuditCommandInterceptor.Instance,
+                AuditTransactionInterceptor.Instance,
                 EncryptedQueryInterceptor.Instance);
         }
 

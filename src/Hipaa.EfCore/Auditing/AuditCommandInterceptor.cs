@@ -55,7 +55,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
                 record.Labels = string.Join(AuditEntry.ListSeparator, state.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
                 record.QueryFingerprint = state.Fingerprint;
                 record.RowCount = rows;
-                runtime.AppendReads([record]);
+                runtime.AppendReads(context, [record]);
             }
         }
         finally

@@ -32,7 +32,7 @@ internal sealed class AuditMaterializationInterceptor : IMaterializationIntercep
             record.Labels = string.Join(AuditEntry.ListSeparator, model.Labels);
             record.Fields = string.Join(AuditEntry.ListSeparator, model.Fields);
             record.QueryFingerprint = state.Fingerprint;
-            runtime.AppendReads([record]);
+            runtime.AppendReads(context, [record]);
         }
 
         return entity;

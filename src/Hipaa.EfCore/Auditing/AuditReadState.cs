@@ -18,6 +18,9 @@ internal sealed class AuditReadState
 
     public int Materialized { get; set; }
 
+    /// <summary>Read records written inside the caller's open transaction (SQLite); re-appended if it rolls back.</summary>
+    public List<AuditEntry> WrittenInTransaction { get; } = [];
+
     public bool Active { get; private set; }
 
     public static AuditReadState For(DbContext context) => States.GetOrCreateValue(context);

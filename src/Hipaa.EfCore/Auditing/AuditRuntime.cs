@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Hipaa.Auditing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Hipaa.EfCore.Auditing;
@@ -71,12 +73,28 @@ internal sealed partial class AuditRuntime : IDisposable
 
     public static string Fingerprint(string sql) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
 
-    /// <summary>Writes read records and waits until they are committed; fails closed unless the dangerous option is on.</summary>
-    public void AppendReads(IReadOnlyList<AuditEntry> entries)
+    /// <summary>
+    /// Writes read records and waits until they are committed; fails closed unless the dangerous option is on. On SQLite,
+    /// inside the caller's own transaction, the records go into that transaction (a second connection could not write
+    /// while it holds the database's write lock) and are appended again should it roll back.
+    /// </summary>
+    public void AppendReads(DbContext context, IReadOnlyList<AuditEntry> entries)
     {
         try
         {
+            if (context.Database.CurrentTransaction is { } transaction && context.Database.ProviderName == SqliteProvider)
+            {
+                var connection = context.Database.GetDbConnection();
+                AuditSqlInserter.InsertAsync(context, connection, transaction.GetDbTransaction(), entries, async: false, CancellationToken.None).GetAwaiter().GetResult();
+                AuditReadState.For(context).WrittenInTransaction.AddRange(entries);
+                return;
+            }
+
             Writer.Append(entries);
+        }
+        catch (Exception failure) when (failure is not AuditUnavailableException and System.Data.Common.DbException)
+        {
+            throw new AuditUnavailableException($"The audit record of a read could not be written in the current transaction ({failure.Message}); the read was refused.", failure);
         }
         catch (AuditUnavailableException failure) when (Options.DangerouslyReturnUnauditedReadsWhenAuditStoreIsDown)
         {
@@ -84,7 +102,27 @@ internal sealed partial class AuditRuntime : IDisposable
         }
     }
 
+    /// <summary>After the caller's transaction ended without a commit, appends its read records again through the writer.</summary>
+    public void ReappendRolledBackReads(DbContext context)
+    {
+        var state = AuditReadState.For(context);
+        if (state.WrittenInTransaction.Count == 0)
+        {
+            return;
+        }
+
+        var again = state.WrittenInTransaction.Select(e =>
+        {
+            e.Id = 0;
+            return e;
+        }).ToList();
+        state.WrittenInTransaction.Clear();
+        Writer.Append(again);
+    }
+
     public void Dispose() => Writer.Dispose();
+
+    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Critical, Message = "{Count} PHI read record(s) could not be stored and the reads were returned UNAUDITED, because DangerouslyReturnUnauditedReadsWhenAuditStoreIsDown is on.")]
     private static partial void LogUnauditedRead(ILogger logger, int count, Exception exception);

@@ -305,6 +305,36 @@ public abstract class AuditCaptureTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Read_InsideTheCallersWriteTransaction_IsRecordedAndSurvivesARollback()
+    {
+        using var host = new AuditHost(_database);
+        var patient = NewPatient("A");
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        {
+            await using (var context = host.CreateContext())
+            await using (var transaction = await context.Database.BeginTransactionAsync())
+            {
+                context.Add(patient);
+                await context.SaveChangesAsync();
+                var inside = await context.Patients.AsNoTracking().SingleAsync(p => p.Id == patient.Id);
+                Assert.Equal(patient.Ssn, inside.Ssn);
+                await transaction.RollbackAsync();
+            }
+
+            await using (var context = host.CreateContext())
+            {
+                Assert.Empty(await context.Patients.ToListAsync());
+            }
+        }
+
+        // The create rolled back with the data; the read happened and stays recorded.
+        var records = host.Records();
+        Assert.DoesNotContain(records, r => r.Action == AuditAction.Create);
+        var read = Assert.Single(records, r => r.Action == AuditAction.Read && r.PatientId == patient.Id.ToString());
+        Assert.Equal("u-ther-1", read.ActorId);
+    }
+
     private static Patient NewPatient(string name) => new()
     {
         Id = Guid.NewGuid(),

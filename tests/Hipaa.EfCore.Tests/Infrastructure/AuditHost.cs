@@ -22,7 +22,7 @@ internal sealed class AuditHost : IDisposable
         services.AddHipaa()
             .AddFieldEncryption(o => o.KeyScope = KeyScope.Patient)
             .UseKeyEncryptionKey(_ => Kek, KeyWrapAlgorithm.AesGcmKeyWrap256)
-            .UseKeyStore(database.Use)
+            .UseKeyStore(database.UseForKeys)
             .AddQueryAuditing(configure ?? (_ => { }))
             .UseAuditStore(auditStore ?? database.Use);
         services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));

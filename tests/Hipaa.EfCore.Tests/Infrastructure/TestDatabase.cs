@@ -13,6 +13,12 @@ public abstract class TestDatabase : IDisposable
 
     public abstract void Use(DbContextOptionsBuilder options);
 
+    /// <summary>
+    /// Where to keep the key store: on SQLite a database file of its own (one writer per file: a key must be creatable
+    /// while the application holds a write transaction), on PostgreSQL the same database.
+    /// </summary>
+    public abstract void UseForKeys(DbContextOptionsBuilder options);
+
     public abstract DbConnection OpenConnection();
 
     public abstract void Dispose();
@@ -64,6 +70,9 @@ public abstract class TestDatabase : IDisposable
 
         public override void Use(DbContextOptionsBuilder options) => options.UseSqlite(ConnectionString);
 
+        public override void UseForKeys(DbContextOptionsBuilder options) =>
+            options.UseSqlite($"Data Source={Path.Combine(_directory, "keys.db")};Default Timeout=30");
+
         public override DbConnection OpenConnection()
         {
             var connection = new SqliteConnection(ConnectionString);
@@ -95,6 +104,8 @@ public abstract class TestDatabase : IDisposable
         public override string ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { Database = _name }.ConnectionString;
 
         public override void Use(DbContextOptionsBuilder options) => options.UseNpgsql(ConnectionString);
+
+        public override void UseForKeys(DbContextOptionsBuilder options) => Use(options);
 
         public override DbConnection OpenConnection()
         {
