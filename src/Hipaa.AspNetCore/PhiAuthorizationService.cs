@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Security.Claims;
+using Hipaa.Policy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hipaa.AspNetCore;
+
+/// <summary>
+/// Turns a request and a record (or a category) into an <see cref="AccessRequest"/>, asks the engine, records the outcome in
+/// <see cref="PhiAuthorizationFeature"/> and the obligations header. Shared by the requirement handlers and
+/// <see cref="IPhiAuthorization"/>.
+/// </summary>
+internal sealed class PhiAuthorizationService(
+    PolicyEngine engine,
+    PhiRequestResolver resolver,
+    TimeProvider timeProvider,
+    IOptions<PhiAuthorizationOptions> options,
+    IServiceProvider services,
+    ILogger<PhiAuthorizationService> logger) : IPhiAuthorization
+{
+    private const string UnidentifiedPatient = "-";
+    private readonly PhiAuthorizationOptions _options = options.Value;
+
+    public Task<PhiAuthorizationResult> DecideAsync(HttpContext httpContext, PhiResource resource, PhiAction action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        return DecideResourceAsync(httpContext, httpContext.User, resource, action, cancellationToken);
+    }
+
+    public async Task<PhiAuthorizationResult> DecideResourceAsync(
+        HttpContext? httpContext,
+        ClaimsPrincipal user,
+        PhiResource resource,
+        PhiAction action,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(resource);
+        if (!Enum.IsDefined(action))
+        {
+            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one of the defined PhiAction values.");
+        }
+
+        PhiRequestInfo info = await resolver.ResolveAsync(user, httpContext, cancellationToken).ConfigureAwait(false);
+        PhiAuthorizationResult result;
+        if (info.Refusal is { } refusal)
+        {
+            result = new PhiAuthorizationResult(refusal, resource.Category, action, resource.PatientId);
+        }
+        else
+        {
+            IReadOnlyList<Consent> consents = [];
+            bool consentsMatter = resource.Category.IsSeparatelyKeptNote || action is PhiAction.Disclose or PhiAction.Export;
+            if (consentsMatter && info.CanBeginAccessContext
+                && (httpContext?.RequestServices ?? services).GetService<IConsentStore>() is { } consentStore)
+            {
+                consents = await consentStore.ListAsync(resource.PatientId, cancellationToken).ConfigureAwait(false);
+            }
+
+            AccessDecision decision = engine.Decide(new AccessRequest
+            {
+                Actor = info.Actor,
+                PatientId = resource.PatientId,
+                Category = resource.Category,
+                Labels = resource.Labels,
+                AuthorId = resource.AuthorId,
+                Action = action,
+                Purpose = PurposeFor(info),
+                Recipient = resource.Recipient,
+                BreakGlassReason = info.BreakGlassReason,
+                Consents = consents,
+                CourtOrder = resource.CourtOrder,
+                At = timeProvider.GetUtcNow(),
+            });
+            result = new PhiAuthorizationResult(decision, resource.Category, action, resource.PatientId);
+        }
+
+        Record(httpContext, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The category-level check of a <see cref="PhiRequirement"/>: for the route's patient when there is one, otherwise for
+    /// a patient the actor treats (or, for a patient role, the actor's own record). The author of a separately kept note is
+    /// taken to be the actor, so the check is a gate: the endpoint checks the loaded note itself.
+    /// </summary>
+    public async Task<PhiAuthorizationResult> DecideCategoryAsync(
+        HttpContext? httpContext,
+        ClaimsPrincipal user,
+        DataCategory category,
+        PhiAction action,
+        CancellationToken cancellationToken)
+    {
+        PhiRequestInfo info = await resolver.ResolveAsync(user, httpContext, cancellationToken).ConfigureAwait(false);
+        string? routePatient = RoutePatient(httpContext);
+        PhiAuthorizationResult result;
+        if (info.Refusal is { } refusal)
+        {
+            result = new PhiAuthorizationResult(refusal, category, action, routePatient);
+        }
+        else
+        {
+            Actor actor = info.Actor;
+            string patientId = routePatient ?? actor.Id ?? UnidentifiedPatient;
+            if (routePatient is null)
+            {
+                // No patient in sight: decide for the most favourable one, a patient the actor treats or is.
+                actor = new Actor(actor.Id, actor.Roles, actor.Organization, actor.CareTeamOf.Append(patientId), actor.IsShared);
+            }
+
+            AccessDecision decision = engine.Decide(new AccessRequest
+            {
+                Actor = actor,
+                PatientId = patientId,
+                Category = category,
+                AuthorId = actor.Id,
+                Action = action,
+                Purpose = PurposeFor(info),
+                BreakGlassReason = info.BreakGlassReason,
+                At = timeProvider.GetUtcNow(),
+            });
+            result = new PhiAuthorizationResult(decision, category, action, routePatient);
+        }
+
+        Record(httpContext, result);
+        return result;
+    }
+
+    /// <summary>The request's purpose; for an unidentified or shared actor any purpose will do, as the identity rules decide first.</summary>
+    private static PurposeOfUse PurposeFor(PhiRequestInfo info) => info.Purpose.IsEmpty ? PurposeOfUse.Treatment : info.Purpose;
+
+    private string? RoutePatient(HttpContext? httpContext)
+    {
+        if (httpContext is null || _options.PatientIdRouteValue is not { } name || !httpContext.Request.RouteValues.TryGetValue(name, out object? value))
+        {
+            return null;
+        }
+
+        string? patientId = Convert.ToString(value, CultureInfo.InvariantCulture);
+        return string.IsNullOrWhiteSpace(patientId) ? null : patientId;
+    }
+
+    private void Record(HttpContext? httpContext, PhiAuthorizationResult result)
+    {
+        if (result.Succeeded)
+        {
+            Log.PhiAccessPermitted(logger, result.RuleId, result.Action, result.Category);
+        }
+        else
+        {
+            Log.PhiAccessDenied(logger, result.RuleId, result.Action, result.Category);
+        }
+
+        if (httpContext is null)
+        {
+            return;
+        }
+
+        PhiAuthorizationFeature? feature = httpContext.Features.Get<PhiAuthorizationFeature>();
+        if (feature is null)
+        {
+            feature = new PhiAuthorizationFeature();
+            httpContext.Features.Set(feature);
+            if (_options.ObligationsHeader is { } header && !httpContext.Response.HasStarted)
+            {
+                httpContext.Response.OnStarting(static state =>
+                {
+                    var (response, feature, header) = ((HttpResponse, PhiAuthorizationFeature, string))state;
+                    IReadOnlyList<Obligation> obligations = feature.Obligations;
+                    if (obligations.Count > 0)
+                    {
+                        response.Headers[header] = string.Join(", ", obligations);
+                    }
+
+                    return Task.CompletedTask;
+                }, (httpContext.Response, feature, header));
+            }
+        }
+
+        feature.Add(result);
+    }
+}
