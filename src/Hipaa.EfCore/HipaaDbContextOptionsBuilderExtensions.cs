@@ -28,6 +28,12 @@ public static class HipaaDbContextOptionsBuilderExtensions
                 "UseHipaa found no Hipaa.Sdk safeguard in the service provider. Register them first, e.g. services.AddHipaa().AddFieldEncryption().UseLocalDevelopmentKey(path).UseKeyStore(o => o.UseSqlite(cs)).AddQueryAuditing().UseAuditStore(o => o.UseSqlite(cs)).");
         }
 
+        if (audit is null && services.GetService(typeof(Hipaa.EfCore.Enforcement.PolicyEnforcementRuntime)) is not null)
+        {
+            throw new InvalidOperationException(
+                "AddPolicyEnforcement() needs AddQueryAuditing().UseAuditStore(...): every policy decision is recorded in the audit trail, so enforcement without auditing is refused.");
+        }
+
         var existing = optionsBuilder.Options.FindExtension<HipaaOptionsExtension>();
         if (existing is not null && ReferenceEquals(existing.Encryption, encryption) && ReferenceEquals(existing.Audit, audit))
         {
@@ -39,10 +45,10 @@ public static class HipaaDbContextOptionsBuilderExtensions
         {
             // Stateless singletons: they find this context's runtimes through its options, so every context and every
             // application shares one EF internal service provider. Order matters: a write is encrypted before it is
-            // audited (the audit sees the encrypted properties as changed), a read is audited before it is decrypted.
+            // audited (the audit sees the encrypted properties as changed), a read is decrypted before policy redacts it and it is audited.
             optionsBuilder.AddInterceptors(
-                AuditMaterializationInterceptor.Instance,
                 FieldDecryptionInterceptor.Instance,
+                AuditMaterializationInterceptor.Instance,
                 FieldEncryptionSaveChangesInterceptor.Instance,
                 AuditSaveChangesInterceptor.Instance,
                 AuditCommandInterceptor.Instance,

@@ -10,7 +10,7 @@ namespace Hipaa.EfCore.Auditing;
 internal sealed class AuditReadState
 {
     private static readonly ConditionalWeakTable<DbContext, AuditReadState> States = [];
-    private readonly HashSet<(string? PatientId, string Entity)> _recorded = [];
+    private readonly HashSet<(string? PatientId, string Entity, Hipaa.Auditing.AuditOutcome Outcome)> _recorded = [];
 
     public string? Fingerprint { get; private set; }
 
@@ -34,8 +34,8 @@ internal sealed class AuditReadState
         Active = true;
     }
 
-    /// <summary>True the first time a (patient, entity) pair is seen in this query.</summary>
-    public bool FirstRead(string? patientId, string entity) => _recorded.Add((patientId, entity));
+    /// <summary>True the first time a (patient, entity, outcome) is seen in this query.</summary>
+    public bool FirstRead(string? patientId, string entity, Hipaa.Auditing.AuditOutcome outcome) => _recorded.Add((patientId, entity, outcome));
 
     public void End()
     {

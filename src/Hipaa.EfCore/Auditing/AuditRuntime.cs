@@ -16,8 +16,9 @@ internal sealed partial class AuditRuntime : IDisposable
     private readonly ConcurrentDictionary<IModel, (string Quoted, PhiEntityModel Model)[]> _phiTables = new();
     private readonly ILogger _logger;
 
-    public AuditRuntime(QueryAuditingOptions options, AuditWriter writer, TimeProvider time, ILogger logger)
+    public AuditRuntime(QueryAuditingOptions options, AuditWriter writer, TimeProvider time, ILogger logger, Enforcement.PolicyEnforcementRuntime? enforcement = null)
     {
+        Enforcement = enforcement;
         Options = options;
         Writer = writer;
         Time = time;
@@ -25,6 +26,15 @@ internal sealed partial class AuditRuntime : IDisposable
     }
 
     public QueryAuditingOptions Options { get; }
+
+    /// <summary>Gets policy enforcement, when <c>AddPolicyEnforcement</c> registered it.</summary>
+    public Enforcement.PolicyEnforcementRuntime? Enforcement { get; }
+
+    /// <summary>How a decision is recorded: "rule-id; obligations" (no PHI).</summary>
+    public static string Describe(Hipaa.Policy.AccessDecision decision) =>
+        decision.Obligations.Count == 0
+            ? $"{decision.Outcome} {decision.Rule.Id}"
+            : $"{decision.Outcome} {decision.Rule.Id}; obligations: {string.Join(",", decision.Obligations)}";
 
     public AuditWriter Writer { get; }
 

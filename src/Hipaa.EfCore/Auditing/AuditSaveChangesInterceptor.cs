@@ -1,5 +1,7 @@
 using Hipaa.Auditing;
 using Hipaa.EfCore.Encryption;
+using Hipaa.EfCore.Enforcement;
+using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -106,6 +108,9 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
 
                 group.Keys.Add(key);
                 group.Fields.UnionWith(fields);
+                group.Authors.Add(model.EntityType is var type && runtime.Enforcement?.AuthorProperty(type) is { } author
+                    ? EncryptedEntityModel.FormatValue(entry.Property(author.Name).CurrentValue)
+                    : null);
             }
         }
 
@@ -116,6 +121,11 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
 
         var access = AuditRuntime.RequireContext("SaveChanges");
         var fingerprint = AuditRuntime.Fingerprint("SaveChanges");
+        if (runtime.Enforcement is { } enforcement)
+        {
+            Enforce(context, runtime, enforcement, access, groups, fingerprint);
+        }
+
         var entries = new List<AuditEntry>(groups.Count);
         foreach (var ((patientId, action, model), group) in groups)
         {
@@ -126,6 +136,7 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
             record.RecordKeys = string.Join(AuditEntry.ListSeparator, group.Keys);
             record.RowCount = group.Keys.Count;
             record.QueryFingerprint = fingerprint;
+            record.Decision = group.Decision;
             entries.Add(record);
         }
 
@@ -179,10 +190,57 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
         }
     }
 
+    /// <summary>
+    /// Decides every write with the policy engine before anything reaches the database. A denial is recorded (through the
+    /// audit writer, since this SaveChanges will not commit) and refused with <see cref="PhiAccessDeniedException"/>.
+    /// </summary>
+    private static void Enforce(
+        DbContext context,
+        AuditRuntime runtime,
+        PolicyEnforcementRuntime enforcement,
+        AccessContext access,
+        Dictionary<(string? PatientId, AuditAction Action, PhiEntityModel Model), Group> groups,
+        string fingerprint)
+    {
+        foreach (var ((patientId, action, model), group) in groups)
+        {
+            var phiAction = action switch
+            {
+                AuditAction.Create => PhiAction.Create,
+                AuditAction.Update => PhiAction.Update,
+                _ => PhiAction.Delete,
+            };
+            foreach (var author in group.Authors.Distinct())
+            {
+                var decision = enforcement.Decide(context, access, model, patientId, author, phiAction);
+                group.Decision ??= AuditRuntime.Describe(decision);
+                if (decision.IsPermitted)
+                {
+                    continue;
+                }
+
+                var denied = runtime.NewEntry(access, action, model.Name, patientId);
+                denied.Outcome = AuditOutcome.Denied;
+                denied.Categories = model.Category;
+                denied.Labels = string.Join(AuditEntry.ListSeparator, model.Labels);
+                denied.RecordKeys = string.Join(AuditEntry.ListSeparator, group.Keys);
+                denied.RowCount = group.Keys.Count;
+                denied.QueryFingerprint = fingerprint;
+                denied.Decision = AuditRuntime.Describe(decision);
+                runtime.Writer.Append([denied]);
+                throw new PhiAccessDeniedException(decision, $"{action} of {model.Category} for patient {patientId}");
+            }
+        }
+    }
+
     private sealed class Group
     {
         public List<string> Keys { get; } = [];
 
         public HashSet<string> Fields { get; } = new(StringComparer.Ordinal);
+
+        public List<string?> Authors { get; } = [];
+
+        public string? Decision { get; set; }
     }
 }

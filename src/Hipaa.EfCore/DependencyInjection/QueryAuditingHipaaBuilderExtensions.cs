@@ -93,6 +93,7 @@ public static class QueryAuditingHipaaBuilderExtensions
             options,
             new AuditWriter(storeOptions.Options, options.MaxBatchSize),
             services.GetRequiredService<TimeProvider>(),
-            loggerFactory.CreateLogger("Hipaa.Auditing"));
+            loggerFactory.CreateLogger("Hipaa.Auditing"),
+            services.GetService<Hipaa.EfCore.Enforcement.PolicyEnforcementRuntime>());
     }
 }

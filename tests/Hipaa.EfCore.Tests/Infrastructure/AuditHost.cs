@@ -15,7 +15,11 @@ internal sealed class AuditHost : IDisposable
     private readonly ServiceProvider _services;
     private readonly TestDatabase _database;
 
-    public AuditHost(TestDatabase database, Action<QueryAuditingOptions>? configure = null, Action<DbContextOptionsBuilder>? auditStore = null)
+    public AuditHost(
+        TestDatabase database,
+        Action<QueryAuditingOptions>? configure = null,
+        Action<DbContextOptionsBuilder>? auditStore = null,
+        Action<PolicyEnforcementOptions>? enforcement = null)
     {
         _database = database;
         var services = new ServiceCollection();
@@ -25,14 +29,22 @@ internal sealed class AuditHost : IDisposable
             .UseKeyStore(database.UseForKeys)
             .AddQueryAuditing(configure ?? (_ => { }))
             .UseAuditStore(auditStore ?? database.Use);
+        if (enforcement is not null)
+        {
+            services.AddHipaa().AddPolicyEnforcement(enforcement);
+        }
+
         services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         using var context = CreateContext();
         context.Database.EnsureCreated();
     }
 
-    public static AccessContext Therapist(string id = "u-ther-1") =>
-        new(new Actor(id, [WellKnownRoles.Therapist], "practice"), PurposeOfUse.Treatment) { ClientAddress = "10.1.2.3", RequestId = "req-" + id, ClientApplication = "ehr-web" };
+    public static AccessContext Therapist(string id = "u-ther-1", params string[] careTeamOf) =>
+        new(new Actor(id, [WellKnownRoles.Therapist], "practice", careTeamOf), PurposeOfUse.Treatment) { ClientAddress = "10.1.2.3", RequestId = "req-" + id, ClientApplication = "ehr-web" };
+
+    public static AccessContext As(string id, string role, PurposeOfUse purpose, params string[] careTeamOf) =>
+        new(new Actor(id, [role], "practice", careTeamOf), purpose);
 
     public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
 

@@ -80,6 +80,51 @@ public sealed class Note
     public DateTimeOffset SignedAt { get; set; }
 }
 
+[Phi("Medication")]
+public sealed class Prescription
+{
+    public Guid Id { get; set; }
+
+    [PatientId]
+    public Guid PatientId { get; set; }
+
+    public string Drug { get; set; } = string.Empty;
+
+    [Encrypted]
+    public string? Dose { get; set; }
+}
+
+[Phi("Diagnosis")]
+public sealed class Diagnosis
+{
+    public Guid Id { get; set; }
+
+    [PatientId]
+    public Guid PatientId { get; set; }
+
+    public string Code { get; set; } = string.Empty;
+
+    public string Display { get; set; } = string.Empty;
+
+    [Encrypted]
+    public string? Narrative { get; set; }
+}
+
+[Phi("PsychotherapyNote", Labels = ["PSYTHPN"])]
+public sealed class PsychotherapyNote
+{
+    public Guid Id { get; set; }
+
+    [PatientId]
+    public Guid PatientId { get; set; }
+
+    [AuthorId]
+    public string AuthorId { get; set; } = string.Empty;
+
+    [Encrypted]
+    public string Text { get; set; } = string.Empty;
+}
+
 /// <summary>An entity the application cannot annotate: encrypted through the fluent API.</summary>
 public sealed class Insurance
 {
@@ -110,6 +155,12 @@ public sealed class ClinicDb(DbContextOptions<ClinicDb> options) : DbContext(opt
     public DbSet<Insurance> Insurances => Set<Insurance>();
 
     public DbSet<Legacy> Legacies => Set<Legacy>();
+
+    public DbSet<Prescription> Prescriptions => Set<Prescription>();
+
+    public DbSet<Diagnosis> Diagnoses => Set<Diagnosis>();
+
+    public DbSet<PsychotherapyNote> PsychotherapyNotes => Set<PsychotherapyNote>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

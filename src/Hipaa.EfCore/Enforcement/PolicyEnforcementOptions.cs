@@ -1,0 +1,17 @@
+namespace Hipaa.Policy;
+
+/// <summary>Options of policy enforcement in EF Core, registered with <c>services.AddHipaa().AddPolicyEnforcement(...)</c>.</summary>
+public sealed class PolicyEnforcementOptions
+{
+    /// <summary>
+    /// Gets or sets the role catalog decisions are made from. Defaults to <see langword="null"/>: the
+    /// <see cref="PolicyEngine"/> registered in DI (by <c>AddPhiAuthorization</c>), or the default behavioral-health catalog.
+    /// </summary>
+    public RoleCatalog? Catalog { get; set; }
+
+    /// <summary>Gets or sets what a denied read returns, for categories not listed in <see cref="DeniedReadsByCategory"/>. Defaults to <see cref="DeniedReadHandling.Redact"/>.</summary>
+    public DeniedReadHandling DeniedReads { get; set; } = DeniedReadHandling.Redact;
+
+    /// <summary>Gets per-category exceptions to <see cref="DeniedReads"/>, keyed by category name (e.g. <c>"PsychotherapyNote"</c>).</summary>
+    public IDictionary<string, DeniedReadHandling> DeniedReadsByCategory { get; } = new Dictionary<string, DeniedReadHandling>(StringComparer.Ordinal);
+}

@@ -1,0 +1,60 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing;
+using Hipaa.Policy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Hipaa.EfCore.Enforcement;
+
+/// <summary>Policy decisions for EF Core accesses: builds the request from the access context and the row, redacts or refuses.</summary>
+internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforcementOptions options, IConsentStore? consents, TimeProvider time)
+{
+    private static readonly ConditionalWeakTable<DbContext, Dictionary<string, IReadOnlyList<Consent>>> ConsentCache = [];
+    private readonly ConditionalWeakTable<IEntityType, StrongBox<IProperty?>> _authors = [];
+
+    public PolicyEngine Engine { get; } = engine;
+
+    public AccessDecision Decide(DbContext context, AccessContext access, PhiEntityModel model, string? patientId, string? authorId, PhiAction action) =>
+        Engine.Decide(new AccessRequest
+        {
+            Actor = access.Actor,
+            PatientId = patientId ?? string.Empty,
+            Category = new DataCategory(model.Category),
+            Labels = [.. model.Labels.Select(l => new SensitivityLabel(l))],
+            AuthorId = authorId,
+            Action = action,
+            Purpose = access.PurposeOfUse,
+            BreakGlassReason = access.BreakGlassReason,
+            Consents = patientId is null ? [] : ConsentsOf(context, patientId),
+            At = time.GetUtcNow(),
+        });
+
+    public DeniedReadHandling DeniedReadsFor(string category) =>
+        options.DeniedReadsByCategory.TryGetValue(category, out var handling) ? handling : options.DeniedReads;
+
+    public IProperty? AuthorProperty(IEntityType entityType) =>
+        _authors.GetValue(entityType, static type => new StrongBox<IProperty?>(
+            type.GetProperties().FirstOrDefault(p => p.PropertyInfo?.GetCustomAttribute<AuthorIdAttribute>(inherit: true) is not null))).Value;
+
+    /// <summary>The patient's consents, loaded once per context (a context lives for one request or unit of work).</summary>
+    private IReadOnlyList<Consent> ConsentsOf(DbContext context, string patientId)
+    {
+        if (consents is null)
+        {
+            return [];
+        }
+
+        var cache = ConsentCache.GetOrCreateValue(context);
+        lock (cache)
+        {
+            if (!cache.TryGetValue(patientId, out var list))
+            {
+                cache[patientId] = list = consents.ListAsync(patientId).GetAwaiter().GetResult();
+            }
+
+            return list;
+        }
+    }
+}
