@@ -72,6 +72,11 @@ public static class QueryAuditingHipaaBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueryAuditingOptions>, QueryAuditingOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);
+        services.TryAddSingleton(sp => new PhiDisclosures(
+            sp.GetRequiredService<AuditRuntime>(),
+            sp.GetService<Hipaa.Policy.PolicyEngine>() ?? Hipaa.Policy.PolicyEngine.Default,
+            sp.GetService<Hipaa.Policy.IConsentStore>(),
+            sp.GetRequiredService<TimeProvider>()));
         return services.AddOptions<QueryAuditingOptions>().ValidateOnStart();
     }
 
