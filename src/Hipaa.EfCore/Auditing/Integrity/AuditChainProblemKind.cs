@@ -1,0 +1,32 @@
+namespace Hipaa.EfCore.Auditing.Integrity;
+
+/// <summary>What kind of change <see cref="AuditVerifier"/> found (docs/audit.md, "Verification").</summary>
+internal enum AuditChainProblemKind
+{
+    /// <summary>A sealed record's contents (or its hash, recomputed to hide an edit) no longer match what was sealed.</summary>
+    EditedRecord = 1,
+
+    /// <summary>A position is missing from the chain, or records were deleted and the later ones renumbered.</summary>
+    DeletedRecord = 2,
+
+    /// <summary>A record that was never sealed by the sealer sits in the chain (positions shifted, or beyond the newest checkpoint).</summary>
+    InsertedRecord = 3,
+
+    /// <summary>Sealed records were moved to other positions.</summary>
+    ReorderedRecord = 4,
+
+    /// <summary>Records were deleted from the end of the chain: a checkpoint (in the database or exported) covers more records than remain.</summary>
+    Truncated = 5,
+
+    /// <summary>A checkpoint's signature does not verify under any trusted public key.</summary>
+    CheckpointSignatureInvalid = 6,
+
+    /// <summary>A checkpoint's head hash differs from the chain's hash at that position.</summary>
+    CheckpointMismatch = 7,
+
+    /// <summary>A sealed row lacks its chain columns or has hashes of the wrong length.</summary>
+    MalformedRecord = 8,
+
+    /// <summary>The chain starts after a purged prefix, but the checkpoint anchoring the start is younger than the retention period.</summary>
+    PrematurePurge = 9,
+}

@@ -1,0 +1,347 @@
+using Hipaa.EfCore.Auditing;
+using Hipaa.EfCore.Auditing.Integrity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hipaa.EfCore.Tests.Auditing.Integrity;
+
+/// <summary>
+/// Each kind of tampering an attacker with write access to the database can do is detected and located: 5 seals of 4 records
+/// give positions 1..20 with checkpoints at 4, 8, 12, 16 and 20.
+/// </summary>
+public abstract class AuditVerifierTests : IDisposable
+{
+    private readonly AuditStore _store;
+
+    protected AuditVerifierTests(string provider) => _store = new AuditStore(provider);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EmptyStore_IsValid()
+    {
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        Assert.True(result.IsValid);
+        Assert.Equal(0, result.RecordsVerified);
+        Assert.Equal(0, result.LastPosition);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_CleanChain_IsValidAndCountsEverything()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        _store.Append(3);
+
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        Assert.True(result.IsValid, result.Problem?.ToString());
+        Assert.Equal(20, result.RecordsVerified);
+        Assert.Equal(1, result.FirstPosition);
+        Assert.Equal(20, result.LastPosition);
+        Assert.Equal(5, result.CheckpointsVerified);
+        Assert.True(result.SignaturesChecked);
+        Assert.Equal(3, result.UnsealedRecords);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_CleanChainWithExportedCheckpoints_ChecksBothCopies()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        var exported = await _store.ExportCheckpointsAsync();
+
+        AuditVerificationResult result = await _store.VerifyAsync(exported);
+
+        Assert.True(result.IsValid, result.Problem?.ToString());
+        Assert.Equal(10, result.CheckpointsVerified);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EditedRecord_ReportsEditAtItsPosition()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        AuditEntry victim = _store.Sealed()[6];
+
+        _store.Sql("UPDATE hipaa_audit SET actor_id = 'u-someone-else' WHERE chain_position = 7");
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.EditedRecord, 7);
+        Assert.Equal(victim.RecordId, problem.RecordId);
+        Assert.Equal(6, result.RecordsVerified);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EditedRecordWithRecomputedHash_ReportsEditAtItsPosition()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        AuditEntry victim = _store.Sealed()[6];
+        victim.ActorId = "u-someone-else";
+        byte[] forgedHash = AuditRecordHasher.ComputeHash(victim.PreviousHash, 7, victim);
+
+        _store.Sql(
+            "UPDATE hipaa_audit SET actor_id = 'u-someone-else', hash = @hash WHERE chain_position = 7",
+            ("@hash", forgedHash));
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.EditedRecord, 7);
+        Assert.Equal(victim.RecordId, problem.RecordId);
+        Assert.Contains("recomputed", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EditedRecordAtCheckpointWithRecomputedHash_ReportsEditAtItsPosition()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        AuditEntry victim = _store.Sealed()[7];
+        victim.PatientId = "patient-9";
+        byte[] forgedHash = AuditRecordHasher.ComputeHash(victim.PreviousHash, 8, victim);
+
+        _store.Sql(
+            "UPDATE hipaa_audit SET patient_id = 'patient-9', hash = @hash WHERE chain_position = 8",
+            ("@hash", forgedHash));
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.EditedRecord, 8);
+        Assert.Equal(victim.RecordId, problem.RecordId);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_DeletedRecord_ReportsTheMissingPosition()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+
+        _store.Sql("DELETE FROM hipaa_audit WHERE chain_position = 10");
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.DeletedRecord, 10);
+        Assert.Null(problem.RecordId);
+        Assert.Contains("position 10 is missing", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_DeletedRecordWithLaterRecordsRenumbered_ReportsTheDeletion()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+
+        _store.Sql("DELETE FROM hipaa_audit WHERE chain_position = 10");
+        for (long position = 11; position <= 20; position++)
+        {
+            _store.MovePosition(position, position - 1);
+        }
+
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AssertProblem(result, AuditChainProblemKind.DeletedRecord, 10);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RecordAppendedBeyondTheNewestCheckpoint_ReportsInsertion()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        AuditEntry head = _store.Sealed()[^1];
+
+        AuditEntry forged = Forge(position: 21, previousHash: head.Hash!);
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.InsertedRecord, 21);
+        Assert.Equal(forged.RecordId, problem.RecordId);
+        Assert.Equal(20, result.RecordsVerified);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RecordInsertedInTheMiddle_ReportsInsertionAtItsPosition()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        AuditEntry ninth = _store.Sealed()[8];
+        for (long position = 20; position >= 10; position--)
+        {
+            _store.MovePosition(position, position + 1);
+        }
+
+        AuditEntry forged = Forge(position: 10, previousHash: ninth.Hash!);
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.InsertedRecord, 10);
+        Assert.Equal(forged.RecordId, problem.RecordId);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TwoRecordsSwapped_ReportsReorderAtTheFirst()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        List<AuditEntry> sealedRows = _store.Sealed();
+
+        _store.SwapPositions(5, 6);
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.ReorderedRecord, 5);
+        Assert.Equal(sealedRows[5].RecordId, problem.RecordId);
+        Assert.Contains(sealedRows[4].RecordId.ToString(), problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TailDeletedButCheckpointsKept_ReportsTruncation()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+
+        _store.Sql("DELETE FROM hipaa_audit WHERE chain_position >= 15");
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.Truncated, 15);
+        Assert.Contains("covers position 16", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(14, result.RecordsVerified);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TailAndItsCheckpointsDeleted_OnlyTheExportedCheckpointsReveal()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        var exported = await _store.ExportCheckpointsAsync();
+
+        _store.Sql("DELETE FROM hipaa_audit WHERE chain_position > 12");
+        _store.Sql("DELETE FROM hipaa_audit_checkpoints WHERE position > 12");
+        AuditVerificationResult databaseOnly = await _store.VerifyAsync();
+        AuditVerificationResult withExport = await _store.VerifyAsync(exported);
+
+        Assert.True(databaseOnly.IsValid, databaseOnly.Problem?.ToString());
+        AuditChainProblem problem = AssertProblem(withExport, AuditChainProblemKind.Truncated, 13);
+        Assert.Contains("exported file", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("covers position 16", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_CheckpointSignatureAltered_ReportsInvalidSignatureOnlyWhenKeysAreGiven()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        byte[] signature = _store.Checkpoints().Single(c => c.Position == 8).Signature;
+        signature[10] ^= 0x01;
+
+        _store.Sql("UPDATE hipaa_audit_checkpoints SET signature = @s WHERE position = 8", ("@s", signature));
+        AuditVerificationResult withKey = await _store.VerifyAsync();
+        AuditVerificationResult withoutKey = await _store.VerifyAsync(checkSignatures: false);
+
+        AssertProblem(withKey, AuditChainProblemKind.CheckpointSignatureInvalid, 8);
+        Assert.True(withoutKey.IsValid);
+        Assert.False(withoutKey.SignaturesChecked);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ExportedCheckpointAltered_ReportsInvalidSignature()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        var exported = (await _store.ExportCheckpointsAsync()).ToList();
+        exported[1] = exported[1] with { CreatedAt = exported[1].CreatedAt.AddDays(1) };
+
+        AuditVerificationResult result = await _store.VerifyAsync(exported);
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.CheckpointSignatureInvalid, 8);
+        Assert.Contains("exported file", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_WholeChainRewrittenWithRecomputedHashes_ReportsCheckpointMismatch()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        using (var context = new AuditDbContext(_store.Options))
+        {
+            List<AuditEntry> rows = [.. context.Entries.OrderBy(e => e.ChainPosition)];
+            rows[2].ActorId = "u-someone-else";
+            byte[] previous = rows[1].Hash!;
+            foreach (AuditEntry row in rows.Skip(2))
+            {
+                row.PreviousHash = previous;
+                row.Hash = AuditRecordHasher.ComputeHash(previous, row.ChainPosition!.Value, row);
+                previous = row.Hash;
+            }
+
+            context.SaveChanges();
+        }
+
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AssertProblem(result, AuditChainProblemKind.CheckpointMismatch, 4);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ChainRewrittenAndCheckpointsResignedWithAnotherKey_ReportsInvalidSignature()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        using var attacker = LocalDevelopmentCheckpointSigner.OpenOrCreate(Path.Combine(_store.KeyDirectory, "attacker.pem"));
+        using (var context = new AuditDbContext(_store.Options))
+        {
+            List<AuditEntry> rows = [.. context.Entries.OrderBy(e => e.ChainPosition)];
+            rows[2].ActorId = "u-someone-else";
+            byte[] previous = rows[1].Hash!;
+            foreach (AuditEntry row in rows.Skip(2))
+            {
+                row.PreviousHash = previous;
+                row.Hash = AuditRecordHasher.ComputeHash(previous, row.ChainPosition!.Value, row);
+                previous = row.Hash;
+            }
+
+            foreach (AuditCheckpointEntry checkpoint in context.Checkpoints)
+            {
+                checkpoint.HeadHash = rows.Single(r => r.ChainPosition == checkpoint.Position).Hash!;
+                checkpoint.SignerKeyId = _store.Signer.KeyId;
+                checkpoint.Signature = attacker.Sign(AuditCheckpoint.SignedBytes(checkpoint.Position, checkpoint.HeadHash, checkpoint.CreatedAt));
+            }
+
+            context.SaveChanges();
+        }
+
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AssertProblem(result, AuditChainProblemKind.CheckpointSignatureInvalid, 4);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ChainColumnCleared_ReportsMalformedOrMissing()
+    {
+        await _store.AppendAndSealAsync(batches: 2, perBatch: 4);
+
+        _store.Sql("UPDATE hipaa_audit SET previous_hash = NULL WHERE chain_position = 3");
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AssertProblem(result, AuditChainProblemKind.MalformedRecord, 3);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_LongChainInSmallBatches_VerifiesEveryRecord()
+    {
+        await _store.AppendAndSealAsync(batches: 3, perBatch: 150);
+
+        AuditVerificationResult result = await _store.VerifyAsync(batchSize: 64);
+
+        Assert.True(result.IsValid, result.Problem?.ToString());
+        Assert.Equal(450, result.RecordsVerified);
+    }
+
+    internal static AuditChainProblem AssertProblem(AuditVerificationResult result, AuditChainProblemKind kind, long position)
+    {
+        Assert.False(result.IsValid, "The tampering was not detected.");
+        AuditChainProblem problem = result.Problem!;
+        Assert.True(kind == problem.Kind && position == problem.Position, $"Expected {kind} at {position}, got {problem}");
+        return problem;
+    }
+
+    /// <summary>Writes a sealed row an attacker made up, with a correctly computed hash (the algorithm is public).</summary>
+    private AuditEntry Forge(long position, byte[] previousHash)
+    {
+        AuditEntry forged = AuditEntry.From(AuditStore.Record(999, patientId: "patient-forged"));
+        forged.ChainPosition = position;
+        forged.PreviousHash = previousHash;
+        forged.Hash = AuditRecordHasher.ComputeHash(previousHash, position, forged);
+        forged.SealedAt = AuditStore.Start;
+        using var context = new AuditDbContext(_store.Options);
+        context.Entries.Add(forged);
+        context.SaveChanges();
+        return forged;
+    }
+}
+
+public sealed class SqliteAuditVerifierTests() : AuditVerifierTests("sqlite");
+
+public sealed class PostgresAuditVerifierTests() : AuditVerifierTests("postgres");
