@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Hipaa.Samples.Clinic;
 
 /// <summary>A patient: name in the clear for the schedule, identifiers encrypted.</summary>
+[Phi("Demographics")]
 public sealed class Patient
 {
     [PatientId]
@@ -23,6 +24,7 @@ public sealed class Patient
 }
 
 /// <summary>A progress note: the text is encrypted under the patient's own data key.</summary>
+[Phi("ProgressNote")]
 public sealed class ProgressNote
 {
     public Guid Id { get; set; } = Guid.NewGuid();
@@ -36,10 +38,27 @@ public sealed class ProgressNote
     public string Text { get; set; } = string.Empty;
 }
 
+/// <summary>A prescription: the psychiatrist's; a therapist may not see it.</summary>
+[Phi("Medication")]
+public sealed class Prescription
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+
+    [PatientId]
+    public Guid PatientId { get; set; }
+
+    public string Drug { get; set; } = string.Empty;
+
+    [Encrypted]
+    public string Dose { get; set; } = string.Empty;
+}
+
 /// <summary>The clinic's EF Core context: nothing here knows about encryption but the attributes.</summary>
 public sealed class ClinicDb(DbContextOptions<ClinicDb> options) : DbContext(options)
 {
     public DbSet<Patient> Patients => Set<Patient>();
 
     public DbSet<ProgressNote> Notes => Set<ProgressNote>();
+
+    public DbSet<Prescription> Prescriptions => Set<Prescription>();
 }

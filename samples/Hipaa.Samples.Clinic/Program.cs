@@ -1,7 +1,10 @@
-// The sample clinic: field encryption with envelope keys on SQLite and a local development key.
+// The sample clinic: field encryption, access auditing and policy enforcement on SQLite with a local development key.
 // Run: dotnet run --project samples/Hipaa.Samples.Clinic
+using System.Globalization;
+using Hipaa.Auditing;
 using Hipaa.EfCore.Encryption;
 using Hipaa.Encryption;
+using Hipaa.Policy;
 using Hipaa.Samples.Clinic;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +29,9 @@ services.AddLogging(logging => logging
 services.AddHipaa()
     .AddFieldEncryption(o => o.KeyScope = KeyScope.Patient)          // one data key per patient: erasable
     .UseLocalDevelopmentKey(Path.Combine(dataDirectory, "dev.kek"))    // production: UseKeyEncryptionKey(KMS or HSM)
-    .UseKeyStore(o => o.UseSqlite(keysDb));                           // wrapped keys live here
+    .UseKeyStore(o => o.UseSqlite(keysDb))                            // wrapped keys live here
+    .AddQueryAuditing().UseAuditStore(o => o.UseSqlite(clinicDb))     // every access, in the clinic's own database
+    .AddPolicyEnforcement();                                          // the default behavioral-health roles and rules
 services.AddDbContextFactory<ClinicDb>((sp, o) => o.UseSqlite(clinicDb).UseHipaa(sp));
 await using var provider = services.BuildServiceProvider();
 var contexts = provider.GetRequiredService<IDbContextFactory<ClinicDb>>();
@@ -37,18 +42,33 @@ await using (var db = await contexts.CreateDbContextAsync())
     await db.Database.EnsureCreatedAsync();
 }
 
-Step("1. Write two patients and their notes through EF Core, as any EHR would");
+var at = DateTimeOffset.Parse("2026-03-02T15:00:00Z", CultureInfo.InvariantCulture);
 var ada = new Patient { DisplayName = "Ada L.", Mrn = "MRN-1001", Ssn = "123-45-6789", BirthDate = new DateOnly(1985, 12, 10) };
 var ben = new Patient { DisplayName = "Ben K.", Mrn = "MRN-1002", Ssn = "987-65-4321", BirthDate = new DateOnly(1979, 4, 2) };
-await using (var db = await contexts.CreateDbContextAsync())
+string[] careTeam = [ada.Id.ToString(), ben.Id.ToString()];
+var frontDesk = new AccessContext(new Actor("u-desk-1", [WellKnownRoles.FrontDesk], "practice"), PurposeOfUse.Operations) { ClientAddress = "10.0.0.21" };
+var therapist = new AccessContext(new Actor("u-ther-1", [WellKnownRoles.Therapist], "practice", careTeam), PurposeOfUse.Treatment) { ClientAddress = "10.0.0.34" };
+var psychiatrist = new AccessContext(new Actor("u-psy-1", [WellKnownRoles.Psychiatrist], "practice", careTeam), PurposeOfUse.Treatment) { ClientAddress = "10.0.0.35" };
+var billing = new AccessContext(new Actor("u-bill-1", [WellKnownRoles.Billing], "practice"), PurposeOfUse.Payment) { ClientAddress = "10.0.0.50" };
+
+Step("1. Front desk registers two patients; the therapist and the psychiatrist write their records");
+await As(frontDesk, async db =>
 {
     db.AddRange(ada, ben);
-    db.Notes.Add(new ProgressNote { PatientId = ada.Id, WrittenAt = DateTimeOffset.Parse("2026-03-02T15:00:00Z", System.Globalization.CultureInfo.InvariantCulture), Text = "Reports improved sleep; continue CBT-I." });
-    db.Notes.Add(new ProgressNote { PatientId = ben.Id, WrittenAt = DateTimeOffset.Parse("2026-03-03T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture), Text = "Discussed relapse-prevention plan." });
     await db.SaveChangesAsync();
-}
-
-Console.WriteLine("   saved 2 patients and 2 notes");
+});
+await As(therapist, async db =>
+{
+    db.Notes.Add(new ProgressNote { PatientId = ada.Id, WrittenAt = at, Text = "Reports improved sleep; continue CBT-I." });
+    db.Notes.Add(new ProgressNote { PatientId = ben.Id, WrittenAt = at.AddDays(1), Text = "Discussed relapse-prevention plan." });
+    await db.SaveChangesAsync();
+});
+await As(psychiatrist, async db =>
+{
+    db.Prescriptions.Add(new Prescription { PatientId = ada.Id, Drug = "sertraline", Dose = "50 mg daily" });
+    await db.SaveChangesAsync();
+});
+Console.WriteLine("   saved 2 patients, 2 progress notes and 1 prescription");
 
 Step("2. What someone with a copy of the database sees (plain ADO.NET, no keys)");
 await using (var raw = new SqliteConnection(clinicDb))
@@ -63,16 +83,39 @@ await using (var raw = new SqliteConnection(clinicDb))
     }
 }
 
-Step("3. What the application sees through the same context");
-await using (var db = await contexts.CreateDbContextAsync())
+Step("3. The same records through EF Core, as each role sees them");
+await As(therapist, async db =>
 {
-    foreach (var patient in await db.Patients.AsNoTracking().OrderBy(p => p.DisplayName).ToListAsync())
+    var note = await db.Notes.SingleAsync(n => n.PatientId == ada.Id);
+    var prescription = await db.Prescriptions.SingleAsync(p => p.PatientId == ada.Id);
+    Console.WriteLine($"   therapist    note: \"{note.Text}\"  prescription: \"{prescription.Drug}\" (withheld: a therapist sees notes, not prescriptions)");
+});
+await As(psychiatrist, async db =>
+{
+    var prescription = await db.Prescriptions.SingleAsync(p => p.PatientId == ada.Id);
+    Console.WriteLine($"   psychiatrist prescription: {prescription.Drug} {prescription.Dose}");
+});
+await As(billing, async db =>
+{
+    var note = await db.Notes.SingleAsync(n => n.PatientId == ada.Id);
+    Console.WriteLine($"   billing      note: \"{note.Text}\" (withheld: billing sees claims, not clinical notes)");
+});
+await As(frontDesk, async db =>
+{
+    db.Notes.Add(new ProgressNote { PatientId = ada.Id, WrittenAt = at, Text = "front desk tries to write a note" });
+    try
     {
-        var note = await db.Notes.AsNoTracking().SingleAsync(n => n.PatientId == patient.Id);
-        Console.WriteLine($"   {patient.DisplayName,-7} MRN {patient.Mrn}  SSN {patient.Ssn}  born {patient.BirthDate:yyyy-MM-dd}  note: \"{note.Text}\"");
+        await db.SaveChangesAsync();
     }
+    catch (PhiAccessDeniedException denied)
+    {
+        Console.WriteLine($"   front desk   writing a note refused: {denied.Decision!.Rule.Id}");
+    }
+});
 
-    Step("4. Equality search on an encrypted column (blind index; no plaintext in the query)");
+Step("4. Equality search on an encrypted column (blind index; no plaintext in the query)");
+await As(therapist, async db =>
+{
     var found = await db.Patients.SingleAsync(p => p.Mrn == "MRN-1002");
     Console.WriteLine($"   Where(p => p.Mrn == \"MRN-1002\") -> {found.DisplayName}");
     try
@@ -83,9 +126,23 @@ await using (var db = await contexts.CreateDbContextAsync())
     {
         Console.WriteLine($"   StartsWith refused: {refused.Message}");
     }
+});
+
+Step("5. Who accessed Ada's records? (the audit trail, in the clinic's own database)");
+await using (var raw = new SqliteConnection(clinicDb))
+{
+    await raw.OpenAsync();
+    await using var command = raw.CreateCommand();
+    command.CommandText = "SELECT actor_id, action, entity, outcome, purpose_of_use, client_address, coalesce(decision, '') FROM hipaa_audit WHERE patient_id = $p ORDER BY id";
+    command.Parameters.AddWithValue("$p", ada.Id.ToString());
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        Console.WriteLine($"   {reader.GetString(0),-9} {reader.GetString(1),-7} {reader.GetString(2),-13} {reader.GetString(3),-8} {reader.GetString(4),-7} {reader.GetString(5),-10} {reader.GetString(6)}");
+    }
 }
 
-Step("5. Tampering: copy Ada's SSN ciphertext into Ben's row");
+Step("6. Tampering: copy Ada's SSN ciphertext into Ben's row");
 await using (var raw = new SqliteConnection(clinicDb))
 {
     await raw.OpenAsync();
@@ -94,7 +151,7 @@ await using (var raw = new SqliteConnection(clinicDb))
     await command.ExecuteNonQueryAsync();
 }
 
-await using (var db = await contexts.CreateDbContextAsync())
+await As(therapist, async db =>
 {
     try
     {
@@ -104,13 +161,13 @@ await using (var db = await contexts.CreateDbContextAsync())
     {
         Console.WriteLine($"   {tampered.Failure}: {tampered.Message}");
     }
-}
+});
 
-Step("6. Right to erasure: crypto-shred Ada's data key");
+Step("7. Right to erasure: crypto-shred Ada's data key");
 var keys = provider.GetRequiredService<FieldEncryptionKeyManager>();
 var destroyed = await keys.ShredAsync(DataKeyScope.ForPatient(ada.Id.ToString()));
 Console.WriteLine($"   destroyed {destroyed} data key(s) of patient {ada.Id}");
-await using (var db = await contexts.CreateDbContextAsync())
+await As(therapist, async db =>
 {
     try
     {
@@ -120,10 +177,17 @@ await using (var db = await contexts.CreateDbContextAsync())
     {
         Console.WriteLine($"   {shredded.Failure}: {shredded.Message}");
     }
-}
+});
 
 Console.WriteLine();
 Console.WriteLine($"Done. Files are in {dataDirectory} (dev.kek is the development key-encryption key).");
+
+async Task As(AccessContext who, Func<ClinicDb, Task> work)
+{
+    using var scope = AccessContext.Begin(who);
+    await using var db = await contexts.CreateDbContextAsync();
+    await work(db);
+}
 
 static void Step(string title)
 {
