@@ -1,0 +1,54 @@
+using Hipaa.EfCore.Policy;
+using Hipaa.Policy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Keeps patients' consents and authorizations in a database through EF Core:
+/// <c>services.AddHipaa().UseConsentStore(o =&gt; o.UseSqlite(cs))</c> registers the <see cref="IConsentStore"/> that the
+/// PHI authorization hands to the policy engine.
+/// </summary>
+public static class ConsentStoreHipaaBuilderExtensions
+{
+    /// <summary>
+    /// Names the database of the consent tables (<c>hipaa_consents</c>, <c>hipaa_consent_history</c>), created there on
+    /// first use if missing, and registers the EF-backed <see cref="IConsentStore"/> in place of any other. Nothing is ever
+    /// deleted: a revocation is a new history row, and the current state keeps its past in the history.
+    /// </summary>
+    /// <param name="builder">The Hipaa builder.</param>
+    /// <param name="configure">Configures the provider, e.g. <c>o =&gt; o.UseSqlite(cs)</c> or <c>o =&gt; o.UseNpgsql(cs)</c>.</param>
+    /// <returns>The same builder.</returns>
+    public static IHipaaBuilder UseConsentStore(this IHipaaBuilder builder, Action<DbContextOptionsBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return builder.UseConsentStore((_, options) => configure(options));
+    }
+
+    /// <inheritdoc cref="UseConsentStore(IHipaaBuilder, Action{DbContextOptionsBuilder})"/>
+    public static IHipaaBuilder UseConsentStore(this IHipaaBuilder builder, Action<IServiceProvider, DbContextOptionsBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.RemoveAll<ConsentStoreRegistration>();
+        builder.Services.AddSingleton(new ConsentStoreRegistration(configure));
+        builder.Services.RemoveAll<IConsentStore>();
+        builder.Services.AddSingleton<IConsentStore>(CreateStore);
+        return builder;
+    }
+
+    private static EfConsentStore CreateStore(IServiceProvider services)
+    {
+        ConsentStoreRegistration registration = services.GetRequiredService<ConsentStoreRegistration>();
+        var options = new DbContextOptionsBuilder<ConsentStoreDbContext>();
+        registration.Configure(services, options);
+        if (!options.IsConfigured)
+        {
+            throw new InvalidOperationException("UseConsentStore(...) configured no database provider; call UseSqlite, UseNpgsql or another provider inside it.");
+        }
+
+        return new EfConsentStore(options.Options, services.GetRequiredService<TimeProvider>());
+    }
+}
