@@ -74,14 +74,16 @@ public sealed class PhiAuthorizationOptions
 
     /// <summary>
     /// The request header in which the client states the HL7 purpose of use for one request (exactly one code, e.g.
-    /// <c>TREAT</c> or <c>ETREAT</c>); <see langword="null"/> to ignore headers. It wins over the claim and the role
-    /// default. Default <c>X-Purpose-Of-Use</c>.
+    /// <c>TREAT</c> or <c>ETREAT</c>); <see langword="null"/> to ignore headers. It wins over the role default; when the
+    /// sign-in asserts a purpose (<see cref="PurposeOfUseClaimType"/>) the header may only repeat it. Default
+    /// <c>X-Purpose-Of-Use</c>.
     /// </summary>
     public string? PurposeOfUseHeader { get; set; } = "X-Purpose-Of-Use";
 
     /// <summary>
-    /// The claim type carrying the purpose of use for the whole session, used when the header is absent;
-    /// <see langword="null"/> to ignore claims. Default <c>purpose_of_use</c>.
+    /// The claim type carrying the purpose of use the identity provider authorized for the whole session; it binds the
+    /// session (a header naming another purpose is refused with 400); <see langword="null"/> to ignore claims. Default
+    /// <c>purpose_of_use</c>.
     /// </summary>
     public string? PurposeOfUseClaimType { get; set; } = "purpose_of_use";
 

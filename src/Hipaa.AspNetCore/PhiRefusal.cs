@@ -46,6 +46,12 @@ internal sealed class PhiRefusal
         "The purpose of use is not an HL7 purpose-of-use code this practice's role catalog knows; state exactly one code, such as TREAT, HPAYMT or HOPERAT.",
         StatusCodes.Status400BadRequest);
 
+    public static PhiRefusal PurposeConflict() => new(
+        "request.purpose-conflict",
+        "45 CFR 164.502(b), 164.506",
+        "The purpose of use stated with the request differs from the one the sign-in asserts, which binds the session; state the same purpose or none.",
+        StatusCodes.Status400BadRequest);
+
     public static PhiRefusal BreakGlassReasonInvalid(int maxLength) => new(
         "request.break-glass-reason-invalid",
         "45 CFR 164.312(a)(2)(ii)",

@@ -166,10 +166,14 @@ internal sealed class PhiRequestResolver(IOptions<PhiAuthorizationOptions> optio
             return (default, PhiRefusal.PurposeInvalid());
         }
 
-        if (code is null && _options.PurposeOfUseClaimType is { } purposeClaim)
+        // A purpose the identity provider asserted binds the session: a header may repeat it, not change it.
+        string? asserted = _options.PurposeOfUseClaimType is { } purposeClaim ? FirstValue(user, [purposeClaim])?.Trim() : null;
+        if (code is not null && asserted is not null && !string.Equals(code, asserted, StringComparison.Ordinal))
         {
-            code = FirstValue(user, [purposeClaim])?.Trim();
+            return (default, PhiRefusal.PurposeConflict());
         }
+
+        code ??= asserted;
 
         if (code is not null)
         {

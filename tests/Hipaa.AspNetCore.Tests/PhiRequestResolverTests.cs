@@ -107,15 +107,27 @@ public sealed class PhiRequestResolverTests(PatientApiFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task PurposeHeader_WinsOverClaimAndRoleDefault()
+    public async Task PurposeClaim_BindsTheSession_AHeaderMayRepeatButNotChangeIt()
     {
         TestUser therapist = TestUser.Therapist.With("purpose_of_use", "COC");
 
         using HttpResponseMessage fromClaim = await _client.GetAsUserAsync("/patients/p1/progress-notes", therapist);
-        using HttpResponseMessage fromHeader = await _client.GetAsUserAsync("/patients/p1/progress-notes", therapist, (HttpExtensions.PurposeHeader, "TREAT"));
+        using HttpResponseMessage repeated = await _client.GetAsUserAsync("/patients/p1/progress-notes", therapist, (HttpExtensions.PurposeHeader, "COC"));
+        using HttpResponseMessage changed = await _client.GetAsUserAsync("/patients/p1/progress-notes", therapist, (HttpExtensions.PurposeHeader, "ETREAT"), (HttpExtensions.ReasonHeader, Reason));
 
         Assert.Equal("COC", (await fromClaim.JsonAsync()).GetProperty("context").GetProperty("purpose").GetString());
-        Assert.Equal("TREAT", (await fromHeader.JsonAsync()).GetProperty("context").GetProperty("purpose").GetString());
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, changed.StatusCode);
+        Assert.Equal("request.purpose-conflict", await changed.RuleIdAsync());
+    }
+
+    [Fact]
+    public async Task PurposeHeader_WinsOverTheRoleDefault()
+    {
+        using HttpResponseMessage response = await _client.GetAsUserAsync("/patients/p1/progress-notes", TestUser.Therapist, (HttpExtensions.PurposeHeader, "COC"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("COC", (await response.JsonAsync()).GetProperty("context").GetProperty("purpose").GetString());
     }
 
     [Fact]

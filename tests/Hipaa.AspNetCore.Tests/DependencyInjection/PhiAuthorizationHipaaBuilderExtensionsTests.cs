@@ -132,6 +132,26 @@ public sealed class PhiAuthorizationHipaaBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task StartAsync_HostWithInvalidOptions_FailsAtStartUp()
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            Infrastructure.PatientApiHost.StartAsync(o => o.Catalog.Grant("Therapsit", DataCategory.ProgressNote, PhiAction.Read)));
+
+        Assert.Contains(exception.Failures, f => f.Contains("'Therapsit'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseHipaaAccessContext_WithoutAddPhiAuthorization_NamesTheMissingCall()
+    {
+        using ServiceProvider services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        var app = new Microsoft.AspNetCore.Builder.ApplicationBuilder(services);
+
+        var exception = Assert.Throws<InvalidOperationException>(() => Microsoft.AspNetCore.Builder.HipaaAccessContextApplicationBuilderExtensions.UseHipaaAccessContext(app));
+
+        Assert.Contains("AddPhiAuthorization()", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_DefaultOptions_HaveNoProblem()
     {
         ValidateOptionsResult result = new PhiAuthorizationOptionsValidator().Validate(null, new PhiAuthorizationOptions());

@@ -99,7 +99,16 @@ public sealed class PatientApiHost : IAsyncDisposable
 
         app.UseAuthorization();
         PatientApi.Map(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new PatientApiHost(app, time, new Uri(address), validateCalls);
     }
