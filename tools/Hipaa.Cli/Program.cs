@@ -19,5 +19,6 @@ internal static class Program
         new("hipaa: the Hipaa.Sdk compliance tool.")
         {
             PolicyCommand.Create(),
+            Audit.AuditCommand.Create(),
         };
 }
