@@ -17,4 +17,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Session of authentication scheme {Scheme} signed out after {IdleTimeout} without activity (automatic logoff, 45 CFR 164.312(a)(2)(iii)).")]
     public static partial void IdleLogoff(ILogger logger, string scheme, TimeSpan idleTimeout);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "A refused PHI request ({RuleId}) could not be recorded in the audit trail.")]
+    public static partial void RefusalNotAudited(ILogger logger, Exception exception, string ruleId);
 }

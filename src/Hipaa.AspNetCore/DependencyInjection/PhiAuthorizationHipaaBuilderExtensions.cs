@@ -67,7 +67,7 @@ public static class PhiAuthorizationHipaaBuilderExtensions
             ServiceDecoration.Decorate<IAuthorizationPolicyProvider>(
                 services, (sp, inner) => new PhiAuthorizationPolicyProvider(inner, sp.GetRequiredService<IOptions<PhiAuthorizationOptions>>()));
             ServiceDecoration.Decorate<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler>(
-                services, (_, inner) => new PhiAuthorizationMiddlewareResultHandler(inner));
+                services, (sp, inner) => new PhiAuthorizationMiddlewareResultHandler(inner, sp.GetService<TimeProvider>() ?? TimeProvider.System));
         }
 
         return services.AddOptions<PhiAuthorizationOptions>().ValidateOnStart();

@@ -72,6 +72,7 @@ public static class QueryAuditingHipaaBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueryAuditingOptions>, QueryAuditingOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);
+        services.TryAddSingleton<IAuditSink>(sp => new EfAuditSink(sp.GetRequiredService<AuditRuntime>()));
         services.TryAddSingleton(sp => new PhiDisclosures(
             sp.GetRequiredService<AuditRuntime>(),
             sp.GetService<Hipaa.Policy.PolicyEngine>() ?? Hipaa.Policy.PolicyEngine.Default,

@@ -273,8 +273,11 @@ public abstract class PatientEndpointsEndToEndTests(string provider) : IAsyncLif
             await GetAsync("progress-notes", _chart.Billing, (HttpExtensions.PurposeHeader, "ETREAT"), (HttpExtensions.ReasonHeader, EmergencyReason)),
             "purpose.role-fit");
 
-        // Only the permitted emergency read carries the reason in the whole trail.
-        Assert.Equal([call.RequestId], AuditRow.ReadAll(Database).Where(r => r.BreakGlassReason is not null).Select(r => r.RequestId));
+        // Only the permitted emergency read succeeded with the reason; the refused emergency attempts are in the trail too,
+        // as Denied with the reason stated, for the compliance officer's review.
+        var withReason = AuditRow.ReadAll(Database).Where(r => r.BreakGlassReason is not null).ToList();
+        Assert.Equal([call.RequestId], withReason.Where(r => r.Outcome == "Success").Select(r => r.RequestId));
+        Assert.Equal(2, withReason.Count(r => r.Outcome == "Denied" && r.BreakGlassReason == EmergencyReason));
     }
 
     [Fact]
@@ -326,9 +329,11 @@ public abstract class PatientEndpointsEndToEndTests(string provider) : IAsyncLif
         Assert.DoesNotContain(Ada, call.Body, StringComparison.OrdinalIgnoreCase);
         AssertShowsOnly(call);
 
-        // The endpoint never ran: no Success read — no record at all — carries this request's id.
+        // The endpoint never ran: nothing was read; the refused attempt itself is in the trail, as Denied.
         Assert.DoesNotContain(call.Audit, r => r.Outcome == "Success");
-        Assert.Empty(call.Audit);
+        var refused = Assert.Single(call.Audit);
+        Assert.Equal(("Denied", "Deny " + ruleId), (refused.Outcome, refused.Decision));
+        Assert.Equal(UserId(call.User), refused.ActorId);
     }
 
     /// <summary>The body shows exactly the chart's PHI values named (by their key in <see cref="Chart.Phi"/>), no other.</summary>
