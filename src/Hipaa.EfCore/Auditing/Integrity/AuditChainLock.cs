@@ -16,6 +16,15 @@ internal static class AuditChainLock
     private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    /// <summary>Whether <paramref name="context"/> works on SQLite.</summary>
+    /// <param name="context">The context.</param>
+    /// <returns><see langword="true"/> for the SQLite provider.</returns>
+    public static bool IsSqlite(AuditDbContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Database.ProviderName == SqliteProvider;
+    }
+
     /// <summary>
     /// Takes the lock inside the current transaction of <paramref name="context"/>; it is released when the transaction ends.
     /// </summary>

@@ -77,12 +77,14 @@ internal sealed partial class AuditSealer : IDisposable
             {
                 await AuditChainLock.AcquireAsync(context, cancellationToken).ConfigureAwait(false);
 
-                List<AuditEntry> pending = await context.Entries
-                    .Where(e => e.ChainPosition == null)
-                    .OrderBy(e => e.Id)
-                    .Take(maxRecords)
-                    .ToListAsync(cancellationToken)
-                    .ConfigureAwait(false);
+                // Served by ix_hipaa_audit_chain_position (NULL first, then by id). SQLite is told so: with statistics
+                // gathered while most rows were unsealed it would otherwise scan the whole table in id order.
+                IQueryable<AuditEntry> pendingQuery = AuditChainLock.IsSqlite(context)
+                    ? context.Entries.FromSqlRaw(
+                        "SELECT * FROM hipaa_audit INDEXED BY ix_hipaa_audit_chain_position WHERE chain_position IS NULL ORDER BY id LIMIT {0}",
+                        maxRecords)
+                    : context.Entries.Where(e => e.ChainPosition == null).OrderBy(e => e.Id).Take(maxRecords);
+                List<AuditEntry> pending = await pendingQuery.ToListAsync(cancellationToken).ConfigureAwait(false);
                 if (pending.Count == 0)
                 {
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
