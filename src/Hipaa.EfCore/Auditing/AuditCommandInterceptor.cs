@@ -47,14 +47,18 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         try
         {
             var rows = RowsRead(eventData);
-            if (state.Materialized == 0 && rows > 0 && state.TablesTouched.Count > 0)
+
+            // Rows no PHI entity was materialized for — a scalar projection, or rows that resolved to entities this
+            // context already tracks — are recorded as unattributed reads, never dropped.
+            var unattributed = rows - state.Materialized;
+            if (unattributed > 0 && state.TablesTouched.Count > 0)
             {
                 var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", state.TablesTouched.Select(t => t.Table)));
                 var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", state.TablesTouched.Select(t => t.Name)), patientId: null);
                 record.Categories = string.Join(AuditEntry.ListSeparator, state.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
                 record.Labels = string.Join(AuditEntry.ListSeparator, state.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
                 record.QueryFingerprint = state.Fingerprint;
-                record.RowCount = rows;
+                record.RowCount = unattributed;
                 runtime.AppendReads(context, [record]);
             }
         }

@@ -179,6 +179,33 @@ public abstract class AuditCaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_RowsResolvedToEntitiesAlreadyTracked_AreRecordedAsUnattributedReads()
+    {
+        using var host = new AuditHost(_database);
+        var (a, b) = (NewPatient("A"), NewPatient("B"));
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        {
+            await using (var context = host.CreateContext())
+            {
+                context.AddRange(a, b);
+                await context.SaveChangesAsync();
+            }
+
+            await using (var context = host.CreateContext())
+            {
+                _ = await context.Patients.SingleAsync(p => p.Id == a.Id);
+                var before = host.Records().Count;
+                var all = await context.Patients.ToListAsync();
+                Assert.Equal(2, all.Count);
+                var reads = host.Records().Skip(before).ToList();
+                Assert.Equal(b.Id.ToString(), Assert.Single(reads, r => r.PatientId is not null).PatientId);
+                var resolved = Assert.Single(reads, r => r.PatientId is null);
+                Assert.Equal((AuditAction.Read, "Patient", 1), (resolved.Action, resolved.Entity, resolved.RowCount));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Read_WithoutAnAccessContext_Fails()
     {
         using var host = new AuditHost(_database);
