@@ -2,6 +2,7 @@
 // Run: dotnet run --project samples/Hipaa.Samples.Clinic
 using System.Globalization;
 using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing.Reports;
 using Hipaa.EfCore.Encryption;
 using Hipaa.Encryption;
 using Hipaa.Policy;
@@ -31,6 +32,7 @@ services.AddHipaa()
     .UseLocalDevelopmentKey(Path.Combine(dataDirectory, "dev.kek"))    // production: UseKeyEncryptionKey(KMS or HSM)
     .UseKeyStore(o => o.UseSqlite(keysDb))                            // wrapped keys live here
     .AddQueryAuditing().UseAuditStore(o => o.UseSqlite(clinicDb))     // every access, in the clinic's own database
+    .UseLocalDevelopmentCheckpointSigner(Path.Combine(dataDirectory, "audit-signing.pem")) // production: an HSM/KMS key
     .AddPolicyEnforcement();                                          // the default behavioral-health roles and rules
 services.AddDbContextFactory<ClinicDb>((sp, o) => o.UseSqlite(clinicDb).UseHipaa(sp));
 await using var provider = services.BuildServiceProvider();
@@ -128,17 +130,14 @@ await As(therapist, async db =>
     }
 });
 
-Step("5. Who accessed Ada's records? (the audit trail, in the clinic's own database)");
-await using (var raw = new SqliteConnection(clinicDb))
+Step("5. Who accessed Ada's records? (the compliance officer's report; reading the trail is itself audited)");
+var complianceOfficer = new AccessContext(new Actor("u-priv-1", [WellKnownRoles.ComplianceOfficer], "practice"), PurposeOfUse.Oversight);
+using (AccessContext.Begin(complianceOfficer))
 {
-    await raw.OpenAsync();
-    await using var command = raw.CreateCommand();
-    command.CommandText = "SELECT actor_id, action, entity, outcome, purpose_of_use, client_address, coalesce(decision, '') FROM hipaa_audit WHERE patient_id = $p ORDER BY id";
-    command.Parameters.AddWithValue("$p", ada.Id.ToString());
-    await using var reader = await command.ExecuteReaderAsync();
-    while (await reader.ReadAsync())
+    var reports = provider.GetRequiredService<AuditReports>();
+    foreach (var record in await reports.WhoAccessedAsync(ada.Id.ToString()))
     {
-        Console.WriteLine($"   {reader.GetString(0),-9} {reader.GetString(1),-7} {reader.GetString(2),-13} {reader.GetString(3),-8} {reader.GetString(4),-7} {reader.GetString(5),-10} {reader.GetString(6)}");
+        Console.WriteLine($"   {record.ActorId,-9} {record.Action,-7} {record.Entity,-13} {record.Outcome,-8} {record.PurposeOfUse,-7} {record.ClientAddress,-10} {record.Decision}");
     }
 }
 
@@ -181,6 +180,7 @@ await As(therapist, async db =>
 
 Console.WriteLine();
 Console.WriteLine($"Done. Files are in {dataDirectory} (dev.kek is the development key-encryption key).");
+Console.WriteLine($"The audit chain is sealed every second; check it with: dotnet run --project tools/Hipaa.Cli -- audit verify --provider sqlite --connection \"{clinicDb}\"");
 
 async Task As(AccessContext who, Func<ClinicDb, Task> work)
 {

@@ -7,6 +7,12 @@ namespace Hipaa.EfCore.LoadDriver;
 /// <summary>One application instance wired with auditing over a SQLite or PostgreSQL database.</summary>
 public sealed class LoadHost : IDisposable
 {
+    /// <summary>
+    /// The development checkpoint-signing key every test host and driver process shares: instances sealing one chain must
+    /// sign with one key (the sealer checks that the newest checkpoint is its own signer's).
+    /// </summary>
+    public static string SignerPath { get; } = Path.Combine(Path.GetTempPath(), "hipaa-tests", "checkpoint-signer.pem");
+
     private readonly ServiceProvider _services;
 
     public LoadHost(string provider, string connectionString, Action<QueryAuditingOptions>? configure = null)
@@ -22,7 +28,7 @@ public sealed class LoadHost : IDisposable
         }
 
         var services = new ServiceCollection();
-        services.AddHipaa().AddQueryAuditing(configure ?? (_ => { })).UseAuditStore(Use);
+        services.AddHipaa().AddQueryAuditing(configure ?? (_ => { })).UseAuditStore(Use).UseLocalDevelopmentCheckpointSigner(SignerPath);
         services.AddDbContextFactory<LoadDb>((sp, options) => Use(options.UseHipaa(sp)));
         _services = services.BuildServiceProvider();
     }

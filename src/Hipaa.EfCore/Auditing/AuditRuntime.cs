@@ -16,9 +16,18 @@ internal sealed partial class AuditRuntime : IDisposable
     private readonly ConcurrentDictionary<IModel, (string Quoted, PhiEntityModel Model)[]> _phiTables = new();
     private readonly ILogger _logger;
 
-    public AuditRuntime(QueryAuditingOptions options, AuditWriter writer, TimeProvider time, ILogger logger, Enforcement.PolicyEnforcementRuntime? enforcement = null)
+    public AuditRuntime(
+        QueryAuditingOptions options,
+        DbContextOptions<AuditDbContext> storeOptions,
+        AuditWriter writer,
+        TimeProvider time,
+        ILogger logger,
+        Enforcement.PolicyEnforcementRuntime? enforcement = null,
+        AuditSealingLoop? sealing = null)
     {
+        StoreOptions = storeOptions;
         Enforcement = enforcement;
+        Sealing = sealing;
         Options = options;
         Writer = writer;
         Time = time;
@@ -26,6 +35,12 @@ internal sealed partial class AuditRuntime : IDisposable
     }
 
     public QueryAuditingOptions Options { get; }
+
+    /// <summary>Gets the options of the audit store's own context.</summary>
+    public DbContextOptions<AuditDbContext> StoreOptions { get; }
+
+    /// <summary>Gets the background sealing of the hash chain.</summary>
+    public AuditSealingLoop? Sealing { get; }
 
     /// <summary>Gets policy enforcement, when <c>AddPolicyEnforcement</c> registered it.</summary>
     public Enforcement.PolicyEnforcementRuntime? Enforcement { get; }
@@ -130,7 +145,11 @@ internal sealed partial class AuditRuntime : IDisposable
         Writer.Append(again);
     }
 
-    public void Dispose() => Writer.Dispose();
+    public void Dispose()
+    {
+        Writer.Dispose();
+        Sealing?.Dispose();
+    }
 
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 

@@ -1,5 +1,6 @@
 using Hipaa.Auditing;
 using Hipaa.EfCore.Auditing;
+using Hipaa.EfCore.Auditing.Integrity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -67,12 +68,43 @@ public static class QueryAuditingHipaaBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Signs the checkpoints of the audit chain with <paramref name="factory"/>'s key (an HSM or KMS signing key in
+    /// production). Export its public key so verification can run outside the database (docs/audit.md, "Checkpoints").
+    /// </summary>
+    /// <param name="builder">The Hipaa builder.</param>
+    /// <param name="factory">Creates the signer (once, as a singleton).</param>
+    /// <returns>The same builder.</returns>
+    public static IHipaaBuilder UseAuditCheckpointSigner(this IHipaaBuilder builder, Func<IServiceProvider, IAuditCheckpointSigner> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.RemoveAll<IAuditCheckpointSigner>();
+        builder.Services.AddSingleton(factory);
+        return builder;
+    }
+
+    /// <summary>
+    /// DEVELOPMENT ONLY: signs audit checkpoints with an ECDSA P-256 key kept in a local file (created on first run,
+    /// owner-only). Anyone who can read the file can forge checkpoints; use an HSM or KMS key in production.
+    /// </summary>
+    /// <param name="builder">The Hipaa builder.</param>
+    /// <param name="path">The key file (PEM).</param>
+    /// <returns>The same builder.</returns>
+    public static IHipaaBuilder UseLocalDevelopmentCheckpointSigner(this IHipaaBuilder builder, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return builder.UseAuditCheckpointSigner(sp => LocalDevelopmentCheckpointSigner.OpenOrCreate(
+            path, sp.GetService<ILoggerFactory>()?.CreateLogger<LocalDevelopmentCheckpointSigner>()));
+    }
+
     private static OptionsBuilder<QueryAuditingOptions> AddCore(IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueryAuditingOptions>, QueryAuditingOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);
         services.TryAddSingleton<IAuditSink>(sp => new EfAuditSink(sp.GetRequiredService<AuditRuntime>()));
+        services.TryAddSingleton(sp => new Hipaa.EfCore.Auditing.Reports.AuditReports(sp.GetRequiredService<AuditRuntime>().StoreOptions, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new PhiDisclosures(
             sp.GetRequiredService<AuditRuntime>(),
             sp.GetService<Hipaa.Policy.PolicyEngine>() ?? Hipaa.Policy.PolicyEngine.Default,
@@ -95,11 +127,22 @@ public static class QueryAuditingHipaaBuilderExtensions
         }
 
         var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        var signer = services.GetService<IAuditCheckpointSigner>()
+            ?? throw new InvalidOperationException(
+                "Access auditing needs a checkpoint signer to make the audit chain tamper-evident: call UseAuditCheckpointSigner(...) with an HSM or KMS signing key, or UseLocalDevelopmentCheckpointSigner(path) for development.");
+        var time = services.GetRequiredService<TimeProvider>();
+        var sealing = new AuditSealingLoop(
+            new AuditSealer(storeOptions.Options, signer, time, loggerFactory.CreateLogger<AuditSealer>()),
+            options.SealInterval,
+            time,
+            loggerFactory.CreateLogger("Hipaa.Auditing.Sealing"));
         return new AuditRuntime(
             options,
+            storeOptions.Options,
             new AuditWriter(storeOptions.Options, options.MaxBatchSize),
             services.GetRequiredService<TimeProvider>(),
             loggerFactory.CreateLogger("Hipaa.Auditing"),
-            services.GetService<Hipaa.EfCore.Enforcement.PolicyEnforcementRuntime>());
+            services.GetService<Hipaa.EfCore.Enforcement.PolicyEnforcementRuntime>(),
+            sealing);
     }
 }

@@ -61,6 +61,7 @@ public sealed class ClinicHost : IAsyncDisposable
             .UseKeyStore(database.UseForKeys)
             .AddQueryAuditing()
             .UseAuditStore(database.Use)
+            .UseLocalDevelopmentCheckpointSigner(database.KeyFile + ".signer.pem")
             .AddPolicyEnforcement();
         builder.Services.AddDbContext<ChartDb>((sp, options) =>
         {

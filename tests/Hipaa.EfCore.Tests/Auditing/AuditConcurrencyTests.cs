@@ -72,6 +72,12 @@ public abstract class AuditConcurrencyTests : IDisposable
         Assert.Equal(writers * operations, records.Count);
         Assert.Equal(records.Count, records.Select(r => r.RecordId).Distinct().Count());
         Assert.Equal(written.Sum(), CountNotes());
+
+        // Sealed into one chain that verifies, every record exactly once.
+        await SealAllAsync();
+        var verified = await VerifyAsync();
+        Assert.True(verified.IsValid, verified.Problem?.Message);
+        Assert.Equal((writers * operations, 0L), (verified.RecordsVerified, verified.UnsealedRecords));
     }
 
     [Fact]
@@ -90,6 +96,11 @@ public abstract class AuditConcurrencyTests : IDisposable
         }
 
         Assert.Equal(300, CountNotes());
+
+        // Both processes sealed while they ran and on shutdown: one chain, nothing left unsealed.
+        var verified = await VerifyAsync();
+        Assert.True(verified.IsValid, verified.Problem?.Message);
+        Assert.Equal((600L, 0L), (verified.RecordsVerified, verified.UnsealedRecords));
     }
 
     [Fact]
@@ -130,6 +141,24 @@ public abstract class AuditConcurrencyTests : IDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(timeout.Token);
+    }
+
+    private async Task SealAllAsync()
+    {
+        using var sealer = new Hipaa.EfCore.Auditing.Integrity.AuditSealer(AuditOptions(), Hipaa.EfCore.Auditing.Integrity.LocalDevelopmentCheckpointSigner.OpenOrCreate(LoadHost.SignerPath), TimeProvider.System);
+        while ((await sealer.SealAsync(5_000)).RecordsSealed > 0)
+        {
+        }
+    }
+
+    private Task<Hipaa.EfCore.Auditing.Integrity.AuditVerificationResult> VerifyAsync() =>
+        new Hipaa.EfCore.Auditing.Integrity.AuditVerifier(AuditOptions(), TimeProvider.System).VerifyAsync();
+
+    private DbContextOptions<AuditDbContext> AuditOptions()
+    {
+        var options = new DbContextOptionsBuilder<AuditDbContext>();
+        _database.Use(options);
+        return options.Options;
     }
 
     private List<AuditEntry> Records()

@@ -60,7 +60,7 @@ public sealed class PhiDisclosuresTests : IDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton(consents);
-        services.AddHipaa().AddQueryAuditing().UseAuditStore(_database.Use);
+        services.AddHipaa().AddQueryAuditing().UseAuditStore(_database.Use).UseLocalDevelopmentCheckpointSigner(Hipaa.EfCore.LoadDriver.LoadHost.SignerPath);
         var provider = services.BuildServiceProvider();
         var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Hipaa.EfCore.Auditing.AuditDbContext>();
         _database.Use(options);

@@ -27,8 +27,13 @@ internal sealed class AuditHost : IDisposable
             .AddFieldEncryption(o => o.KeyScope = KeyScope.Patient)
             .UseKeyEncryptionKey(_ => Kek, KeyWrapAlgorithm.AesGcmKeyWrap256)
             .UseKeyStore(database.UseForKeys)
-            .AddQueryAuditing(configure ?? (_ => { }))
-            .UseAuditStore(auditStore ?? database.Use);
+            .AddQueryAuditing(o =>
+            {
+                o.SealInterval = TimeSpan.FromMinutes(10); // tests seal explicitly (Seal()) so that they see unsealed rows
+                configure?.Invoke(o);
+            })
+            .UseAuditStore(auditStore ?? database.Use)
+            .UseLocalDevelopmentCheckpointSigner(Hipaa.EfCore.LoadDriver.LoadHost.SignerPath);
         if (enforcement is not null)
         {
             services.AddHipaa().AddPolicyEnforcement(enforcement);
