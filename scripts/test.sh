@@ -9,15 +9,12 @@ root=$(pwd)
 
 work=$(mktemp -d /tmp/hipaa-test.XXXXXX)
 chmod 755 "$work"
-pg_data="$work/pg"
-pg_ctl=""
-run_as_pg=()
+# shellcheck source=scripts/lib/throwaway-postgres.sh
+. "$root/scripts/lib/throwaway-postgres.sh"
 
 cleanup() {
   local code=$?
-  if [ -n "$pg_ctl" ] && [ -f "$pg_data/postmaster.pid" ]; then
-    "${run_as_pg[@]}" "$pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
-  fi
+  stop_throwaway_postgres
   rm -rf "$work"
   exit $code
 }
@@ -55,30 +52,12 @@ if [ -n "$softhsm_lib" ]; then
 fi
 
 # --- PostgreSQL (throwaway cluster on a free loopback port) -----------------------------------------------------
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$pg_bin" ] && [ "$(id -u)" = 0 ]; then
-  log "installing postgresql"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) </dev/null >"$work/apt-pg.log" 2>&1 || true
-  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-fi
-if [ -n "$pg_bin" ]; then
-  if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-    run_as_pg=(runuser -u postgres --)
-  else
-    run_as_pg=()
-  fi
-  mkdir -p "$pg_data" "$work/pgsock"
-  [ "$(id -u)" = 0 ] && chown postgres "$pg_data" "$work/pgsock"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-  "${run_as_pg[@]}" "$pg_bin/initdb" -D "$pg_data" -A trust -U hipaa --encoding=UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
-    || { log "initdb failed:"; cat "$work/initdb.log" >&2; exit 1; }
-  pg_ctl="$pg_bin/pg_ctl"
-  "${run_as_pg[@]}" "$pg_ctl" -D "$pg_data" -l "$work/pgsock/pg.log" -w \
-    -o "-p $port -k $work/pgsock -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null \
-    || { log "PostgreSQL did not start:"; cat "$work/pgsock/pg.log" >&2; exit 1; }
-  export HIPAA_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=hipaa;Database=postgres;Pooling=true"
-  log "PostgreSQL ready on 127.0.0.1:$port"
+pg_status=0
+start_throwaway_postgres "$work" || pg_status=$?
+if [ "$pg_status" -eq 1 ]; then
+  log "no PostgreSQL server binaries: the PostgreSQL tests will report it"
+elif [ "$pg_status" -ne 0 ]; then
+  exit 1
 fi
 
 # --- Tests ----------------------------------------------------------------------------------------------------------
