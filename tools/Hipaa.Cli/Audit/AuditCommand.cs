@@ -20,6 +20,7 @@ internal static class AuditCommand
             Checkpoints(),
             PublicKey(),
             Seal(),
+            Purge(),
         };
 
     private static Command Verify()
@@ -209,6 +210,39 @@ internal static class AuditCommand
             parsed.GetValue(key)!,
             parsed.GetValue(max),
             TimeSpan.FromSeconds(Math.Max(0, parsed.GetValue(idle))),
+            parsed.InvocationConfiguration.Output,
+            parsed.InvocationConfiguration.Error,
+            token));
+        return command;
+    }
+
+    private static Command Purge()
+    {
+        var (connection, provider) = StoreOptions();
+        var (actor, purpose) = AccessOptions();
+        var years = new Option<int>("--retention-years")
+        {
+            Description = "Keep records at least this many years (default 6, the minimum: 45 CFR 164.316(b)(2)(i)).",
+            DefaultValueFactory = _ => 6,
+        };
+        years.Validators.Add(result =>
+        {
+            if (result.GetValue(years) < 6)
+            {
+                result.AddError("--retention-years must be at least 6: HIPAA requires audit records to be kept six years.");
+            }
+        });
+        var command = new Command(
+            "purge",
+            "Delete sealed audit records older than the retention period, up to a signed checkpoint, so the chain that remains still "
+            + "verifies. The purge is itself recorded in the trail.")
+        {
+            connection, provider, years, actor, purpose,
+        };
+        command.SetAction((parsed, token) => AuditRetentionCommand.PurgeAsync(
+            Store(parsed, provider, connection),
+            CliAccess.Create(parsed.GetValue(actor), parsed.GetValue(purpose)),
+            parsed.GetValue(years),
             parsed.InvocationConfiguration.Output,
             parsed.InvocationConfiguration.Error,
             token));
