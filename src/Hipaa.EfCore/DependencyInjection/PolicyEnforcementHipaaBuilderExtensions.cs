@@ -1,5 +1,6 @@
 using Hipaa.EfCore.Enforcement;
 using Hipaa.Policy;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,21 +26,44 @@ public static class PolicyEnforcementHipaaBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        var services = builder.Services;
+        AddCore(builder.Services).Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds policy enforcement bound to a configuration section (e.g. <c>Hipaa:Policy</c>): <c>DeniedReads</c>,
+    /// <c>DeniedReadsByCategory</c> and <c>Changes</c> to the default matrix (see <see cref="RoleCatalogChanges"/>). Register
+    /// it before <c>AddPhiAuthorization()</c> so that ASP.NET Core decides with the same, configured catalog.
+    /// </summary>
+    /// <param name="builder">The Hipaa builder.</param>
+    /// <param name="configuration">The section.</param>
+    /// <returns>The same builder.</returns>
+    public static IHipaaBuilder AddPolicyEnforcement(this IHipaaBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddCore(builder.Services).Bind(configuration);
+        return builder;
+    }
+
+    private static OptionsBuilder<PolicyEnforcementOptions> AddCore(IServiceCollection services)
+    {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<PolicyEnforcementOptions>().Configure(configure).Validate(
-            o => o.Catalog is null || o.Catalog.Validate().Count == 0,
-            "PolicyEnforcementOptions.Catalog is invalid; RoleCatalog.Validate() lists the problems.").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyEnforcementOptions>, PolicyEnforcementOptionsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<PolicyEnforcementCatalog>().Engine);
+        services.TryAddSingleton(sp => new PolicyEnforcementCatalog(sp.GetRequiredService<IOptions<PolicyEnforcementOptions>>().Value));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<PolicyEnforcementOptions>>().Value;
-            return options.Catalog is { } catalog ? new PolicyEngine(catalog) : PolicyEngine.Default;
+            var engine = sp.GetRequiredService<PolicyEngine>();
+            if (!options.Changes.IsEmpty && !ReferenceEquals(engine, sp.GetRequiredService<PolicyEnforcementCatalog>().Engine))
+            {
+                throw new InvalidOperationException(
+                    "PolicyEnforcementOptions.Changes were configured, but another PolicyEngine was registered first (AddPhiAuthorization() before AddPolicyEnforcement(...)), so ASP.NET Core and EF Core would decide with different matrices. Call AddPolicyEnforcement(...) first.");
+            }
+
+            return new PolicyEnforcementRuntime(engine, options, sp.GetService<IConsentStore>(), sp.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton(sp => new PolicyEnforcementRuntime(
-            sp.GetRequiredService<PolicyEngine>(),
-            sp.GetRequiredService<IOptions<PolicyEnforcementOptions>>().Value,
-            sp.GetService<IConsentStore>(),
-            sp.GetRequiredService<TimeProvider>()));
-        return builder;
+        return services.AddOptions<PolicyEnforcementOptions>().ValidateOnStart();
     }
 }

@@ -131,6 +131,7 @@ public static class QueryAuditingHipaaBuilderExtensions
             ?? throw new InvalidOperationException(
                 "Access auditing needs a checkpoint signer to make the audit chain tamper-evident: call UseAuditCheckpointSigner(...) with an HSM or KMS signing key, or UseLocalDevelopmentCheckpointSigner(path) for development.");
         var time = services.GetRequiredService<TimeProvider>();
+        var enforcement = services.GetService<Hipaa.EfCore.Enforcement.PolicyEnforcementRuntime>();
         var sealing = new AuditSealingLoop(
             new AuditSealer(storeOptions.Options, signer, time, loggerFactory.CreateLogger<AuditSealer>()),
             options.SealInterval,
@@ -142,7 +143,7 @@ public static class QueryAuditingHipaaBuilderExtensions
             new AuditWriter(storeOptions.Options, options.MaxBatchSize),
             services.GetRequiredService<TimeProvider>(),
             loggerFactory.CreateLogger("Hipaa.Auditing"),
-            services.GetService<Hipaa.EfCore.Enforcement.PolicyEnforcementRuntime>(),
+            enforcement,
             sealing);
     }
 }

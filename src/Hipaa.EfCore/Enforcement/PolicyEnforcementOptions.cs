@@ -9,6 +9,12 @@ public sealed class PolicyEnforcementOptions
     /// </summary>
     public RoleCatalog? Catalog { get; set; }
 
+    /// <summary>
+    /// Gets changes applied to <see cref="Catalog"/> (or to the default catalog) at start-up — how a practice adjusts the
+    /// matrix through configuration (<c>AddPolicyEnforcement(configuration)</c> binds them). Every problem fails start-up.
+    /// </summary>
+    public RoleCatalogChanges Changes { get; } = new();
+
     /// <summary>Gets or sets what a denied read returns, for categories not listed in <see cref="DeniedReadsByCategory"/>. Defaults to <see cref="DeniedReadHandling.Redact"/>.</summary>
     public DeniedReadHandling DeniedReads { get; set; } = DeniedReadHandling.Redact;
 

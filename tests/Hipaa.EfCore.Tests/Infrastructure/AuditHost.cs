@@ -19,7 +19,8 @@ internal sealed class AuditHost : IDisposable
         TestDatabase database,
         Action<QueryAuditingOptions>? configure = null,
         Action<DbContextOptionsBuilder>? auditStore = null,
-        Action<PolicyEnforcementOptions>? enforcement = null)
+        Action<PolicyEnforcementOptions>? enforcement = null,
+        Microsoft.Extensions.Configuration.IConfiguration? policyConfiguration = null)
     {
         _database = database;
         var services = new ServiceCollection();
@@ -37,6 +38,11 @@ internal sealed class AuditHost : IDisposable
         if (enforcement is not null)
         {
             services.AddHipaa().AddPolicyEnforcement(enforcement);
+        }
+
+        if (policyConfiguration is not null)
+        {
+            services.AddHipaa().AddPolicyEnforcement(policyConfiguration);
         }
 
         services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
