@@ -1,0 +1,73 @@
+using Hipaa.Encryption;
+
+namespace Hipaa.Benchmarks;
+
+/// <summary>A key table in a list, so the cipher benchmarks can measure the key ring's cached lookups without a database.</summary>
+internal sealed class InMemoryDataKeyStore : IDataKeyStore
+{
+    private readonly List<DataKeyRecord> _records = [];
+    private readonly Lock _gate = new();
+
+    public DataKeyRecord? Find(Guid id)
+    {
+        lock (_gate)
+        {
+            return _records.Find(r => r.Id == id);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
+
+    public DataKeyRecord? FindLatest(DataKeyKind kind, string scope)
+    {
+        lock (_gate)
+        {
+            return _records.Where(r => r.Kind == kind && r.Scope == scope).MaxBy(r => r.Version);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
+        Task.FromResult(FindLatest(kind, scope));
+
+    public bool TryInsert(DataKeyRecord record)
+    {
+        lock (_gate)
+        {
+            if (_records.Exists(r => r.Kind == record.Kind && r.Scope == record.Scope && r.Version == record.Version))
+            {
+                return false;
+            }
+
+            _records.Add(record);
+            return true;
+        }
+    }
+
+    public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryInsert(record));
+
+    public bool TryReserveInvocations(Guid id, long count, long limit)
+    {
+        lock (_gate)
+        {
+            var record = _records.Find(r => r.Id == id);
+            if (record is null || record.InvocationsReserved + count > limit)
+            {
+                return false;
+            }
+
+            record.InvocationsReserved += count;
+            return true;
+        }
+    }
+
+    public Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<DataKeyRecord> list = _records.Where(r => (kind is null || r.Kind == kind) && (scope is null || r.Scope == scope)).ToList();
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken) => Task.CompletedTask;
+}

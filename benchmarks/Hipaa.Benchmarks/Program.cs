@@ -1,0 +1,18 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Hipaa.Benchmarks;
+
+// Published run (docs/benchmarks.md):
+//   dotnet run -c Release --project benchmarks/Hipaa.Benchmarks -- --filter '*' --launchCount 1 --warmupCount 3 --iterationCount 15
+//   dotnet run -c Release --project benchmarks/Hipaa.Benchmarks -- --paired
+// BenchmarkDotNet defaults (more iterations, slower):  ... -- --filter '*'
+// Quick, for a CI smoke run:                           ... -- --filter '*' --job short
+// Setup and round-trip checks only, no timing:         ... -- --filter '*' --job dry
+// Ratios with the cases interleaved in one process (noisy, shared machines): ... -- --paired [rounds, default 200]
+if (args.Length > 0 && args[0] == "--paired")
+{
+    PairedRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(FieldCipherBenchmarks).Assembly).Run(args);
