@@ -1,6 +1,7 @@
 using Hipaa.EfCore;
 using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Encryption;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Microsoft.EntityFrameworkCore;
@@ -44,16 +45,35 @@ public static class HipaaDbContextOptionsBuilderExtensions
         if (existing is null)
         {
             // Stateless singletons: they find this context's runtimes through its options, so every context and every
-            // application shares one EF internal service provider. Order matters: a write is encrypted before it is
-            // audited (the audit sees the encrypted properties as changed), a read is decrypted before policy redacts it and it is audited.
-            optionsBuilder.AddInterceptors(
-                FieldDecryptionInterceptor.Instance,
-                AuditMaterializationInterceptor.Instance,
-                FieldEncryptionSaveChangesInterceptor.Instance,
-                AuditSaveChangesInterceptor.Instance,
-                AuditCommandInterceptor.Instance,
-                AuditTransactionInterceptor.Instance,
-                EncryptedQueryInterceptor.Instance);
+            // application shares one EF internal service provider per feature set. Only the features registered get their
+            // interceptors (an idle materialization interceptor still costs EF a per-row dictionary). Order matters: a
+            // write is encrypted before it is audited (the audit sees the encrypted properties as changed), a read is
+            // decrypted before policy redacts it and it is audited.
+            var interceptors = new List<IInterceptor>();
+            if (encryption is not null)
+            {
+                interceptors.Add(FieldDecryptionInterceptor.Instance);
+            }
+
+            if (audit is not null)
+            {
+                interceptors.Add(AuditMaterializationInterceptor.Instance);
+            }
+
+            if (encryption is not null)
+            {
+                interceptors.Add(FieldEncryptionSaveChangesInterceptor.Instance);
+                interceptors.Add(EncryptedQueryInterceptor.Instance);
+            }
+
+            if (audit is not null)
+            {
+                interceptors.Add(AuditSaveChangesInterceptor.Instance);
+                interceptors.Add(AuditCommandInterceptor.Instance);
+                interceptors.Add(AuditTransactionInterceptor.Instance);
+            }
+
+            optionsBuilder.AddInterceptors(interceptors);
         }
 
         return optionsBuilder;

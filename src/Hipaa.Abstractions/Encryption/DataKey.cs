@@ -1,18 +1,18 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Hipaa.Encryption;
 
 /// <summary>
 /// An unwrapped 256-bit data-encryption key held in the key ring's cache. <see cref="AesGcm"/> instances are not
-/// thread-safe, so each key keeps a small pool of them (one per concurrently encrypting thread at most).
+/// thread-safe, so each key keeps one idle instance, taken and put back atomically; a thread that finds none makes its own
+/// (and disposes it if another was put back first).
 /// </summary>
 internal sealed class DataKey
 {
     public const int KeySizeBytes = 32;
 
     private readonly byte[] _material;
-    private readonly ConcurrentBag<AesGcm> _pool = [];
+    private AesGcm? _idle;
     private long _invocationBudget;
 
     public DataKey(Guid id, string scope, ReadOnlySpan<byte> material)
@@ -60,7 +60,7 @@ internal sealed class DataKey
         }
         finally
         {
-            _pool.Add(aes);
+            Return(aes);
         }
     }
 
@@ -80,12 +80,20 @@ internal sealed class DataKey
         }
         finally
         {
-            _pool.Add(aes);
+            Return(aes);
         }
     }
 
     /// <summary>The raw key, for wrapping it and for keyed hashing (blind indexes). Never logged, never returned to callers.</summary>
     internal ReadOnlySpan<byte> Material => _material;
 
-    private AesGcm Rent() => _pool.TryTake(out var aes) ? aes : new AesGcm(_material, FieldCiphertext.TagSize);
+    private AesGcm Rent() => Interlocked.Exchange(ref _idle, null) ?? new AesGcm(_material, FieldCiphertext.TagSize);
+
+    private void Return(AesGcm aes)
+    {
+        if (Interlocked.CompareExchange(ref _idle, aes, null) is not null)
+        {
+            aes.Dispose();
+        }
+    }
 }

@@ -42,19 +42,27 @@ internal sealed partial class KeyRing
     /// <summary>Gets the KEK that wraps new intermediate keys.</summary>
     public IKeyEncryptionKey KeyEncryptionKey => _kek;
 
-    public DataKey GetEncryptionKey(string scope) => GetEncryptionKeyAsync(scope, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    public DataKey GetEncryptionKey(string scope) =>
+        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsDestroyed && key.TryConsumeInvocation()
+            ? key
+            : GetEncryptionKeyAsync(scope, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
     public ValueTask<DataKey> GetEncryptionKeyAsync(string scope, CancellationToken cancellationToken) =>
         GetEncryptionKeyAsync(scope, async: true, cancellationToken);
 
     /// <summary>The key named in a value's header. Throws <see cref="DataKeyUnavailableException"/> when unknown or destroyed.</summary>
-    public DataKey GetDecryptionKey(Guid keyId) => GetByIdAsync(keyId, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    public DataKey GetDecryptionKey(Guid keyId) =>
+        _keysById.TryGetFresh(keyId, out var key) && !key.IsDestroyed
+            ? key
+            : GetByIdAsync(keyId, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
     public ValueTask<DataKey> GetDecryptionKeyAsync(Guid keyId, CancellationToken cancellationToken) => GetByIdAsync(keyId, async: true, cancellationToken);
 
     /// <summary>The HMAC key of a column's blind index (one per column, never rolled: rolling would break search).</summary>
     public DataKey GetIndexKey(string table, string column) =>
-        GetActiveAsync(DataKeyKind.Index, KeyScopes.Index(table, column), async: false, CancellationToken.None).GetAwaiter().GetResult();
+        _activeByScope.TryGetFresh((DataKeyKind.Index, KeyScopes.Index(table, column)), out var key)
+            ? key
+            : GetActiveAsync(DataKeyKind.Index, KeyScopes.Index(table, column), async: false, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="GetIndexKey"/>
     public ValueTask<DataKey> GetIndexKeyAsync(string table, string column, CancellationToken cancellationToken) =>

@@ -28,6 +28,19 @@ internal sealed class SingleFlightCache<TKey, TValue>
 
     public int Count => _entries.Count;
 
+    /// <summary>The cached value when it is loaded and fresh: the synchronous fast path of every cache hit.</summary>
+    public bool TryGetFresh(TKey key, out TValue value)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.Completion.Task.IsCompletedSuccessfully && !entry.IsExpired(_time.GetUtcNow()))
+        {
+            value = entry.Completion.Task.Result;
+            return true;
+        }
+
+        value = default!;
+        return false;
+    }
+
     /// <summary>
     /// Returns the cached value or loads it. With <paramref name="async"/> false the loader must complete synchronously
     /// and so does this method.
