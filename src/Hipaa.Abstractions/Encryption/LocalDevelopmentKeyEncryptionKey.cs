@@ -41,12 +41,6 @@ public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
     private const int NonceSizeInBytes = 12;
     private const int TagSizeInBytes = 16;
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    private const UnixFileMode GroupOrOthers =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     private static readonly byte[] FingerprintLabel = Encoding.ASCII.GetBytes("Hipaa.Sdk local development key id v1\0");
 
     private readonly byte[] _key;
@@ -86,25 +80,26 @@ public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string fullPath = Path.GetFullPath(path);
 
-        bool created = false;
-        byte[]? key = TryRead(fullPath);
-        if (key is null)
+        var (content, created) = OwnerOnlyKeyFile.ReadOrCreate(
+            fullPath,
+            "development key file",
+            "or delete it to create a new key, which makes keys wrapped by the old one unreadable",
+            static () => RandomNumberGenerator.GetBytes(KeySizeInBytes));
+        if (content.Length != KeySizeInBytes)
         {
-            // Two first runs at once (threads or processes) must end with one key: creation is serialized by an
-            // exclusive lock on a sibling file, and the file is read again once the lock is held.
-            using (AcquireCreationLock(fullPath))
-            {
-                key = TryRead(fullPath);
-                if (key is null)
-                {
-                    created = TryCreate(fullPath);
-                    key = TryRead(fullPath) ?? throw new IOException(string.Format(
-                        CultureInfo.InvariantCulture,
-                        "The development key file '{0}' was created but could not be opened afterwards; check that nothing else deletes it.",
-                        fullPath));
-                }
-            }
+            CryptographicOperations.ZeroMemory(content);
+            throw new InvalidOperationException(string.Format(
+                CultureInfo.InvariantCulture,
+                "The file '{0}' is {1} bytes long and is not a development key file ({2} bytes). Point the development key "
+                    + "at another path, or delete the file to create a new key.",
+                fullPath,
+                content.Length,
+                KeySizeInBytes));
         }
+
+        byte[] key = GC.AllocateArray<byte>(KeySizeInBytes, pinned: true);
+        content.CopyTo(key, 0);
+        CryptographicOperations.ZeroMemory(content);
 
         var instance = new LocalDevelopmentKeyEncryptionKey(key, fullPath);
         LogDevelopmentKeyInUse(logger ?? NullLogger.Instance, instance.KeyId, fullPath, created);
@@ -243,160 +238,4 @@ public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
             CryptographicOperations.ZeroMemory(input);
         }
     }
-
-    /// <summary>Reads the key file, or returns <see langword="null"/> when it does not exist.</summary>
-    private static byte[]? TryRead(string path)
-    {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        using (stream)
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                // Checked on the open handle, so the file checked is the file read.
-                UnixFileMode mode = File.GetUnixFileMode(stream.SafeFileHandle);
-                if ((mode & GroupOrOthers) != 0)
-                {
-                    throw new InvalidOperationException(string.Format(
-                        CultureInfo.InvariantCulture,
-                        "The development key file '{0}' has mode {1} and can be read or written by its group or by others, so it "
-                            + "is not used. Restrict it to its owner with: chmod 600 '{0}' (or delete it to create a new key, which "
-                            + "makes keys wrapped by the old one unreadable).",
-                        path,
-                        FormatMode(mode)));
-                }
-            }
-
-            if (stream.Length != KeySizeInBytes)
-            {
-                throw new InvalidOperationException(string.Format(
-                    CultureInfo.InvariantCulture,
-                    "The file '{0}' is {1} bytes long and is not a development key file ({2} bytes). Point the development key "
-                        + "at another path, or delete the file to create a new key.",
-                    path,
-                    stream.Length,
-                    KeySizeInBytes));
-            }
-
-            byte[] key = GC.AllocateArray<byte>(KeySizeInBytes, pinned: true);
-            stream.ReadExactly(key);
-            return key;
-        }
-    }
-
-    /// <summary>
-    /// Creates the key file atomically: the key goes into a new owner-only temporary file, which is then moved into place
-    /// without overwriting. Returns <see langword="false"/> when another process created the file first.
-    /// </summary>
-    /// <summary>An exclusive lock on "&lt;path&gt;.lock" (flock on Unix), waited for up to ten seconds, removed when released.</summary>
-    private static FileStream AcquireCreationLock(string path)
-    {
-        string? directory = Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
-
-        // Deleted on close: a waiter that then opens a fresh lock file still re-reads the key file before creating one,
-        // and the key file, once created, is never removed, so no second key can appear.
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            Options = FileOptions.DeleteOnClose,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly;
-        }
-
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(path + ".lock", options);
-            }
-            catch (IOException) when (attempt < 1000)
-            {
-                Thread.Sleep(10);
-            }
-        }
-    }
-
-    private static bool TryCreate(string path)
-    {
-        string directory = Path.GetDirectoryName(path)
-            ?? throw new ArgumentException("The development key path must name a file, not a root directory.", nameof(path));
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        string temporary = Path.Combine(
-            directory,
-            "." + Path.GetFileName(path) + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
-
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly;
-        }
-
-        byte[] key = RandomNumberGenerator.GetBytes(KeySizeInBytes);
-        try
-        {
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(key);
-                stream.Flush(flushToDisk: true);
-            }
-
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-                return true;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                return false;
-            }
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-            File.Delete(temporary);
-        }
-    }
-
-    private static string FormatMode(UnixFileMode mode) =>
-        "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0');
 }

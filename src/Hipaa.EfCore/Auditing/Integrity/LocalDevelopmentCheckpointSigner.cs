@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Hipaa.Auditing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,12 +33,6 @@ public sealed partial class LocalDevelopmentCheckpointSigner : IAuditCheckpointS
 
     /// <summary>The prefix of every <see cref="KeyId"/> of a development signer.</summary>
     public const string KeyIdPrefix = "local-dev-ecdsa:";
-
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    private const UnixFileMode GroupOrOthers =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     private readonly ECDsa _key;
     private readonly byte[] _publicKey;
@@ -77,16 +72,17 @@ public sealed partial class LocalDevelopmentCheckpointSigner : IAuditCheckpointS
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string fullPath = Path.GetFullPath(path);
 
-        bool created = false;
-        string? pem = TryRead(fullPath);
-        if (pem is null)
-        {
-            created = TryCreate(fullPath);
-            pem = TryRead(fullPath) ?? throw new IOException(string.Format(
-                CultureInfo.InvariantCulture,
-                "The development signing key file '{0}' was created but could not be opened afterwards; check that nothing else deletes it.",
-                fullPath));
-        }
+        var (content, created) = OwnerOnlyKeyFile.ReadOrCreate(
+            fullPath,
+            "development signing key file",
+            "or delete it to create a new key; checkpoints signed by the old key then verify only with its exported public key",
+            static () =>
+            {
+                using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                return Encoding.UTF8.GetBytes(fresh.ExportPkcs8PrivateKeyPem());
+            });
+        string pem = Encoding.UTF8.GetString(content);
+        CryptographicOperations.ZeroMemory(content);
 
         var key = ECDsa.Create();
         try
@@ -163,103 +159,4 @@ public sealed partial class LocalDevelopmentCheckpointSigner : IAuditCheckpointS
         Message = "A DEVELOPMENT-ONLY audit checkpoint signer {KeyId} is in use (file {KeyFilePath}, newly created: {Created}). "
             + "Anyone who can read the file can sign checkpoints for a rewritten audit trail: sign with an HSM or a key management service in production.")]
     private static partial void LogDevelopmentSignerInUse(ILogger logger, string keyId, string keyFilePath, bool created);
-
-    /// <summary>Reads the key file, or returns <see langword="null"/> when it does not exist.</summary>
-    private static string? TryRead(string path)
-    {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        using (stream)
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                // Checked on the open handle, so the file checked is the file read.
-                UnixFileMode mode = File.GetUnixFileMode(stream.SafeFileHandle);
-                if ((mode & GroupOrOthers) != 0)
-                {
-                    throw new InvalidOperationException(string.Format(
-                        CultureInfo.InvariantCulture,
-                        "The development signing key file '{0}' has mode {1} and can be read or written by its group or by others, "
-                            + "so it is not used. Restrict it to its owner with: chmod 600 '{0}' (or delete it to create a new key; "
-                            + "checkpoints signed by the old key then verify only with its exported public key).",
-                        path,
-                        "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0')));
-                }
-            }
-
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }
-    }
-
-    /// <summary>
-    /// Creates the key file atomically: the key goes into a new owner-only temporary file, which is then moved into place
-    /// without overwriting. Returns <see langword="false"/> when another process created the file first.
-    /// </summary>
-    private static bool TryCreate(string path)
-    {
-        string directory = Path.GetDirectoryName(path)
-            ?? throw new ArgumentException("The development signing key path must name a file, not a root directory.", nameof(path));
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        string temporary = Path.Combine(
-            directory,
-            "." + Path.GetFileName(path) + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
-
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly;
-        }
-
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        try
-        {
-            using (var stream = new FileStream(temporary, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(key.ExportPkcs8PrivateKeyPem());
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-                return true;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                return false;
-            }
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
-    }
 }
