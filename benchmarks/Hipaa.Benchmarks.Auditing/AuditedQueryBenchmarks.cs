@@ -1,0 +1,267 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Hipaa.Auditing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hipaa.Benchmarks.Auditing;
+
+/// <summary>
+/// Audited vs unaudited reads on SQLite. The baseline of each category is the same <see cref="NotesDb"/> built without
+/// <c>UseHipaa</c> (plain EF Core); the audited case is <c>UseHipaa</c> with <c>AddQueryAuditing()</c> and default options
+/// (fail closed, group commit, seal every second): each read returns only after its audit record (one per patient) has
+/// been committed by the group-commit writer, on its own connection. Every call uses a new context and AsNoTracking.
+/// <list type="bullet">
+/// <item><c>Memory</c>: a shared-cache named in-memory database, kept alive by an open connection, which the
+/// application's connections and the audit writer's connection all open by name.</item>
+/// <item><c>File</c>: a database file as EF Core's <c>EnsureCreated</c> leaves it: WAL mode, and synchronous=FULL
+/// (Microsoft.Data.Sqlite's default), so every audit commit is fsynced.</item>
+/// <item><c>FileSyncNormal</c>: the same file with <c>PRAGMA synchronous=NORMAL</c> on every connection (a connection
+/// interceptor on the application's and the audit store's options): commits are not fsynced; they survive a process crash
+/// but the last ones can be lost on power loss. It shows what the fsync costs.</item>
+/// (A rollback-journal file, <c>journal_mode=DELETE</c>, is not measured: there an audited read cannot complete — see
+/// docs/benchmarks-audit.md.)
+/// </list>
+/// Categories: a point query by key; 100 rows of one patient (one audit record); 100 rows of 100 patients (100 audit
+/// records, one per patient); and 8 concurrent point queries (time per query), where group commit can batch records.
+/// </summary>
+[MemoryDiagnoser]
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+public class AuditedQueryBenchmarks
+{
+    private const int FillerPatients = 1_000;
+    private const int FillerNotesPerPatient = 10;
+    private const int PageSize = 100;
+    private const int Concurrency = 8;
+    private const string OnePatient = "p-one";
+
+    private string _directory = string.Empty;
+    private SqliteConnection? _keepAlive;
+    private BenchHost _host = null!;
+    private Guid _pointId;
+    private Guid[] _concurrentIds = [];
+    private SqliteConnection _rawConnection = null!;
+    private SqliteCommand _rawInsert = null!;
+
+    public enum SqliteStore
+    {
+        Memory,
+        File,
+        FileSyncNormal,
+    }
+
+    [Params(SqliteStore.Memory, SqliteStore.File, SqliteStore.FileSyncNormal)]
+    public SqliteStore Store { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = BenchPaths.NewRunDirectory();
+        string connectionString;
+        if (Store == SqliteStore.Memory)
+        {
+            connectionString = $"Data Source=hipaa-bench-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+            _keepAlive = new SqliteConnection(connectionString);
+            _keepAlive.Open();
+        }
+        else
+        {
+            connectionString = $"Data Source={Path.Combine(_directory, "notes.db")}";
+        }
+
+        _host = new BenchHost(BenchProvider.Sqlite, connectionString, interceptor: Store == SqliteStore.FileSyncNormal ? new SynchronousNormal() : null);
+        _host.EnsureCreated();
+
+        Seed();
+        PrepareRawInsert(connectionString);
+
+        // First calls compile the queries; then check that the audited cases really wrote their records.
+        var before = _host.CountAuditRows();
+        Check(Point_PlainEf().GetAwaiter().GetResult().Id == _pointId, "plain point query");
+        Check(Point_Audited().GetAwaiter().GetResult().Id == _pointId, "audited point query");
+        Check(Page1Patient_PlainEf().GetAwaiter().GetResult().Count == PageSize, "plain 100 rows of one patient");
+        Check(Page1Patient_Audited().GetAwaiter().GetResult().Count == PageSize, "audited 100 rows of one patient");
+        Check(Page100Patients_PlainEf().GetAwaiter().GetResult().Count == PageSize, "plain 100 rows of 100 patients");
+        Check(Page100Patients_Audited().GetAwaiter().GetResult().Count == PageSize, "audited 100 rows of 100 patients");
+        Point8_PlainEf().GetAwaiter().GetResult();
+        Point8_Audited().GetAwaiter().GetResult();
+        var written = _host.CountAuditRows() - before;
+        Check(written == 1 + 1 + PageSize + Concurrency, $"audit records written by the audited cases: expected {1 + 1 + PageSize + Concurrency}, found {written}");
+        Console.WriteLine($"// Setup: {Store}, journal_mode={_host.ScalarText("PRAGMA journal_mode")}, synchronous={_host.ScalarText("PRAGMA synchronous")}, {written} audit records written by the checks.");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _host.Dispose();
+        _rawInsert.Dispose();
+        _rawConnection.Dispose();
+        _keepAlive?.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [BenchmarkCategory("Point query"), Benchmark(Baseline = true)]
+    public async Task<BenchNote> Point_PlainEf()
+    {
+        await using var db = _host.CreatePlain();
+        return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == _pointId);
+    }
+
+    [BenchmarkCategory("Point query"), Benchmark]
+    public async Task<BenchNote> Point_Audited()
+    {
+        using var access = AccessContext.Begin(BenchActors.Therapist);
+        await using var db = _host.CreateAudited();
+        return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == _pointId);
+    }
+
+    /// <summary>
+    /// Diagnostic lower bound, not the SDK: the plain point query, then one INSERT of a 23-column audit row (the columns
+    /// of hipaa_audit, into a mirror table) with a prepared command on a connection kept open, committed before returning.
+    /// What "the read returns only after its record is durable" costs without EF Core's SaveChanges and without a thread
+    /// hand-off.
+    /// </summary>
+    [BenchmarkCategory("Point query"), Benchmark]
+    public async Task<BenchNote> Point_PlainEf_ThenRawInsert()
+    {
+        BenchNote note;
+        await using (var db = _host.CreatePlain())
+        {
+            note = await db.Notes.AsNoTracking().FirstAsync(n => n.Id == _pointId);
+        }
+
+        _rawInsert.Parameters[0].Value = Guid.CreateVersion7();
+        _rawInsert.Parameters[1].Value = DateTimeOffset.UtcNow;
+        _rawInsert.Parameters[2].Value = note.PatientId;
+        await _rawInsert.ExecuteNonQueryAsync();
+        return note;
+    }
+
+    [BenchmarkCategory("100 rows, 1 patient"), Benchmark(Baseline = true)]
+    public async Task<List<BenchNote>> Page1Patient_PlainEf()
+    {
+        await using var db = _host.CreatePlain();
+        return await db.Notes.AsNoTracking().Where(n => n.PatientId == OnePatient).ToListAsync();
+    }
+
+    [BenchmarkCategory("100 rows, 1 patient"), Benchmark]
+    public async Task<List<BenchNote>> Page1Patient_Audited()
+    {
+        using var access = AccessContext.Begin(BenchActors.Therapist);
+        await using var db = _host.CreateAudited();
+        return await db.Notes.AsNoTracking().Where(n => n.PatientId == OnePatient).ToListAsync();
+    }
+
+    [BenchmarkCategory("100 rows, 100 patients"), Benchmark(Baseline = true)]
+    public async Task<List<BenchNote>> Page100Patients_PlainEf()
+    {
+        await using var db = _host.CreatePlain();
+        return await db.Notes.AsNoTracking().Where(n => n.Ward == 1).ToListAsync();
+    }
+
+    [BenchmarkCategory("100 rows, 100 patients"), Benchmark]
+    public async Task<List<BenchNote>> Page100Patients_Audited()
+    {
+        using var access = AccessContext.Begin(BenchActors.Therapist);
+        await using var db = _host.CreateAudited();
+        return await db.Notes.AsNoTracking().Where(n => n.Ward == 1).ToListAsync();
+    }
+
+    [BenchmarkCategory("Point query, 8 concurrent"), Benchmark(Baseline = true, OperationsPerInvoke = Concurrency)]
+    public Task Point8_PlainEf() => Task.WhenAll(_concurrentIds.Select(id => Task.Run(async () =>
+    {
+        await using var db = _host.CreatePlain();
+        return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == id);
+    })));
+
+    [BenchmarkCategory("Point query, 8 concurrent"), Benchmark(OperationsPerInvoke = Concurrency)]
+    public Task Point8_Audited() => Task.WhenAll(_concurrentIds.Select(id => Task.Run(async () =>
+    {
+        using var access = AccessContext.Begin(BenchActors.Therapist);
+        await using var db = _host.CreateAudited();
+        return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == id);
+    })));
+
+    /// <summary>
+    /// 10,000 filler notes (1,000 patients × 10, wards 2–99), 100 notes of patient <c>p-one</c> (ward 0) and ward 1: one note
+    /// of each of 100 patients. Seeded through the plain context: seeding is not what is measured.
+    /// </summary>
+    private void Seed()
+    {
+        var random = new Random(42);
+        var text = new string('x', 200);
+        var start = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
+        var notes = new List<BenchNote>();
+        for (var patient = 0; patient < FillerPatients; patient++)
+        {
+            for (var i = 0; i < FillerNotesPerPatient; i++)
+            {
+                notes.Add(new BenchNote
+                {
+                    Id = Guid.NewGuid(),
+                    PatientId = "p-" + patient.ToString("D4", CultureInfo.InvariantCulture),
+                    Ward = random.Next(2, 100),
+                    WrittenAt = start.AddMinutes(notes.Count),
+                    Text = text,
+                });
+            }
+        }
+
+        for (var i = 0; i < PageSize; i++)
+        {
+            notes.Add(new BenchNote { Id = Guid.NewGuid(), PatientId = OnePatient, Ward = 0, WrittenAt = start.AddHours(i), Text = text });
+            notes.Add(new BenchNote { Id = Guid.NewGuid(), PatientId = "w-" + i.ToString("D3", CultureInfo.InvariantCulture), Ward = 1, WrittenAt = start.AddHours(i), Text = text });
+        }
+
+        using (var db = _host.CreatePlain())
+        {
+            db.Notes.AddRange(notes);
+            db.SaveChanges();
+        }
+
+        _pointId = notes[FillerPatients * FillerNotesPerPatient / 2].Id;
+        _concurrentIds = [.. Enumerable.Range(0, Concurrency).Select(i => notes[i * 997].Id)];
+    }
+
+    /// <summary>The mirror table and the prepared INSERT of <see cref="Point_PlainEf_ThenRawInsert"/>.</summary>
+    private void PrepareRawInsert(string connectionString)
+    {
+        _rawConnection = new SqliteConnection(connectionString);
+        _rawConnection.Open();
+        if (Store == SqliteStore.FileSyncNormal)
+        {
+            using var pragma = _rawConnection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=NORMAL";
+            pragma.ExecuteNonQuery();
+        }
+
+        using (var mirror = new MirrorDb(new DbContextOptionsBuilder<MirrorDb>().UseSqlite(_rawConnection).Options))
+        {
+            mirror.Database.ExecuteSqlRaw(mirror.Database.GenerateCreateScript());
+        }
+
+        _rawInsert = _rawConnection.CreateCommand();
+        _rawInsert.CommandText =
+            "INSERT INTO audit_mirror (record_id, occurred_at, patient_id, actor_id, actor_roles, client_application, action, entity, "
+            + "categories, labels, fields, redacted_fields, purpose_of_use, outcome, client_address, request_id, record_keys, "
+            + "query_fingerprint, row_count) VALUES ($id, $at, $patient, 'u-ther-1', 'Therapist', 'hipaa-benchmarks', 'Read', "
+            + "'BenchNote', 'ProgressNote', '', 'IdPatientIdWardWrittenAtText', '', 'TREAT', 'Success', "
+            + "'10.0.0.34', 'bench-request', '', '6f1ed002ab5595859014ebf0951522d9a4a5c6f2f1f7f0a1b2c3d4e5f6a7b8c9', 1)";
+        _rawInsert.Parameters.Add("$id", SqliteType.Text);
+        _rawInsert.Parameters.Add("$at", SqliteType.Text);
+        _rawInsert.Parameters.Add("$patient", SqliteType.Text);
+        _rawInsert.Prepare();
+        Point_PlainEf_ThenRawInsert().GetAwaiter().GetResult();
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException("Benchmark setup check failed: " + what);
+        }
+    }
+}
