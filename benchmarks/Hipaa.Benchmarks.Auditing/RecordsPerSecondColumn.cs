@@ -55,3 +55,9 @@ public sealed class ThroughputConfig : ManualConfig
 {
     public ThroughputConfig() => AddColumn(new RecordsPerSecondColumn());
 }
+
+/// <summary>The default columns plus the 95th percentile and the maximum of the iteration means.</summary>
+public sealed class LatencyConfig : ManualConfig
+{
+    public LatencyConfig() => AddColumn(StatisticColumn.P95, StatisticColumn.Max);
+}

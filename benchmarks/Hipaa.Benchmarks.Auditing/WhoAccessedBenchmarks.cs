@@ -26,6 +26,7 @@ public class WhoAccessedPostgresBenchmarks : WhoAccessedBenchmarksBase
 }
 
 [MemoryDiagnoser]
+[Config(typeof(LatencyConfig))]
 public abstract class WhoAccessedBenchmarksBase
 {
     public const int Records = 1_000_000;
