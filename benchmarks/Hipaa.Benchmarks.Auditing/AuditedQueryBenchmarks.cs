@@ -23,7 +23,8 @@ namespace Hipaa.Benchmarks.Auditing;
 /// (A rollback-journal file, <c>journal_mode=DELETE</c>, is not measured: there an audited read cannot complete — see
 /// docs/benchmarks-audit.md.)
 /// </list>
-/// Categories: a point query by key; 100 rows of one patient (one audit record); 100 rows of 100 patients (100 audit
+/// Categories: a point query by key (with two diagnostic rows: the audited context reading a table without PHI, and a
+/// raw INSERT lower bound); 100 rows of one patient (one audit record); 100 rows of 100 patients (100 audit
 /// records, one per patient); and 8 concurrent point queries (time per query), where group commit can batch records.
 /// </summary>
 [MemoryDiagnoser]
@@ -36,6 +37,7 @@ public class AuditedQueryBenchmarks
     private const int PageSize = 100;
     private const int Concurrency = 8;
     private const string OnePatient = "p-one";
+    private const int WardId = 50;
 
     private string _directory = string.Empty;
     private SqliteConnection? _keepAlive;
@@ -84,6 +86,8 @@ public class AuditedQueryBenchmarks
         var before = _host.CountAuditRows();
         Check(Point_PlainEf().GetAwaiter().GetResult().Id == _pointId, "plain point query");
         Check(Point_Audited().GetAwaiter().GetResult().Id == _pointId, "audited point query");
+        Check(Point_Audited_NonPhiTable().GetAwaiter().GetResult().Id == WardId, "audited point query of a table without PHI");
+        Check(Point_PlainEf_NonPhiTable().GetAwaiter().GetResult().Id == WardId, "plain point query of a table without PHI");
         Check(Page1Patient_PlainEf().GetAwaiter().GetResult().Count == PageSize, "plain 100 rows of one patient");
         Check(Page1Patient_Audited().GetAwaiter().GetResult().Count == PageSize, "audited 100 rows of one patient");
         Check(Page100Patients_PlainEf().GetAwaiter().GetResult().Count == PageSize, "plain 100 rows of 100 patients");
@@ -119,6 +123,26 @@ public class AuditedQueryBenchmarks
         using var access = AccessContext.Begin(BenchActors.Therapist);
         await using var db = _host.CreateAudited();
         return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == _pointId);
+    }
+
+    /// <summary>
+    /// Diagnostic: a point query of a table without PHI through the audited context — every interceptor UseHipaa adds
+    /// runs, nothing is recorded or waited for. The audited context's overhead before any audit record.
+    /// </summary>
+    [BenchmarkCategory("Point query"), Benchmark]
+    public async Task<BenchWard> Point_Audited_NonPhiTable()
+    {
+        using var access = AccessContext.Begin(BenchActors.Therapist);
+        await using var db = _host.CreateAudited();
+        return await db.Wards.AsNoTracking().FirstAsync(w => w.Id == WardId);
+    }
+
+    /// <summary>The same query of the table without PHI, plain EF Core (to compare with <see cref="Point_Audited_NonPhiTable"/>).</summary>
+    [BenchmarkCategory("Point query"), Benchmark]
+    public async Task<BenchWard> Point_PlainEf_NonPhiTable()
+    {
+        await using var db = _host.CreatePlain();
+        return await db.Wards.AsNoTracking().FirstAsync(w => w.Id == WardId);
     }
 
     /// <summary>
@@ -188,6 +212,37 @@ public class AuditedQueryBenchmarks
         return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == id);
     })));
 
+    /// <summary>Gets the size of the SQLite write-ahead log in bytes (0 when there is none); used by <c>--latency</c>.</summary>
+    public long WalBytes => Store == SqliteStore.Memory ? 0 : new FileInfo(Path.Combine(_directory, "notes.db-wal")) is { Exists: true } wal ? wal.Length : 0;
+
+    /// <summary>Gets the number of rows in hipaa_audit; used by <c>--latency</c>.</summary>
+    public long AuditRows => _host.CountAuditRows();
+
+    /// <summary>
+    /// Not a benchmark (used by <c>--latency</c>): one record through the public <see cref="IAuditSink"/> of this instance,
+    /// awaited until committed — the group-commit writer's cost for a lone record, without a query.
+    /// </summary>
+    public Task AppendOneRecord()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return _host.Sink.AppendAsync(
+        [
+            new AuditRecord
+            {
+                RecordId = Guid.CreateVersion7(now),
+                OccurredAt = now,
+                ActorId = "u-ther-1",
+                ActorRoles = ["Therapist"],
+                PatientId = OnePatient,
+                Action = AuditAction.Read,
+                Entity = "BenchNote",
+                Categories = ["ProgressNote"],
+                PurposeOfUse = "TREAT",
+                Outcome = AuditOutcome.Success,
+            },
+        ]);
+    }
+
     /// <summary>
     /// 10,000 filler notes (1,000 patients × 10, wards 2–99), 100 notes of patient <c>p-one</c> (ward 0) and ward 1: one note
     /// of each of 100 patients. Seeded through the plain context: seeding is not what is measured.
@@ -222,6 +277,7 @@ public class AuditedQueryBenchmarks
         using (var db = _host.CreatePlain())
         {
             db.Notes.AddRange(notes);
+            db.Wards.AddRange(Enumerable.Range(1, 100).Select(i => new BenchWard { Id = i, Name = "Ward " + i.ToString(CultureInfo.InvariantCulture) }));
             db.SaveChanges();
         }
 

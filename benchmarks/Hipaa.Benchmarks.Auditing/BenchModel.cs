@@ -19,6 +19,14 @@ public sealed class BenchNote
     public string Text { get; set; } = string.Empty;
 }
 
+/// <summary>A code table with no PHI: reading it through an audited context runs every interceptor but records nothing.</summary>
+public sealed class BenchWard
+{
+    public int Id { get; set; }
+
+    public string Name { get; set; } = string.Empty;
+}
+
 /// <summary>
 /// The one context type of every benchmark: the baseline builds it without <c>UseHipaa</c> (plain EF Core), the audited
 /// case with <c>UseHipaa(sp)</c> (which also adds the audit tables to its model).
@@ -26,6 +34,8 @@ public sealed class BenchNote
 public sealed class NotesDb(DbContextOptions<NotesDb> options) : DbContext(options)
 {
     public DbSet<BenchNote> Notes => Set<BenchNote>();
+
+    public DbSet<BenchWard> Wards => Set<BenchWard>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

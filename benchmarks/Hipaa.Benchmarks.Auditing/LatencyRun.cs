@@ -5,8 +5,9 @@ namespace Hipaa.Benchmarks.Auditing;
 
 /// <summary>
 /// <c>--latency [calls]</c>: the time of single calls (BenchmarkDotNet reports means of iterations, which hide rare stalls):
-/// p50, p95, p99 and max of the point query (plain and audited; SQLite in-memory and file; sealing every second as in
-/// production, and deferred to 10 minutes to show what the sealing loop adds) and of who-accessed over the seeded
+/// p50, p95, p99 and max of the point query (plain, audited, and the raw-insert lower bound), of one record appended through
+/// <c>IAuditSink</c> (each store of <see cref="AuditedQueryBenchmarks"/>; sealing every second as in production, and
+/// deferred to 10 minutes to show what the sealing loop adds) and of who-accessed over the seeded
 /// 1,000,000 records (SQLite file; seeded on first use as <see cref="WhoAccessedBenchmarks"/> does).
 /// </summary>
 public static class LatencyRun
@@ -29,9 +30,10 @@ public static class LatencyRun
             warmUp.Cleanup();
         }
 
+        var wal = new List<string>();
         Console.WriteLine("| Case | Store | Sealing | p50 | p95 | p99 | max | calls > 50 ms |");
         Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
-        foreach (var store in new[] { AuditedQueryBenchmarks.SqliteStore.Memory, AuditedQueryBenchmarks.SqliteStore.File })
+        foreach (var store in new[] { AuditedQueryBenchmarks.SqliteStore.Memory, AuditedQueryBenchmarks.SqliteStore.File, AuditedQueryBenchmarks.SqliteStore.FileSyncNormal })
         {
             foreach (var seal in new[] { TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10) })
             {
@@ -42,6 +44,13 @@ public static class LatencyRun
                     var sealing = seal == TimeSpan.FromSeconds(1) ? "every 1 s" : "deferred (10 min)";
                     Measure("Point_PlainEf", store.ToString(), sealing, calls, () => query.Point_PlainEf());
                     Measure("Point_Audited", store.ToString(), sealing, calls, () => query.Point_Audited());
+                    Measure("Point_Audited_NonPhiTable", store.ToString(), sealing, calls, () => query.Point_Audited_NonPhiTable());
+                    Measure("Point_PlainEf_ThenRawInsert", store.ToString(), sealing, calls, () => query.Point_PlainEf_ThenRawInsert());
+                    Measure("IAuditSink.AppendAsync, 1 record", store.ToString(), sealing, calls, query.AppendOneRecord);
+                    if (store != AuditedQueryBenchmarks.SqliteStore.Memory)
+                    {
+                        wal.Add($"| {store} | {sealing} | {query.AuditRows:N0} | {query.WalBytes / (1024.0 * 1024.0):N0} MiB |");
+                    }
                 }
                 finally
                 {
@@ -50,10 +59,21 @@ public static class LatencyRun
             }
         }
 
+        Console.WriteLine();
+        Console.WriteLine("Size of the SQLite write-ahead log (notes.db-wal) at the end of each file case:");
+        Console.WriteLine();
+        Console.WriteLine("| Store | Sealing | rows in hipaa_audit | WAL |");
+        Console.WriteLine("|---|---|---:|---:|");
+        wal.ForEach(Console.WriteLine);
+        Console.WriteLine();
+
         var who = new WhoAccessedBenchmarks();
         who.Setup();
         try
         {
+            Console.WriteLine();
+            Console.WriteLine("| Case | Store | Sealing | p50 | p95 | p99 | max | calls > 50 ms |");
+            Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
             Measure("WhoAccessed_AllTime (1,000,000 records)", "File", "every 1 s", calls, () => who.WhoAccessed_AllTime());
         }
         finally

@@ -2,10 +2,13 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 using Hipaa.Benchmarks.Auditing;
 
-// Audit benchmarks (issue 3); results and the exact commands are in docs/benchmarks-audit.md.
-//   SQLite:      dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*AuditedQueryBenchmarks*' '*WhoAccessedBenchmarks*' --launchCount 1 --warmupCount 5 --iterationCount 15
-//   PostgreSQL:  scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*AuditAppendThroughput*' '*AuditInsertPath*' '*WhoAccessedPostgres*' --launchCount 1 --warmupCount 3 --iterationCount 10
-//   Single-call latency percentiles (not BenchmarkDotNet):  ... -- --latency [calls, default 3000]
+// Audit benchmarks (issue 3). Results, the machine and what each case measures: docs/benchmarks-audit.md.
+//   dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*AuditedQueryBenchmarks*' --launchCount 1 --warmupCount 5 --iterationCount 15
+//   dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*WhoAccessedBenchmarks*' --launchCount 1 --warmupCount 3 --iterationCount 10
+//   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*AuditAppendThroughput*' '*AuditInsertPath*' --launchCount 1 --warmupCount 3 --iterationCount 10
+//   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*WhoAccessedPostgres*' --launchCount 1 --warmupCount 3 --iterationCount 10
+// Single-call latency percentiles (not BenchmarkDotNet):  ... -- --latency [calls, default 3000]
+// Quick look: ... --job short; setups and their checks only: ... --job dry
 if (args.Length > 0 && args[0] == "--latency")
 {
     LatencyRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3_000);
