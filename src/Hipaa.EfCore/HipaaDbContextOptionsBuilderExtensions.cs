@@ -46,20 +46,10 @@ public static class HipaaDbContextOptionsBuilderExtensions
         {
             // Stateless singletons: they find this context's runtimes through its options, so every context and every
             // application shares one EF internal service provider per feature set. Only the features registered get their
-            // interceptors (an idle materialization interceptor still costs EF a per-row dictionary). Order matters: a
-            // write is encrypted before it is audited (the audit sees the encrypted properties as changed), a read is
-            // decrypted before policy redacts it and it is audited.
-            var interceptors = new List<IInterceptor>();
-            if (encryption is not null)
-            {
-                interceptors.Add(FieldDecryptionInterceptor.Instance);
-            }
-
-            if (audit is not null)
-            {
-                interceptors.Add(AuditMaterializationInterceptor.Instance);
-            }
-
+            // interceptors. Reads are decrypted, decided and audited by an instantiation binding (EntityReadHook), not a
+            // materialization interceptor, which would cost EF a per-row dictionary for every entity of every query.
+            // Order matters: a write is encrypted before it is audited (the audit sees the encrypted properties as changed).
+            var interceptors = new List<IInterceptor> { Hipaa.EfCore.Materialization.EntityReadBindingInterceptor.Instance };
             if (encryption is not null)
             {
                 interceptors.Add(FieldEncryptionSaveChangesInterceptor.Instance);

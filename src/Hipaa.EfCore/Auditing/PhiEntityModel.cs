@@ -19,6 +19,8 @@ internal sealed class PhiEntityModel
         Fields = [.. entityType.GetProperties()
             .Where(p => !p.Name.StartsWith(Encryption.EncryptionAnnotations.BlindIndexPrefix, StringComparison.Ordinal))
             .Select(p => MemberName(p.Name))];
+        FieldList = string.Join(AuditEntry.ListSeparator, Fields);
+        LabelList = string.Join(AuditEntry.ListSeparator, Labels);
     }
 
     public IEntityType EntityType { get; }
@@ -37,6 +39,12 @@ internal sealed class PhiEntityModel
 
     /// <summary>The names of the fields a read of this entity discloses (CLR names; encrypted ones included).</summary>
     public string[] Fields { get; }
+
+    /// <summary>Gets <see cref="Fields"/> as stored in an audit record.</summary>
+    public string FieldList { get; }
+
+    /// <summary>Gets <see cref="Labels"/> as stored in an audit record.</summary>
+    public string LabelList { get; }
 
     public static PhiEntityModel? Create(IEntityType entityType) =>
         entityType.ClrType.GetCustomAttribute<PhiAttribute>(inherit: true) is { } phi ? new PhiEntityModel(entityType, phi) : null;

@@ -10,7 +10,7 @@ namespace Hipaa.EfCore.Encryption;
 /// <summary>
 /// Turns each property marked <see cref="EncryptedAttribute"/> (or configured with <c>IsEncrypted()</c>) into a shadow
 /// <c>byte[]</c> property on the same column, holding the ciphertext; the CLR property itself is no longer mapped and is
-/// filled in by <see cref="FieldDecryptionInterceptor"/>. A searchable property also gets a blind-index shadow
+/// filled in by <see cref="FieldDecryption"/>. A searchable property also gets a blind-index shadow
 /// property, typed like the CLR property, whose converter turns a query parameter into its HMAC.
 /// </summary>
 internal sealed class FieldEncryptionConvention(FieldEncryptionRuntime runtime) : IModelFinalizingConvention

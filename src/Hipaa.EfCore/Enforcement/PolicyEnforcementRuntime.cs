@@ -35,8 +35,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
         options.DeniedReadsByCategory.TryGetValue(category, out var handling) ? handling : options.DeniedReads;
 
     public IProperty? AuthorProperty(IEntityType entityType) =>
-        _authors.GetValue(entityType, static type => new StrongBox<IProperty?>(
-            type.GetProperties().FirstOrDefault(p => p.PropertyInfo?.GetCustomAttribute<AuthorIdAttribute>(inherit: true) is not null))).Value;
+        _authors.GetValue(entityType, static type => new StrongBox<IProperty?>(AuthorIdProperty.Find(type))).Value;
 
     /// <summary>The patient's consents, loaded once per context (a context lives for one request or unit of work).</summary>
     private IReadOnlyList<Consent> ConsentsOf(DbContext context, string patientId)

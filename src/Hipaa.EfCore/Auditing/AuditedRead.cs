@@ -1,32 +1,22 @@
 using Hipaa.Auditing;
-using Hipaa.EfCore.Encryption;
 using Hipaa.EfCore.Enforcement;
 using Hipaa.Policy;
-using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 
 namespace Hipaa.EfCore.Auditing;
 
 /// <summary>
-/// For each PHI entity EF Core materializes (entity queries, Include, projections that need the entity, tracking and
+/// For each PHI entity a query materializes (entity queries, Include, projections that need the entity, tracking and
 /// no-tracking alike): decides the read with the policy engine when enforcement is on — redacting what the actor may not
 /// see, or refusing — and records, per query, one read per patient and outcome, committed before the entity is handed
 /// back (group commit). No actor → the read fails. Runs after decryption, so redaction also covers decrypted values.
 /// </summary>
-internal sealed class AuditMaterializationInterceptor : IMaterializationInterceptor
+internal static class AuditedRead
 {
-    public static AuditMaterializationInterceptor Instance { get; } = new();
-
-    public object InitializedInstance(MaterializationInterceptionData materializationData, object entity)
+    public static void Record(AuditRuntime runtime, DbContext context, PhiEntityModel model, object entity, string? patientId, string? authorId)
     {
-        var context = materializationData.Context;
-        if (HipaaContext.Audit(context) is not { } runtime || runtime.GetModel(materializationData.EntityType) is not { } model)
-        {
-            return entity;
-        }
-
         var state = AuditReadState.For(context);
         state.Materialized++;
-        var patientId = model.PatientId is null ? null : EncryptedEntityModel.FormatValue(materializationData.GetPropertyValue(model.PatientId));
         var access = AuditRuntime.RequireContext($"Reading {model.Name}");
 
         var outcome = AuditOutcome.Success;
@@ -34,10 +24,7 @@ internal sealed class AuditMaterializationInterceptor : IMaterializationIntercep
         AccessDecision? decision = null;
         if (runtime.Enforcement is { } enforcement)
         {
-            var author = enforcement.AuthorProperty(model.EntityType) is { } authorProperty
-                ? EncryptedEntityModel.FormatValue(materializationData.GetPropertyValue(authorProperty))
-                : null;
-            decision = enforcement.Decide(context, access, model, patientId, author, PhiAction.Read);
+            decision = enforcement.Decide(context, access, model, patientId, authorId, PhiAction.Read);
             if (!decision.IsPermitted)
             {
                 outcome = AuditOutcome.Denied;
@@ -57,9 +44,9 @@ internal sealed class AuditMaterializationInterceptor : IMaterializationIntercep
             var record = runtime.NewEntry(access, AuditAction.Read, model.Name, patientId);
             record.Outcome = outcome;
             record.Categories = model.Category;
-            record.Labels = string.Join(AuditEntry.ListSeparator, model.Labels);
-            record.Fields = string.Join(AuditEntry.ListSeparator, withheld is null ? model.Fields : model.Fields.Except(withheld, StringComparer.Ordinal));
-            record.RedactedFields = string.Join(AuditEntry.ListSeparator, withheld ?? []);
+            record.Labels = model.LabelList;
+            record.Fields = withheld is null ? model.FieldList : string.Join(AuditEntry.ListSeparator, model.Fields.Except(withheld, StringComparer.Ordinal));
+            record.RedactedFields = withheld is null ? string.Empty : string.Join(AuditEntry.ListSeparator, withheld);
             record.QueryFingerprint = state.Fingerprint;
             record.Decision = decision is null ? null : AuditRuntime.Describe(decision);
             runtime.AppendReads(context, [record]);
@@ -69,7 +56,5 @@ internal sealed class AuditMaterializationInterceptor : IMaterializationIntercep
         {
             throw new PhiAccessDeniedException(decision, $"Reading {model.Category} of patient {patientId}");
         }
-
-        return entity;
     }
 }

@@ -1,0 +1,38 @@
+namespace Hipaa.EfCore.Encryption;
+
+/// <summary>
+/// Decrypts the encrypted properties of an entity being materialized, using the row's key and patient id from the same
+/// result row, and remembers the plaintext of a tracked entity so SaveChanges knows what changed. A value that fails
+/// authentication fails the query; plaintext is never guessed.
+/// </summary>
+internal static class FieldDecryption
+{
+    /// <param name="runtime">The application's field encryption.</param>
+    /// <param name="model">The entity type's encrypted properties.</param>
+    /// <param name="entity">The entity being materialized.</param>
+    /// <param name="row">The canonical text of the row's key.</param>
+    /// <param name="patientId">The canonical text of the row's patient id ("" when none).</param>
+    /// <param name="values">The row values the read hook received.</param>
+    /// <param name="ciphertextSlots">For each of <paramref name="model"/>'s properties, where its stored value is in <paramref name="values"/>.</param>
+    /// <param name="tracking">True when the query tracks the entity.</param>
+    public static void Decrypt(FieldEncryptionRuntime runtime, EncryptedEntityModel model, object entity, string row, string patientId, object?[] values, int[] ciphertextSlots, bool tracking)
+    {
+        var snapshot = tracking ? new object?[model.Properties.Count] : null;
+        for (var i = 0; i < model.Properties.Count; i++)
+        {
+            var property = model.Properties[i];
+            var stored = (byte[]?)values[ciphertextSlots[i]];
+            var value = stored is null ? null : runtime.Decrypt(model, property, stored, row, patientId);
+            property.SetValue(entity, value);
+            if (snapshot is not null)
+            {
+                snapshot[i] = EncryptionSnapshots.Copy(value);
+            }
+        }
+
+        if (snapshot is not null)
+        {
+            runtime.Snapshots.Set(entity, snapshot);
+        }
+    }
+}
