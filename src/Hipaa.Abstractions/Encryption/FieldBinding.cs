@@ -16,6 +16,15 @@ internal readonly record struct FieldBinding(string Table, string Column, string
         + Encoding.UTF8.GetByteCount(Row) + Encoding.UTF8.GetByteCount(Scope);
 
     /// <summary>
+    /// An upper bound of <see cref="AssociatedDataLength"/> computed from the string lengths alone (no UTF-8 scan): what a
+    /// buffer must hold for <see cref="WriteAssociatedData"/>, which returns the exact length.
+    /// </summary>
+    public int MaxAssociatedDataLength =>
+        4 + Label.Length + FieldCiphertext.AuthenticatedHeaderSize + 16
+        + Encoding.UTF8.GetMaxByteCount(Table.Length) + Encoding.UTF8.GetMaxByteCount(Column.Length)
+        + Encoding.UTF8.GetMaxByteCount(Row.Length) + Encoding.UTF8.GetMaxByteCount(Scope.Length);
+
+    /// <summary>
     /// associated data = lp("hipaa-field-v1") || version, algorithm, key id (18 bytes) || lp(table) || lp(column) || lp(row) || lp(scope),
     /// where lp(x) is a 4-byte big-endian length followed by the UTF-8 bytes of x.
     /// </summary>

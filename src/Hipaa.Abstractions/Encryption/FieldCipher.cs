@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace Hipaa.Encryption;
@@ -17,6 +18,7 @@ internal static class FieldCipher
             ? Encrypt(key, codec, value, binding, nonce)
             : throw new ArgumentException($"A nonce is {FieldCiphertext.NonceSize} bytes.", nameof(nonce));
 
+    [SkipLocalsInit]
     private static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> fixedNonce)
     {
         var plaintextLength = codec.GetByteCount(value);
@@ -38,7 +40,7 @@ internal static class FieldCipher
             ? stackalloc byte[plaintextLength]
             : (rentedPlaintext = ArrayPool<byte>.Shared.Rent(plaintextLength)).AsSpan(0, plaintextLength);
         byte[]? rentedAd = null;
-        var adLength = binding.AssociatedDataLength;
+        var adLength = binding.MaxAssociatedDataLength;
         var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
         try
         {
@@ -80,6 +82,7 @@ internal static class FieldCipher
             : new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is truncated or is not a Hipaa.Sdk ciphertext ({stored.Length} bytes; at least {FieldCiphertext.Overhead} expected). It may be plaintext written before encryption was enabled: see EncryptExistingDataAsync.");
     }
 
+    [SkipLocalsInit]
     public static object Decrypt(DataKey key, FieldValueCodec codec, ReadOnlySpan<byte> stored, in FieldBinding binding, string entity, string property)
     {
         // Validate before sizing anything from the input: a short value must be an error, never a negative length.
@@ -94,12 +97,16 @@ internal static class FieldCipher
         }
 
         var plaintextLength = stored.Length - FieldCiphertext.Overhead;
+
+        // A byte[] value is its own plaintext: decrypt straight into the array returned (no copy, nothing left to wipe).
+        var bytesValue = codec.ClrType == typeof(byte[]) ? new byte[plaintextLength] : null;
+        var handedOver = false;
         byte[]? rentedPlaintext = null;
-        var plaintext = plaintextLength <= StackLimit
-            ? stackalloc byte[plaintextLength]
+        var plaintext = bytesValue is not null ? bytesValue.AsSpan()
+            : plaintextLength <= StackLimit ? stackalloc byte[plaintextLength]
             : (rentedPlaintext = ArrayPool<byte>.Shared.Rent(plaintextLength)).AsSpan(0, plaintextLength);
         byte[]? rentedAd = null;
-        var adLength = binding.AssociatedDataLength;
+        var adLength = binding.MaxAssociatedDataLength;
         var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
         try
         {
@@ -120,6 +127,12 @@ internal static class FieldCipher
                     $"The stored value of {entity}.{property} (data key {key.Id}) failed authentication: it was modified, or copied from another row, column or table. It was not decrypted.");
             }
 
+            if (bytesValue is not null)
+            {
+                handedOver = true;
+                return bytesValue;
+            }
+
             try
             {
                 return codec.Read(plaintext);
@@ -131,7 +144,12 @@ internal static class FieldCipher
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(plaintext);
+            // A byte[] value belongs to the caller once returned; until then (a failure) it is wiped like any plaintext.
+            if (!handedOver)
+            {
+                CryptographicOperations.ZeroMemory(plaintext);
+            }
+
             if (rentedPlaintext is not null)
             {
                 ArrayPool<byte>.Shared.Return(rentedPlaintext);
