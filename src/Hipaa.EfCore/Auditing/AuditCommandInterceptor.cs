@@ -51,6 +51,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             // Rows no PHI entity was materialized for — a scalar projection, or rows that resolved to entities this
             // context already tracks — are recorded as unattributed reads, never dropped.
             var unattributed = rows - state.Materialized;
+            List<AuditEntry> records = [.. state.Pending];
             if (unattributed > 0 && state.TablesTouched.Count > 0)
             {
                 var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", state.TablesTouched.Select(t => t.Table)));
@@ -59,7 +60,14 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
                 record.Labels = string.Join(AuditEntry.ListSeparator, state.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
                 record.QueryFingerprint = state.Fingerprint;
                 record.RowCount = unattributed;
-                runtime.AppendReads(context, [record]);
+                records.Add(record);
+            }
+
+            // The query's records, in one group commit: the unattributed one, and under ReadAuditCommit.PerQuery the
+            // per-patient ones, before the buffering operator (ToList, First, …) returns.
+            if (records.Count > 0)
+            {
+                runtime.AppendReads(context, records);
             }
         }
         finally

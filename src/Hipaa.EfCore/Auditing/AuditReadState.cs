@@ -23,6 +23,9 @@ internal sealed class AuditReadState
 
     public bool Active { get; private set; }
 
+    /// <summary>Read records of the current query waiting for its reader to close (<see cref="Hipaa.Auditing.ReadAuditCommit.PerQuery"/>).</summary>
+    public List<AuditEntry> Pending { get; } = [];
+
     public static AuditReadState For(DbContext context) => States.GetOrCreateValue(context);
 
     public void Begin(string fingerprint, IReadOnlyList<PhiEntityModel> tablesTouched)
@@ -31,7 +34,7 @@ internal sealed class AuditReadState
         Fingerprint = fingerprint;
         TablesTouched = tablesTouched;
         Materialized = 0;
-        Active = true;
+        Active = true; // Pending is kept: records of an outer reader (split queries) are committed with this one's
     }
 
     /// <summary>True the first time a (patient, entity, outcome) is seen in this query.</summary>
@@ -41,5 +44,6 @@ internal sealed class AuditReadState
     {
         Active = false;
         _recorded.Clear();
+        Pending.Clear();
     }
 }

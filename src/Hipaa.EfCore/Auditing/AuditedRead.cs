@@ -49,7 +49,14 @@ internal static class AuditedRead
             record.RedactedFields = withheld is null ? string.Empty : string.Join(AuditEntry.ListSeparator, withheld);
             record.QueryFingerprint = state.Fingerprint;
             record.Decision = decision is null ? null : AuditRuntime.Describe(decision);
-            runtime.AppendReads(context, [record]);
+            if (state.Active && runtime.Options.ReadAuditCommit == ReadAuditCommit.PerQuery)
+            {
+                state.Pending.Add(record); // committed with the rest of the query's records when its reader closes
+            }
+            else
+            {
+                runtime.AppendReads(context, [record]);
+            }
         }
 
         if (decision is { IsPermitted: false } && withheld is null)

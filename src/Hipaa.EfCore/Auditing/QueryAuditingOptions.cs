@@ -6,6 +6,14 @@ public sealed class QueryAuditingOptions
     /// <summary>Gets or sets the largest number of read records written in one group commit. Defaults to 512.</summary>
     public int MaxBatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// Gets or sets when a query's read records are committed: <see cref="ReadAuditCommit.PerPatient"/> (the default:
+    /// before each patient's first entity is returned, streamed or buffered) or <see cref="ReadAuditCommit.PerQuery"/> (once
+    /// per query, when its reader closes: one wait instead of one per patient, but entities streamed with <c>foreach</c>
+    /// leave before their records are committed).
+    /// </summary>
+    public ReadAuditCommit ReadAuditCommit { get; set; } = ReadAuditCommit.PerPatient;
+
     /// <summary>Gets or sets how often this instance seals new records into the hash chain. Defaults to 1 second.</summary>
     public TimeSpan SealInterval { get; set; } = TimeSpan.FromSeconds(1);
 

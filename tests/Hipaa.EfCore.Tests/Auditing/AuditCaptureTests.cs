@@ -151,6 +151,91 @@ public abstract class AuditCaptureTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(ReadAuditCommit.PerPatient, 3)]
+    [InlineData(ReadAuditCommit.PerQuery, 1)]
+    public async Task Read_OfThreePatients_IsRecordedPerPatientInOneCommitPerPatientOrOnePerQuery(ReadAuditCommit commit, int expectedCommits)
+    {
+        using var host = new AuditHost(_database, o => o.ReadAuditCommit = commit);
+        var patients = new[] { NewPatient("A"), NewPatient("B"), NewPatient("C") };
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        {
+            await using (var context = host.CreateContext())
+            {
+                context.AddRange(patients);
+                await context.SaveChangesAsync();
+            }
+
+            var before = host.Records().Count;
+            var commitsBefore = host.Runtime.Writer.Transactions;
+            await using (var context = host.CreateContext())
+            {
+                Assert.Equal(3, (await context.Patients.AsNoTracking().ToListAsync()).Count);
+            }
+
+            var reads = host.Records().Skip(before).ToList();
+            Assert.Equal(patients.Select(p => p.Id.ToString()).Order(), reads.Select(r => r.PatientId!).Order());
+            Assert.All(reads, r => Assert.Equal((AuditAction.Read, "Patient"), (r.Action, r.Entity)));
+            Assert.Equal(expectedCommits, host.Runtime.Writer.Transactions - commitsBefore);
+        }
+    }
+
+    [Theory]
+    [InlineData(ReadAuditCommit.PerPatient)]
+    [InlineData(ReadAuditCommit.PerQuery)]
+    public async Task Read_StreamedWithForeach_CommitsTheFirstRecordBeforeTheFirstEntityOnlyPerPatient(ReadAuditCommit commit)
+    {
+        using var host = new AuditHost(_database, o => o.ReadAuditCommit = commit);
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        {
+            await using (var context = host.CreateContext())
+            {
+                context.AddRange(NewPatient("A"), NewPatient("B"));
+                await context.SaveChangesAsync();
+            }
+
+            var before = host.Records().Count;
+            var storedWhenFirstEntityArrived = -1;
+            await using (var context = host.CreateContext())
+            {
+                await foreach (var patient in context.Patients.AsNoTracking().AsAsyncEnumerable())
+                {
+                    if (storedWhenFirstEntityArrived < 0)
+                    {
+                        storedWhenFirstEntityArrived = host.Records().Count - before;
+                    }
+                }
+            }
+
+            // PerPatient: the record of the first patient is durable before that patient's entity is handed out.
+            // PerQuery: nothing is committed until the reader closes — the documented trade-off of that option.
+            Assert.Equal(commit == ReadAuditCommit.PerPatient ? 1 : 0, storedWhenFirstEntityArrived);
+            Assert.Equal(2, host.Records().Count - before);
+        }
+    }
+
+    [Fact]
+    public async Task Read_PerQueryCommit_WhenTheAuditStoreIsDown_ToListFailsClosed()
+    {
+        using (var setup = new AuditHost(_database))
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        await using (var context = setup.CreateContext())
+        {
+            context.AddRange(NewPatient("A"), NewPatient("B"));
+            await context.SaveChangesAsync();
+        }
+
+        var unreachable = Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid().ToString("N"), "audit.db");
+        using var host = new AuditHost(_database, o => o.ReadAuditCommit = ReadAuditCommit.PerQuery, o => o.UseSqlite($"Data Source={unreachable};Mode=ReadWrite"));
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        await using (var context = host.CreateContext())
+        {
+            List<Patient>? returned = null;
+            await Assert.ThrowsAsync<AuditUnavailableException>(async () => returned = await context.Patients.AsNoTracking().ToListAsync());
+            Assert.Null(returned);
+        }
+    }
+
     [Fact]
     public async Task Read_ScalarProjectionOfAPhiTable_IsRecordedAsUnattributedWithRowCount()
     {

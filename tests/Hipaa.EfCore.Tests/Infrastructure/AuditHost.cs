@@ -57,6 +57,9 @@ internal sealed class AuditHost : IDisposable
     public static AccessContext As(string id, string role, PurposeOfUse purpose, params string[] careTeamOf) =>
         new(new Actor(id, [role], "practice", careTeamOf), purpose);
 
+    /// <summary>Gets the application's audit runtime (its writer counts the transactions it committed).</summary>
+    public AuditRuntime Runtime => _services.GetRequiredService<AuditRuntime>();
+
     public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
 
     /// <summary>Every audit row, oldest first, read straight from the table.</summary>
