@@ -42,6 +42,7 @@ public class AuditedQueryBenchmarks
     private string _directory = string.Empty;
     private SqliteConnection? _keepAlive;
     private BenchHost _host = null!;
+    private BenchHost _perQueryHost = null!;
     private Guid _pointId;
     private Guid[] _concurrentIds = [];
     private SqliteConnection _rawConnection = null!;
@@ -78,6 +79,11 @@ public class AuditedQueryBenchmarks
 
         _host = new BenchHost(BenchProvider.Sqlite, connectionString, o => o.SealInterval = SealInterval, interceptor: Store == SqliteStore.FileSyncNormal ? new SynchronousNormal() : null);
         _host.EnsureCreated();
+        _perQueryHost = new BenchHost(BenchProvider.Sqlite, connectionString, o =>
+        {
+            o.SealInterval = SealInterval;
+            o.ReadAuditCommit = ReadAuditCommit.PerQuery;
+        }, interceptor: Store == SqliteStore.FileSyncNormal ? new SynchronousNormal() : null);
 
         Seed();
         PrepareRawInsert(connectionString);
@@ -92,10 +98,11 @@ public class AuditedQueryBenchmarks
         Check(Page1Patient_Audited().GetAwaiter().GetResult().Count == PageSize, "audited 100 rows of one patient");
         Check(Page100Patients_PlainEf().GetAwaiter().GetResult().Count == PageSize, "plain 100 rows of 100 patients");
         Check(Page100Patients_Audited().GetAwaiter().GetResult().Count == PageSize, "audited 100 rows of 100 patients");
+        Check(Page100Patients_AuditedPerQuery().GetAwaiter().GetResult().Count == PageSize, "audited (one commit per query) 100 rows of 100 patients");
         Point8_PlainEf().GetAwaiter().GetResult();
         Point8_Audited().GetAwaiter().GetResult();
         var written = _host.CountAuditRows() - before;
-        Check(written == 1 + 1 + PageSize + Concurrency, $"audit records written by the audited cases: expected {1 + 1 + PageSize + Concurrency}, found {written}");
+        Check(written == 1 + 1 + PageSize + PageSize + Concurrency, $"audit records written by the audited cases: expected {1 + 1 + PageSize + PageSize + Concurrency}, found {written}");
         Console.WriteLine($"// Setup: {Store}, journal_mode={_host.ScalarText("PRAGMA journal_mode")}, synchronous={_host.ScalarText("PRAGMA synchronous")}, {written} audit records written by the checks.");
     }
 
@@ -103,6 +110,7 @@ public class AuditedQueryBenchmarks
     public void Cleanup()
     {
         _host.Dispose();
+        _perQueryHost.Dispose();
         _rawInsert.Dispose();
         _rawConnection.Dispose();
         _keepAlive?.Dispose();
@@ -194,6 +202,15 @@ public class AuditedQueryBenchmarks
     {
         using var access = AccessContext.Begin(BenchActors.Therapist);
         await using var db = _host.CreateAudited();
+        return await db.Notes.AsNoTracking().Where(n => n.Ward == 1).ToListAsync();
+    }
+
+    /// <summary>The same query with <see cref="ReadAuditCommit.PerQuery"/>: its 100 records in one group commit.</summary>
+    [BenchmarkCategory("100 rows, 100 patients"), Benchmark]
+    public async Task<List<BenchNote>> Page100Patients_AuditedPerQuery()
+    {
+        using var access = AccessContext.Begin(BenchActors.Therapist);
+        await using var db = _perQueryHost.CreateAudited();
         return await db.Notes.AsNoTracking().Where(n => n.Ward == 1).ToListAsync();
     }
 
