@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Reflection;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -22,7 +23,35 @@ internal sealed class EncryptedPropertyModel(PropertyInfo member, IProperty ciph
     /// <summary>True when the CLR property can hold <see langword="null"/> (a reference type or <see cref="Nullable{T}"/>).</summary>
     public bool AcceptsNull { get; } = !member.PropertyType.IsValueType || Nullable.GetUnderlyingType(member.PropertyType) is not null;
 
-    public object? GetValue(object entity) => Member.GetValue(entity);
+    private readonly Func<object, object?> _get = CompileGetter(member);
+    private readonly Action<object, object?> _set = CompileSetter(member);
 
-    public void SetValue(object entity, object? value) => Member.SetValue(entity, value);
+    public object? GetValue(object entity) => _get(entity);
+
+    /// <summary>Sets the CLR property (a compiled delegate: reflection's SetValue costs more than decrypting a small value).</summary>
+    public void SetValue(object entity, object? value) => _set(entity, value);
+
+    private static Func<object, object?> CompileGetter(PropertyInfo member)
+    {
+        var entity = Expression.Parameter(typeof(object), "entity");
+        var body = Expression.Convert(Expression.Property(Expression.Convert(entity, member.DeclaringType!), member), typeof(object));
+        return Expression.Lambda<Func<object, object?>>(body, entity).Compile();
+    }
+
+    private static Action<object, object?> CompileSetter(PropertyInfo member)
+    {
+        if (member.SetMethod is null)
+        {
+            return (_, _) => throw new InvalidOperationException($"{member.DeclaringType?.Name}.{member.Name} is encrypted but has no setter; give it one (it may be private or init).");
+        }
+
+        var entity = Expression.Parameter(typeof(object), "entity");
+        var value = Expression.Parameter(typeof(object), "value");
+        var type = member.PropertyType;
+        Expression converted = type.IsValueType && Nullable.GetUnderlyingType(type) is null
+            ? Expression.Condition(Expression.Equal(value, Expression.Constant(null)), Expression.Default(type), Expression.Convert(value, type))
+            : Expression.Convert(value, type);
+        var body = Expression.Assign(Expression.Property(Expression.Convert(entity, member.DeclaringType!), member), converted);
+        return Expression.Lambda<Action<object, object?>>(body, entity, value).Compile();
+    }
 }
