@@ -47,6 +47,9 @@ public static class LatencyRun
                     Measure("Point_Audited_NonPhiTable", store.ToString(), sealing, calls, () => query.Point_Audited_NonPhiTable());
                     Measure("Point_PlainEf_ThenRawInsert", store.ToString(), sealing, calls, () => query.Point_PlainEf_ThenRawInsert());
                     Measure("IAuditSink.AppendAsync, 1 record", store.ToString(), sealing, calls, query.AppendOneRecord);
+                    Measure("Page100Patients_PlainEf", store.ToString(), sealing, Math.Max(calls / 10, 50), () => query.Page100Patients_PlainEf());
+                    Measure("Page100Patients_Audited (PerPatient)", store.ToString(), sealing, Math.Max(calls / 10, 50), () => query.Page100Patients_Audited());
+                    Measure("Page100Patients_AuditedPerQuery", store.ToString(), sealing, Math.Max(calls / 10, 50), () => query.Page100Patients_AuditedPerQuery());
                     if (store != AuditedQueryBenchmarks.SqliteStore.Memory)
                     {
                         wal.Add($"| {store} | {sealing} | {query.AuditRows:N0} | {query.WalBytes / (1024.0 * 1024.0):N0} MiB |");

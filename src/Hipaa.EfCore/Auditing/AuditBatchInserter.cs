@@ -27,6 +27,13 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
 
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    /// <summary>On a SQLite database in WAL mode, the writer checkpoints itself every this many commits (see <see cref="OpenAsync"/>).</summary>
+    private const int CommitsPerCheckpoint = 100;
+
+    private bool _sqlite;
+    private DbCommand? _checkpoint;
+    private int _commitsSinceCheckpoint;
+
     private readonly Dictionary<int, Insert> _inserts = [];
     private readonly List<string[]> _parameterNames = [];
     private Column[]? _columns;
@@ -87,7 +94,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
     private async Task WriteOnceAsync(List<AuditEntry> rows, bool async)
     {
         var connection = _connection ?? await OpenAsync(async).ConfigureAwait(false);
-        var first = ChunkOf(rows.Count);
+        var first = ChunkOf(rows.Count, _sqlite);
         if (first == rows.Count)
         {
             await InsertAsync(connection, null, rows, 0, first, async).ConfigureAwait(false);
@@ -101,7 +108,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
             {
                 for (var offset = 0; offset < rows.Count;)
                 {
-                    var count = ChunkOf(rows.Count - offset);
+                    var count = ChunkOf(rows.Count - offset, _sqlite);
                     await InsertAsync(connection, transaction, rows, offset, count, async).ConfigureAwait(false);
                     offset += count;
                 }
@@ -119,10 +126,40 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
 
         Transactions++;
         LargestTransaction = Math.Max(LargestTransaction, rows.Count);
+        if (_checkpoint is not null && ++_commitsSinceCheckpoint >= CommitsPerCheckpoint)
+        {
+            _commitsSinceCheckpoint = 0;
+            try
+            {
+                // PASSIVE: copies what no reader still needs and never waits; the rows above are committed whatever it does.
+                if (async)
+                {
+                    await _checkpoint.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    _checkpoint.ExecuteNonQuery();
+                }
+            }
+            catch (DbException)
+            {
+                // A checkpoint that cannot run now runs at the next one, or at SQLite's own on the application's commits.
+            }
+        }
     }
 
-    private static int ChunkOf(int remaining)
+    /// <summary>
+    /// Rows per statement. SQLite runs in-process (no round trip to save) and Microsoft.Data.Sqlite binds each parameter by
+    /// name, a linear search in SQLite, so a statement of n parameters costs O(n²) to bind: measured, 100 rows as 64+32+4-row
+    /// statements took 5.7 ms, longer than 100 one-row commits. There, one prepared one-row statement runs once per row.
+    /// </summary>
+    private static int ChunkOf(int remaining, bool sqlite)
     {
+        if (sqlite)
+        {
+            return 1;
+        }
+
         if (remaining <= ExactRowCounts)
         {
             return remaining;
@@ -270,6 +307,32 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
                         pragma.ExecuteNonQuery();
                     }
                 }
+
+                // An audited read commits its record while its own reader is still open. In WAL mode SQLite then cannot
+                // reset the WAL, and once the WAL is past its automatic-checkpoint size every such commit runs a
+                // checkpoint, which writes and fsyncs the database file: measured at ~0.5 ms per audited point query on a
+                // file (also with synchronous=NORMAL). So this connection does not checkpoint on commit; it checkpoints
+                // (PASSIVE) every CommitsPerCheckpoint commits instead. Only in WAL mode: on a shared-cache in-memory
+                // database a checkpoint PRAGMA waits on the application's open readers.
+                pragma.CommandText = "PRAGMA journal_mode";
+                var journal = async ? await pragma.ExecuteScalarAsync().ConfigureAwait(false) : pragma.ExecuteScalar();
+                if (string.Equals(journal as string, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    pragma.CommandText = "PRAGMA wal_autocheckpoint = 0";
+                    if (async)
+                    {
+                        await pragma.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        pragma.ExecuteNonQuery();
+                    }
+
+                    _checkpoint = connection.CreateCommand();
+                    _checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                }
+
+                _sqlite = true;
             }
 
             if (_columns is null)
@@ -339,6 +402,9 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
         }
 
         _inserts.Clear();
+        _checkpoint?.Dispose();
+        _checkpoint = null;
+        _commitsSinceCheckpoint = 0;
         try
         {
             _context?.Dispose();
