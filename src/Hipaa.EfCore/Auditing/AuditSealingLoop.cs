@@ -24,6 +24,9 @@ internal sealed partial class AuditSealingLoop : IDisposable
         _loop = Task.Run(() => RunAsync(interval, time, _stop.Token));
     }
 
+    /// <summary>On a SQLite audit store in WAL mode, checkpoints the WAL off the read path (each round, and by tests).</summary>
+    public Task CheckpointAsync(CancellationToken cancellationToken) => _sealer.CheckpointSqliteWalAsync(cancellationToken);
+
     /// <summary>Seals everything appended so far (also used on shutdown, and by tests).</summary>
     public async Task<long> SealAllAsync(CancellationToken cancellationToken)
     {
@@ -80,6 +83,8 @@ internal sealed partial class AuditSealingLoop : IDisposable
                 {
                     LogSealFailed(_logger, failure);
                 }
+
+                await CheckpointAsync(stop).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -64,6 +64,44 @@ internal sealed partial class AuditSealer : IDisposable
         }
     }
 
+    /// <summary>
+    /// On a SQLite audit store in WAL mode, copies the WAL into the database (PASSIVE: never waits, copies what no open
+    /// reader still needs). The audit writer does not checkpoint on its commits, which happen while the audited query's
+    /// reader is open and so could never complete one; run off the read path, between queries, a checkpoint completes and
+    /// lets SQLite restart the WAL instead of growing it. Does nothing on other databases; a failure is left to the next round.
+    /// </summary>
+    public async Task CheckpointSqliteWalAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            AuditDbContext context = new(_options);
+            await using (context.ConfigureAwait(false))
+            {
+                if (!AuditChainLock.IsSqlite(context))
+                {
+                    return;
+                }
+
+                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                var command = context.Database.GetDbConnection().CreateCommand();
+                await using (command.ConfigureAwait(false))
+                {
+                    command.CommandText = "PRAGMA journal_mode";
+                    if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string mode
+                        && string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                    {
+                        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Not needed for correctness: the WAL is checkpointed at a later round, or by SQLite on the application's own commits.
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => _ownKey.Dispose();
 
