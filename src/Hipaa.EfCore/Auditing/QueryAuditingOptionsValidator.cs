@@ -19,6 +19,11 @@ internal sealed class QueryAuditingOptionsValidator : IValidateOptions<QueryAudi
             problems.Add($"SealInterval is {options.SealInterval}; it must be more than zero and at most 10 minutes (it is the window in which an unsealed record is not yet tamper-evident).");
         }
 
+        if (!Enum.IsDefined(options.ReadAuditCommit))
+        {
+            problems.Add($"ReadAuditCommit is {(int)options.ReadAuditCommit}; it must be PerPatient (the default) or PerQuery.");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
