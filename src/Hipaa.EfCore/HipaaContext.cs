@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Encryption;
 using Microsoft.EntityFrameworkCore;
@@ -9,11 +8,9 @@ namespace Hipaa.EfCore;
 /// <summary>Finds the Hipaa.Sdk runtime a <see cref="DbContext"/> was configured with by <c>UseHipaa</c>.</summary>
 internal static class HipaaContext
 {
-    private static readonly ConditionalWeakTable<DbContext, Runtimes> ByContext = [];
+    public static FieldEncryptionRuntime? Encryption(DbContext context) => Find(context)?.Encryption;
 
-    public static FieldEncryptionRuntime? Encryption(DbContext context) => Find(context).Encryption;
-
-    public static AuditRuntime? Audit(DbContext context) => Find(context).Audit;
+    public static AuditRuntime? Audit(DbContext context) => Find(context)?.Audit;
 
     public static FieldEncryptionRuntime? Encryption(IDbContextOptions options) =>
         options.FindExtension<HipaaOptionsExtension>()?.Encryption;
@@ -21,12 +18,10 @@ internal static class HipaaContext
     public static AuditRuntime? Audit(IDbContextOptions options) =>
         options.FindExtension<HipaaOptionsExtension>()?.Audit;
 
-    private static Runtimes Find(DbContext context) =>
-        ByContext.GetValue(context, static c =>
-        {
-            var extension = c.GetService<IDbContextOptions>().FindExtension<HipaaOptionsExtension>();
-            return new Runtimes(extension?.Encryption, extension?.Audit);
-        });
-
-    private sealed record Runtimes(FieldEncryptionRuntime? Encryption, AuditRuntime? Audit);
+    /// <remarks>
+    /// Read from the context's own options on every call, not remembered per context: a new context per request or query
+    /// is the common case, and a ConditionalWeakTable entry per context costs more than this lookup (a GC handle each).
+    /// </remarks>
+    private static HipaaOptionsExtension? Find(DbContext context) =>
+        context.GetService<IDbContextOptions>().FindExtension<HipaaOptionsExtension>();
 }

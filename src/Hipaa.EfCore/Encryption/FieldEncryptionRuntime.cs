@@ -52,6 +52,22 @@ internal sealed class FieldEncryptionRuntime
     /// <summary>Decrypts a stored value, applying the shredded-value and plaintext-migration policies.</summary>
     public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, string row, string patientId)
     {
+        DataKey? noKeyYet = null;
+        return Decrypt(entity, property, stored, row, patientId, ref noKeyYet);
+    }
+
+    /// <summary>As <see cref="Decrypt(EncryptedEntityModel, EncryptedPropertyModel, byte[], string, string)"/>, for the values of one row in turn.</summary>
+    /// <param name="entity">The entity type's encrypted properties.</param>
+    /// <param name="property">The property whose value this is.</param>
+    /// <param name="stored">The stored value.</param>
+    /// <param name="row">The canonical text of the row's key.</param>
+    /// <param name="patientId">The canonical text of the row's patient id ("" when none).</param>
+    /// <param name="lastKey">
+    /// The data key of the row's previous value, reused when this value names the same key (one key-ring lookup per row
+    /// under per-patient or per-row keys); updated to this value's key.
+    /// </param>
+    public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, string row, string patientId, ref DataKey? lastKey)
+    {
         if (_options.AllowPlaintextReadsDuringMigration && !FieldCiphertext.LooksEncrypted(stored))
         {
             return LegacyPlaintext.Decode(property, stored, entity.DisplayName);
@@ -61,7 +77,8 @@ internal sealed class FieldEncryptionRuntime
         DataKey key;
         try
         {
-            key = KeyRing.GetDecryptionKey(keyId);
+            key = lastKey is { } previous && previous.Id == keyId ? previous : KeyRing.GetDecryptionKey(keyId);
+            lastKey = key;
         }
         catch (DataKeyUnavailableException unavailable) when (unavailable.Failure == FieldDecryptionFailure.KeyDestroyed)
         {
