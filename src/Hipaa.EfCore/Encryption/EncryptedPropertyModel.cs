@@ -23,6 +23,12 @@ internal sealed class EncryptedPropertyModel(PropertyInfo member, IProperty ciph
     /// <summary>True when the CLR property can hold <see langword="null"/> (a reference type or <see cref="Nullable{T}"/>).</summary>
     public bool AcceptsNull { get; } = !member.PropertyType.IsValueType || Nullable.GetUnderlyingType(member.PropertyType) is not null;
 
+    /// <summary>
+    /// The generated storage of an [Encrypted] partial property, whose value a query leaves encrypted until it is first
+    /// read; <see langword="null"/> for an ordinary property, which a query decrypts as it materializes the entity.
+    /// </summary>
+    public DeferredPropertyStorage? Deferred { get; } = DeferredPropertyStorage.Find(member);
+
     private readonly Func<object, object?> _get = CompileGetter(member);
     private readonly Action<object, object?> _set = CompileSetter(member);
 

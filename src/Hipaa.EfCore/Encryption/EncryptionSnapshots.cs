@@ -14,6 +14,12 @@ internal sealed class EncryptionSnapshots
 
     public void Set(object entity, object?[] values) => _snapshots.AddOrUpdate(entity, values);
 
+    /// <summary>
+    /// In a snapshot, in place of a plaintext: the value was left encrypted by the query (a deferred property), so it is
+    /// the stored ciphertext until the property is read or set.
+    /// </summary>
+    public static object StillEncrypted { get; } = new();
+
     public static object? Copy(object? value) => value is byte[] bytes ? bytes.Clone() : value;
 
     public static bool AreEqual(object? left, object? right) =>

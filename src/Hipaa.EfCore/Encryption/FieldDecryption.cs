@@ -1,9 +1,13 @@
+using Hipaa.Encryption;
+
 namespace Hipaa.EfCore.Encryption;
 
 /// <summary>
 /// Decrypts the encrypted properties of an entity being materialized, using the row's key and patient id from the same
 /// result row, and remembers the plaintext of a tracked entity so SaveChanges knows what changed. A value that fails
-/// authentication fails the query; plaintext is never guessed.
+/// authentication fails the query; plaintext is never guessed. An [Encrypted] partial property (see
+/// <see cref="DeferredPropertyStorage"/>) is not decrypted here: its ciphertext is left in the entity and decrypted on the
+/// property's first read, where the same failures surface.
 /// </summary>
 internal static class FieldDecryption
 {
@@ -18,11 +22,24 @@ internal static class FieldDecryption
     public static void Decrypt(FieldEncryptionRuntime runtime, EncryptedEntityModel model, object entity, string row, string patientId, object?[] values, int[] ciphertextSlots, bool tracking)
     {
         var snapshot = tracking ? new object?[model.Properties.Count] : null;
+        DataKey? lastKey = null;
         for (var i = 0; i < model.Properties.Count; i++)
         {
             var property = model.Properties[i];
             var stored = (byte[]?)values[ciphertextSlots[i]];
-            var value = stored is null ? null : runtime.Decrypt(model, property, stored, row, patientId);
+            if (stored is not null && property.Deferred is { } deferred)
+            {
+                // A partial property: decrypted on its first read, if it is ever read.
+                deferred.Defer(entity, new DeferredFieldValue(runtime, model, property, stored, row, patientId));
+                if (snapshot is not null)
+                {
+                    snapshot[i] = EncryptionSnapshots.StillEncrypted;
+                }
+
+                continue;
+            }
+
+            var value = stored is null ? null : runtime.Decrypt(model, property, stored, row, patientId, ref lastKey);
             property.SetValue(entity, value);
             if (snapshot is not null)
             {

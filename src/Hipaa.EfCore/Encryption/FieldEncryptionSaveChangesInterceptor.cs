@@ -69,8 +69,22 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
             for (var i = 0; i < model.Properties.Count; i++)
             {
                 var property = model.Properties[i];
+                var original = previous?[i];
+                if (!encryptAll && ReferenceEquals(original, EncryptionSnapshots.StillEncrypted))
+                {
+                    // A deferred property never read nor set since the query still holds the stored ciphertext: unchanged,
+                    // and not decrypted just to find that out. Once read or set, compare with what is stored.
+                    if (property.Deferred!.IsDeferred(entity))
+                    {
+                        continue;
+                    }
+
+                    original = DecryptStored(runtime, entry, model, property);
+                    snapshot[i] = EncryptionSnapshots.Copy(original);
+                }
+
                 var current = property.GetValue(entity);
-                if (!encryptAll && EncryptionSnapshots.AreEqual(previous![i], current))
+                if (!encryptAll && EncryptionSnapshots.AreEqual(original, current))
                 {
                     continue;
                 }
@@ -113,6 +127,17 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
             runtime.Snapshots.Set(entity, snapshot);
         }
     }
+
+    /// <summary>The plaintext of a tracked entity's stored value (its ciphertext property's original value), for a deferred property.</summary>
+    private static object? DecryptStored(FieldEncryptionRuntime runtime, EntityEntry entry, EncryptedEntityModel model, EncryptedPropertyModel property) =>
+        entry.Property(property.Ciphertext.Name).OriginalValue is byte[] stored
+            ? runtime.Decrypt(
+                model,
+                property,
+                stored,
+                RowOf(entry, model),
+                model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).OriginalValue))
+            : null;
 
     private static string RowOf(EntityEntry entry, EncryptedEntityModel model)
     {
