@@ -16,6 +16,9 @@ namespace Hipaa.Benchmarks;
 /// Two more rows split the overhead: plain EF Core with a materialization interceptor that does nothing (EF's own cost
 /// of materialization interception), and UseHipaa reading an entity type without [Encrypted] properties (the cost of
 /// the interceptors UseHipaa registers, before anything is decrypted).
+/// Two rows measure <see cref="DeferredPatient"/>, whose [Encrypted] properties are partial (decrypted on first read):
+/// the query alone (…Deferred: what a screen pays that shows none of them), and the query followed by reading all three
+/// properties of every row (…DeferredReadAll: the same work as eager decryption, done after the query).
 /// </summary>
 [MemoryDiagnoser]
 [CategoriesColumn]
@@ -71,10 +74,14 @@ public class EfQueryBenchmarks
         Verify(PointPlainEf().GetAwaiter().GetResult(), expectedPoint);
         Verify(PointPlainEfNoOpInterceptor().GetAwaiter().GetResult(), expectedPoint);
         Verify(ToPatient(PointHipaaNoEncryptedProperties().GetAwaiter().GetResult()), expectedPoint);
+        Verify(ToPatient(PointHipaaDeferred().GetAwaiter().GetResult()), expectedPoint);
+        Verify(ToPatient(PointHipaaDeferredReadAll().GetAwaiter().GetResult()), expectedPoint);
         VerifyPage(PageHipaaEncrypted().GetAwaiter().GetResult());
         VerifyPage(PagePlainEf().GetAwaiter().GetResult());
         VerifyPage(PagePlainEfNoOpInterceptor().GetAwaiter().GetResult());
         VerifyPage(PageHipaaNoEncryptedProperties().GetAwaiter().GetResult().ConvertAll(ToPatient));
+        VerifyPage(PageHipaaDeferred().GetAwaiter().GetResult().ConvertAll(ToPatient));
+        VerifyPage(PageHipaaDeferredReadAll().GetAwaiter().GetResult().ConvertAll(ToPatient));
         VerifyStoredAsCiphertext();
     }
 
@@ -121,6 +128,24 @@ public class EfQueryBenchmarks
         return await db.Patients.AsNoTracking().SingleAsync(p => p.Id == _pointId);
     }
 
+    [Benchmark]
+    [BenchmarkCategory("Point query")]
+    public async Task<DeferredPatient> PointHipaaDeferred()
+    {
+        await using var db = _hipaa.CreateDbContext();
+        return await db.DeferredPatients.AsNoTracking().SingleAsync(p => p.Id == _pointId);
+    }
+
+    [Benchmark]
+    [BenchmarkCategory("Point query")]
+    public async Task<DeferredPatient> PointHipaaDeferredReadAll()
+    {
+        await using var db = _hipaa.CreateDbContext();
+        var patient = await db.DeferredPatients.AsNoTracking().SingleAsync(p => p.Id == _pointId);
+        ReadEncryptedProperties(patient);
+        return patient;
+    }
+
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("100-row query")]
     public async Task<List<Patient>> PagePlainEf()
@@ -153,6 +178,36 @@ public class EfQueryBenchmarks
         return await db.Patients.AsNoTracking().OrderBy(p => p.Id).Take(PageSize).ToListAsync();
     }
 
+    [Benchmark]
+    [BenchmarkCategory("100-row query")]
+    public async Task<List<DeferredPatient>> PageHipaaDeferred()
+    {
+        await using var db = _hipaa.CreateDbContext();
+        return await db.DeferredPatients.AsNoTracking().OrderBy(p => p.Id).Take(PageSize).ToListAsync();
+    }
+
+    [Benchmark]
+    [BenchmarkCategory("100-row query")]
+    public async Task<List<DeferredPatient>> PageHipaaDeferredReadAll()
+    {
+        await using var db = _hipaa.CreateDbContext();
+        var page = await db.DeferredPatients.AsNoTracking().OrderBy(p => p.Id).Take(PageSize).ToListAsync();
+        foreach (var patient in page)
+        {
+            ReadEncryptedProperties(patient);
+        }
+
+        return page;
+    }
+
+    /// <summary>Reads (and so decrypts) the three encrypted properties, keeping the JIT from dropping the reads.</summary>
+    private static void ReadEncryptedProperties(DeferredPatient patient)
+    {
+        GC.KeepAlive(patient.Name);
+        GC.KeepAlive(patient.Ssn);
+        GC.KeepAlive(patient.BirthDate);
+    }
+
     private static Guid SeedId(int i) => new($"00000000-0000-7000-8000-{i:D12}");
 
     private static Patient SeedPatient(int i) => new()
@@ -165,6 +220,8 @@ public class EfQueryBenchmarks
     };
 
     private static Patient ToPatient(PlainPatient p) => new() { Id = p.Id, Clinic = p.Clinic, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate };
+
+    private static Patient ToPatient(DeferredPatient p) => new() { Id = p.Id, Clinic = p.Clinic, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate };
 
     private void Seed()
     {
@@ -183,6 +240,11 @@ public class EfQueryBenchmarks
             {
                 var p = SeedPatient(i);
                 return new PlainPatient { Id = p.Id, Clinic = p.Clinic, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate };
+            }));
+            db.DeferredPatients.AddRange(Enumerable.Range(0, PatientCount).Select(i =>
+            {
+                var p = SeedPatient(i);
+                return new DeferredPatient { Id = p.Id, Clinic = p.Clinic, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate };
             }));
             db.SaveChanges();
         }
@@ -249,6 +311,24 @@ public sealed class Patient
     public DateOnly BirthDate { get; set; }
 }
 
+/// <summary>The same shape with partial [Encrypted] properties: each is decrypted when it is first read.</summary>
+public sealed partial class DeferredPatient
+{
+    [PatientId]
+    public Guid Id { get; set; }
+
+    public string Clinic { get; set; } = string.Empty;
+
+    [Encrypted]
+    public partial string Name { get; set; }
+
+    [Encrypted]
+    public partial string Ssn { get; set; }
+
+    [Encrypted]
+    public partial DateOnly BirthDate { get; set; }
+}
+
 /// <summary>The same shape without [Encrypted]: what UseHipaa costs an entity that has nothing to decrypt.</summary>
 public sealed class PlainPatient
 {
@@ -269,6 +349,8 @@ public sealed class HipaaClinicDb(DbContextOptions<HipaaClinicDb> options) : DbC
     public DbSet<Patient> Patients => Set<Patient>();
 
     public DbSet<PlainPatient> PlainPatients => Set<PlainPatient>();
+
+    public DbSet<DeferredPatient> DeferredPatients => Set<DeferredPatient>();
 }
 
 public sealed class PlainClinicDb(DbContextOptions<PlainClinicDb> options) : DbContext(options)

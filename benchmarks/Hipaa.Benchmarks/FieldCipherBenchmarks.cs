@@ -35,6 +35,8 @@ public class FieldCipherBenchmarks
     private byte[] _fieldStored = [];
     private byte[] _keyRingStored = [];
     private byte[] _protected = [];
+    private byte[] _associatedData = [];
+    private byte[] _rawStoredWithAssociatedData = [];
 
     [Params(32, 1024, 65536)]
     public int Size { get; set; }
@@ -54,13 +56,21 @@ public class FieldCipherBenchmarks
         _keyRing = new KeyRing(new InMemoryDataKeyStore(), new BenchmarkKeyEncryptionKey(), null, new KeyRingSettings(), TimeProvider.System, NullLogger.Instance);
         _protector = new EphemeralDataProtectionProvider().CreateProtector("Hipaa.Benchmarks.FieldCipher");
 
+        // The associated data FieldCipher binds to this value, byte for byte: the baseline that pays for the binding.
+        _associatedData = new byte[_binding.AssociatedDataLength];
+        var header = new byte[FieldCiphertext.AuthenticatedHeaderSize];
+        FieldCiphertext.WriteHeader(header, _dataKey.Id);
+        _binding.WriteAssociatedData(_associatedData, header);
+
         _rawStored = AesGcmEncrypt();
+        _rawStoredWithAssociatedData = AesGcmEncryptSameAssociatedData();
         _fieldStored = FieldCipherEncrypt();
         _keyRingStored = FieldCipherKeyRingEncrypt(); // creates and caches the patient's data key (warm from here on)
         _protected = DataProtectionProtect();
 
         // Every path must round-trip before it is timed.
         Check(AesGcmDecrypt());
+        Check(AesGcmDecryptSameAssociatedData());
         Check(FieldCipherDecrypt());
         Check(FieldCipherKeyRingDecrypt());
         Check(DataProtectionUnprotect());
@@ -77,6 +87,18 @@ public class FieldCipherBenchmarks
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         _aes.Encrypt(nonce, _payload, output.AsSpan(NonceSize, _payload.Length), output.AsSpan(NonceSize + _payload.Length), default);
+        return output;
+    }
+
+    /// <summary>The baseline plus the associated data that binds a value to its table, column, row and patient.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Encrypt")]
+    public byte[] AesGcmEncryptSameAssociatedData()
+    {
+        var output = new byte[NonceSize + _payload.Length + TagSize];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        _aes.Encrypt(nonce, _payload, output.AsSpan(NonceSize, _payload.Length), output.AsSpan(NonceSize + _payload.Length), _associatedData);
         return output;
     }
 
@@ -99,6 +121,17 @@ public class FieldCipherBenchmarks
         var stored = _rawStored.AsSpan();
         var plaintext = new byte[stored.Length - NonceSize - TagSize];
         _aes.Decrypt(stored[..NonceSize], stored[NonceSize..^TagSize], stored[^TagSize..], plaintext, default);
+        return plaintext;
+    }
+
+    /// <summary>The baseline plus the associated data that binds a value to its table, column, row and patient.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Decrypt")]
+    public byte[] AesGcmDecryptSameAssociatedData()
+    {
+        var stored = _rawStoredWithAssociatedData.AsSpan();
+        var plaintext = new byte[stored.Length - NonceSize - TagSize];
+        _aes.Decrypt(stored[..NonceSize], stored[NonceSize..^TagSize], stored[^TagSize..], plaintext, _associatedData);
         return plaintext;
     }
 

@@ -15,49 +15,85 @@ internal static class PairedRun
     /// <summary>Dynamic PGO needs seconds of a loop to settle (an EF Core point query takes ~4 s here to reach its steady state).</summary>
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(6);
 
-    public static void Run(int rounds)
+    /// <param name="rounds">Rounds per group.</param>
+    /// <param name="groups">Runs only the groups whose name contains this text (case-insensitive); all when empty.</param>
+    public static void Run(int rounds, string groups)
     {
-        var queries = new EfQueryBenchmarks();
-        queries.Setup();
-        try
+        bool Selected(string group) => group.Contains(groups, StringComparison.OrdinalIgnoreCase);
+        if (Selected("Point query") || Selected("100-row query"))
         {
-            Measure("Point query", rounds, Cases(
-                ("PointPlainEf", () => queries.PointPlainEf().GetAwaiter().GetResult()),
-                ("PointPlainEfNoOpInterceptor", () => queries.PointPlainEfNoOpInterceptor().GetAwaiter().GetResult()),
-                ("PointHipaaNoEncryptedProperties", () => queries.PointHipaaNoEncryptedProperties().GetAwaiter().GetResult()),
-                ("PointHipaaEncrypted", () => queries.PointHipaaEncrypted().GetAwaiter().GetResult())));
-            Measure("100-row query", rounds, Cases(
-                ("PagePlainEf", () => queries.PagePlainEf().GetAwaiter().GetResult()),
-                ("PagePlainEfNoOpInterceptor", () => queries.PagePlainEfNoOpInterceptor().GetAwaiter().GetResult()),
-                ("PageHipaaNoEncryptedProperties", () => queries.PageHipaaNoEncryptedProperties().GetAwaiter().GetResult()),
-                ("PageHipaaEncrypted", () => queries.PageHipaaEncrypted().GetAwaiter().GetResult())));
-        }
-        finally
-        {
-            queries.Cleanup();
+            RunQueries(rounds, Selected);
         }
 
         foreach (var size in new[] { 32, 1024, 65536 })
         {
+            if (!Selected($"Encrypt, {size} B") && !Selected($"Decrypt, {size} B"))
+            {
+                continue;
+            }
+
             var cipher = new FieldCipherBenchmarks { Size = size };
             cipher.Setup();
             try
             {
-                Measure($"Encrypt, {size} B", rounds, Cases(
-                    ("AesGcmEncrypt", () => cipher.AesGcmEncrypt()),
-                    ("FieldCipherEncrypt", () => cipher.FieldCipherEncrypt()),
-                    ("FieldCipherKeyRingEncrypt", () => cipher.FieldCipherKeyRingEncrypt()),
-                    ("DataProtectionProtect", () => cipher.DataProtectionProtect())));
-                Measure($"Decrypt, {size} B", rounds, Cases(
-                    ("AesGcmDecrypt", () => cipher.AesGcmDecrypt()),
-                    ("FieldCipherDecrypt", () => cipher.FieldCipherDecrypt()),
-                    ("FieldCipherKeyRingDecrypt", () => cipher.FieldCipherKeyRingDecrypt()),
-                    ("DataProtectionUnprotect", () => cipher.DataProtectionUnprotect())));
+                if (Selected($"Encrypt, {size} B"))
+                {
+                    Measure($"Encrypt, {size} B", rounds, Cases(
+                        ("AesGcmEncrypt", () => cipher.AesGcmEncrypt()),
+                        ("AesGcmEncryptSameAssociatedData", () => cipher.AesGcmEncryptSameAssociatedData()),
+                        ("FieldCipherEncrypt", () => cipher.FieldCipherEncrypt()),
+                        ("FieldCipherKeyRingEncrypt", () => cipher.FieldCipherKeyRingEncrypt()),
+                        ("DataProtectionProtect", () => cipher.DataProtectionProtect())));
+                }
+
+                if (Selected($"Decrypt, {size} B"))
+                {
+                    Measure($"Decrypt, {size} B", rounds, Cases(
+                        ("AesGcmDecrypt", () => cipher.AesGcmDecrypt()),
+                        ("AesGcmDecryptSameAssociatedData", () => cipher.AesGcmDecryptSameAssociatedData()),
+                        ("FieldCipherDecrypt", () => cipher.FieldCipherDecrypt()),
+                        ("FieldCipherKeyRingDecrypt", () => cipher.FieldCipherKeyRingDecrypt()),
+                        ("DataProtectionUnprotect", () => cipher.DataProtectionUnprotect())));
+                }
             }
             finally
             {
                 cipher.Cleanup();
             }
+        }
+    }
+
+    private static void RunQueries(int rounds, Func<string, bool> selected)
+    {
+        var queries = new EfQueryBenchmarks();
+        queries.Setup();
+        try
+        {
+            if (selected("Point query"))
+            {
+                Measure("Point query", rounds, Cases(
+                    ("PointPlainEf", () => queries.PointPlainEf().GetAwaiter().GetResult()),
+                    ("PointPlainEfNoOpInterceptor", () => queries.PointPlainEfNoOpInterceptor().GetAwaiter().GetResult()),
+                    ("PointHipaaNoEncryptedProperties", () => queries.PointHipaaNoEncryptedProperties().GetAwaiter().GetResult()),
+                    ("PointHipaaEncrypted", () => queries.PointHipaaEncrypted().GetAwaiter().GetResult()),
+                    ("PointHipaaDeferred", () => queries.PointHipaaDeferred().GetAwaiter().GetResult()),
+                    ("PointHipaaDeferredReadAll", () => queries.PointHipaaDeferredReadAll().GetAwaiter().GetResult())));
+            }
+
+            if (selected("100-row query"))
+            {
+                Measure("100-row query", rounds, Cases(
+                    ("PagePlainEf", () => queries.PagePlainEf().GetAwaiter().GetResult()),
+                    ("PagePlainEfNoOpInterceptor", () => queries.PagePlainEfNoOpInterceptor().GetAwaiter().GetResult()),
+                    ("PageHipaaNoEncryptedProperties", () => queries.PageHipaaNoEncryptedProperties().GetAwaiter().GetResult()),
+                    ("PageHipaaEncrypted", () => queries.PageHipaaEncrypted().GetAwaiter().GetResult()),
+                    ("PageHipaaDeferred", () => queries.PageHipaaDeferred().GetAwaiter().GetResult()),
+                    ("PageHipaaDeferredReadAll", () => queries.PageHipaaDeferredReadAll().GetAwaiter().GetResult())));
+            }
+        }
+        finally
+        {
+            queries.Cleanup();
         }
     }
 

@@ -8,10 +8,11 @@ using Hipaa.Benchmarks;
 // BenchmarkDotNet defaults (more iterations, slower):  ... -- --filter '*'
 // Quick, for a CI smoke run:                           ... -- --filter '*' --job short
 // Setup and round-trip checks only, no timing:         ... -- --filter '*' --job dry
-// Ratios with the cases interleaved in one process (noisy, shared machines): ... -- --paired [rounds, default 200]
+// Ratios with the cases interleaved in one process (noisy, shared machines): ... -- --paired [rounds, default 200] [group]
+//   where group selects the groups whose name contains it, e.g. "Decrypt", "Decrypt, 32 B" or "query".
 if (args.Length > 0 && args[0] == "--paired")
 {
-    PairedRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+    PairedRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200, args.Length > 2 ? args[2] : string.Empty);
     return;
 }
 
