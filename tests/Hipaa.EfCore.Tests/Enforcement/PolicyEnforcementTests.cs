@@ -1,6 +1,7 @@
 using Hipaa.Auditing;
 using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Tests.Infrastructure;
+using Hipaa.Encryption;
 using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 
@@ -102,6 +103,33 @@ public abstract class PolicyEnforcementTests : IDisposable
         var record = Assert.Single(host.Records().Skip(before));
         Assert.Equal((AuditOutcome.Success, "Narrative"), (record.Outcome, record.RedactedFields));
         Assert.Contains("MaskFields", record.Decision, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Read_AWithheldDeferredField_IsNeverDecrypted_WhileAPermittedReaderStillGetsTheAuthenticationFailure()
+    {
+        // Diagnosis.Narrative is decrypted on first read. Tampered (one row's flipped, the other's replaced by it), it fails
+        // authentication — but billing's field mask clears it before it is ever read, so billing gets neither an error nor
+        // a value, while a clinician allowed to read it gets the authentication failure.
+        var stored = _database.ReadColumn("Diagnoses", "Narrative")[0]!;
+        stored[^1] ^= 0x01;
+        _database.Execute("UPDATE \"Diagnoses\" SET \"Narrative\" = @v", ("@v", stored));
+        using var host = Enforcing();
+        using (AccessContext.Begin(AuditHost.As("u-bill-1", WellKnownRoles.Billing, PurposeOfUse.Payment)))
+        await using (var context = host.CreateContext())
+        {
+            var diagnoses = await context.Diagnoses.ToListAsync();
+            Assert.Equal(2, diagnoses.Count);
+            Assert.All(diagnoses, d => Assert.Null(d.Narrative));
+        }
+
+        using (AccessContext.Begin(AuditHost.Therapist("u-ther-1", _patient.ToString(), _otherPatient.ToString())))
+        await using (var context = host.CreateContext())
+        {
+            var diagnoses = await context.Diagnoses.ToListAsync();
+            Assert.Equal(2, diagnoses.Count);
+            Assert.All(diagnoses, d => Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, Assert.Throws<FieldDecryptionException>(() => d.Narrative).Failure));
+        }
     }
 
     [Fact]

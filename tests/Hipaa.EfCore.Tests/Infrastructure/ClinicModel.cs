@@ -94,8 +94,9 @@ public sealed class Prescription
     public string? Dose { get; set; }
 }
 
+/// <summary>Its narrative is a partial [Encrypted] property: decrypted on first read (and never, when policy withholds it).</summary>
 [Phi("Diagnosis")]
-public sealed class Diagnosis
+public sealed partial class Diagnosis
 {
     public Guid Id { get; set; }
 
@@ -107,7 +108,7 @@ public sealed class Diagnosis
     public string Display { get; set; } = string.Empty;
 
     [Encrypted]
-    public string? Narrative { get; set; }
+    public partial string? Narrative { get; set; }
 }
 
 [Phi("PsychotherapyNote", Labels = ["PSYTHPN"])]
