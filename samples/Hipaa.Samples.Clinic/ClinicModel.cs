@@ -23,9 +23,12 @@ public sealed class Patient
     public DateOnly BirthDate { get; set; }
 }
 
-/// <summary>A progress note: the text is encrypted under the patient's own data key.</summary>
+/// <summary>
+/// A progress note: the text is encrypted under the patient's own data key. It is a partial property, so a query leaves
+/// it encrypted and it is decrypted when first read (a list of notes that shows only dates decrypts nothing).
+/// </summary>
 [Phi("ProgressNote")]
-public sealed class ProgressNote
+public sealed partial class ProgressNote
 {
     public Guid Id { get; set; } = Guid.NewGuid();
 
@@ -35,7 +38,7 @@ public sealed class ProgressNote
     public DateTimeOffset WrittenAt { get; set; }
 
     [Encrypted]
-    public string Text { get; set; } = string.Empty;
+    public partial string Text { get; set; }
 }
 
 /// <summary>A prescription: the psychiatrist's; a therapist may not see it.</summary>
