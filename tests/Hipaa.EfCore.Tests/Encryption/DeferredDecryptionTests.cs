@@ -61,6 +61,23 @@ public abstract class DeferredDecryptionTests : IDisposable
     }
 
     [Fact]
+    public void ProjectionAndEqualitySearch_WorkOnDeferredProperties()
+    {
+        var chart = Save(NewChart());
+        Save(NewChart());
+
+        using var context = CreateContext();
+        var projected = context.Charts.Where(c => c.Id == chart.Id).Select(c => new { c.Title, c.Summary, c.Score }).Single();
+        var found = context.Charts.AsNoTracking().Single(c => c.Mrn == chart.Mrn);
+
+        Assert.Equal((chart.Title, chart.Summary, chart.Score), (projected.Title, projected.Summary, projected.Score));
+        Assert.Equal(chart.Id, found.Id);
+        Assert.True(IsDeferred(found, nameof(DeferredChart.Mrn)));
+        Assert.Equal(chart.Mrn, found.Mrn);
+        Assert.Throws<NotSupportedException>(() => context.Charts.Where(c => c.Mrn!.StartsWith("MRN")).ToList());
+    }
+
+    [Fact]
     public void StoredValues_AreCiphertext_AndNullsStayNull()
     {
         var chart = NewChart();
@@ -258,6 +275,7 @@ public abstract class DeferredDecryptionTests : IDisposable
         Scan = [1, 2, 3, 250],
         Seen = new DateOnly(2026, 11, 2),
         Eager = "eagerly decrypted",
+        Mrn = "MRN-" + Guid.NewGuid().ToString("N")[..8],
     };
 
     private static bool IsDeferred(DeferredChart chart, string property)
@@ -315,6 +333,9 @@ public sealed partial class DeferredChart
 
     [Encrypted]
     public string Eager { get; set; } = string.Empty;
+
+    [Encrypted(Searchable = true)]
+    public partial string? Mrn { get; set; }
 }
 
 /// <summary>Holds a nested entity-shaped type, to show the generator handles nesting and accessor modifiers.</summary>
