@@ -228,6 +228,29 @@ public abstract class DeferredDecryptionTests : IDisposable
     }
 
     [Fact]
+    public async Task DataKeyRolled_ReencryptRewritesDeferredValuesUnderTheNewKey_AndTheyStillRead()
+    {
+        var chart = Save(NewChart());
+        var keys = _services.GetRequiredService<FieldEncryptionKeyManager>();
+        var before = Assert.Single(_database.ReadColumn("Charts", nameof(DeferredChart.Summary)))!;
+
+        var newKey = await keys.RollDataKeyAsync(DataKeyScope.ForPatient(chart.PatientId.ToString()));
+        await using (var context = CreateContext())
+        {
+            var result = await keys.ReencryptAsync(context);
+            Assert.Equal(1, result.RowsScanned);
+            Assert.Equal(6, result.ValuesRewritten); // every non-null encrypted value of the row, deferred or not
+        }
+
+        var after = Assert.Single(_database.ReadColumn("Charts", nameof(DeferredChart.Summary)))!;
+        Assert.NotEqual(FieldCipher.ReadKeyId(before, "DeferredChart", "Summary"), FieldCipher.ReadKeyId(after, "DeferredChart", "Summary"));
+        Assert.Equal(newKey, FieldCipher.ReadKeyId(after, "DeferredChart", "Summary"));
+        var read = Read(chart.Id);
+        Assert.Equal((chart.Summary, chart.Score, chart.Seen, chart.Mrn), (read.Summary, read.Score, read.Seen, read.Mrn));
+        Assert.Equal(chart.Scan, read.Scan);
+    }
+
+    [Fact]
     public void ConcurrentFirstReads_AllSeeTheDecryptedValue()
     {
         var chart = Save(NewChart());
