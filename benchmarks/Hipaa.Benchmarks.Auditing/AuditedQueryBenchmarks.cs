@@ -229,6 +229,30 @@ public class AuditedQueryBenchmarks
         return await db.Notes.AsNoTracking().FirstAsync(n => n.Id == id);
     })));
 
+    /// <summary>
+    /// Not a benchmark (used by <c>--throughput</c>): one point query by key, plain EF Core or audited (as
+    /// <see cref="Point_PlainEf"/> and <see cref="Point_Audited"/>), of the note <paramref name="caller"/> picks among
+    /// the concurrent ones, each of another patient (so each audited query writes one record).
+    /// </summary>
+    public async Task PointQuery(int caller, bool audited)
+    {
+        var id = _concurrentIds[caller % _concurrentIds.Length];
+        if (audited)
+        {
+            using var access = AccessContext.Begin(BenchActors.Therapist);
+            await using var db = _host.CreateAudited();
+            Check((await db.Notes.AsNoTracking().FirstAsync(n => n.Id == id)).Id == id, "audited point query");
+        }
+        else
+        {
+            await using var db = _host.CreatePlain();
+            Check((await db.Notes.AsNoTracking().FirstAsync(n => n.Id == id)).Id == id, "plain point query");
+        }
+    }
+
+    /// <summary>Gets the audit host (used by <c>--throughput</c> to count records).</summary>
+    public BenchHost Host => _host;
+
     /// <summary>Gets the size of the SQLite write-ahead log in bytes (0 when there is none); used by <c>--latency</c>.</summary>
     public long WalBytes => Store == SqliteStore.Memory ? 0 : new FileInfo(Path.Combine(_directory, "notes.db-wal")) is { Exists: true } wal ? wal.Length : 0;
 

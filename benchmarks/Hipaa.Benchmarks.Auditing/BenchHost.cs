@@ -56,6 +56,22 @@ public sealed class BenchHost : IDisposable
 
     public IAuditSink Sink => _services.GetRequiredService<IAuditSink>();
 
+    /// <summary>
+    /// Diagnostic, through reflection on internals (not an API): the instance's group-commit writer's committed
+    /// transactions so far, or null when it cannot be read. Lets <c>--throughput</c> report records per commit.
+    /// </summary>
+    public long? WriterTransactions
+    {
+        get
+        {
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            var runtimeType = Type.GetType("Hipaa.EfCore.Auditing.AuditRuntime, Hipaa.EfCore");
+            var runtime = runtimeType is null ? null : _services.GetService(runtimeType);
+            var writer = runtime?.GetType().GetProperty("Writer", Any)?.GetValue(runtime);
+            return writer?.GetType().GetProperty("Transactions", Any)?.GetValue(writer) as long?;
+        }
+    }
+
     public AuditReports Reports => _services.GetRequiredService<AuditReports>();
 
     public NotesDb CreateAudited() => new(AuditedOptions);

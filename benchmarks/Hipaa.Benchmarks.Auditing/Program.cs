@@ -8,10 +8,21 @@ using Hipaa.Benchmarks.Auditing;
 //   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*AuditAppendThroughput*' '*AuditInsertPath*' --launchCount 1 --warmupCount 3 --iterationCount 10
 //   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*WhoAccessedPostgres*' --launchCount 1 --warmupCount 3 --iterationCount 10
 // Single-call latency percentiles (not BenchmarkDotNet):  ... -- --latency [calls, default 3000]
+// Point query under concurrency, audited vs plain q/s (not BenchmarkDotNet): ... -- --throughput [seconds per phase, default 2] [rounds, default 5] [Memory|File|FileSyncNormal ...] [seal=SECONDS, default 1]
 // Quick look: ... --job short; setups and their checks only: ... --job dry
 if (args.Length > 0 && args[0] == "--latency")
 {
     LatencyRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3_000);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--throughput")
+{
+    ThroughputRun.Run(
+        args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 2,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5,
+        args.Length > 3 ? [.. args.Skip(3).Where(a => !a.StartsWith("seal=", StringComparison.Ordinal)).Select(Enum.Parse<AuditedQueryBenchmarks.SqliteStore>)] : Enum.GetValues<AuditedQueryBenchmarks.SqliteStore>(),
+        TimeSpan.FromSeconds(args.FirstOrDefault(a => a.StartsWith("seal=", StringComparison.Ordinal)) is { } seal ? double.Parse(seal[5..], CultureInfo.InvariantCulture) : 1));
     return;
 }
 
