@@ -122,7 +122,8 @@ internal sealed partial class AuditSealer : IDisposable
                         "SELECT * FROM hipaa_audit INDEXED BY ix_hipaa_audit_chain_position WHERE chain_position IS NULL ORDER BY id LIMIT {0}",
                         maxRecords)
                     : context.Entries.Where(e => e.ChainPosition == null).OrderBy(e => e.Id).Take(maxRecords);
-                List<AuditEntry> pending = await pendingQuery.ToListAsync(cancellationToken).ConfigureAwait(false);
+                // Not tracked: the chain columns are written by AuditSealWriter, without EF Core's snapshots of every row.
+                List<AuditEntry> pending = await pendingQuery.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
                 if (pending.Count == 0)
                 {
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -144,7 +145,7 @@ internal sealed partial class AuditSealer : IDisposable
                     previous = entry.Hash;
                 }
 
-                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await AuditSealWriter.WriteAsync(context, pending, cancellationToken).ConfigureAwait(false);
 
                 byte[] signature = await _signer
                     .SignAsync(AuditCheckpoint.SignedBytes(position, previous, now), cancellationToken)

@@ -50,6 +50,30 @@ public abstract class AuditSealerTests : IDisposable
     }
 
     [Fact]
+    public async Task SealAsync_ChainColumns_StoredAsEfCoreStoresThem()
+    {
+        // The sealer writes the chain columns with its own UPDATE statements (not SaveChanges): EF Core's own queries must
+        // still find the rows by those values, which holds only if they are stored in the provider's format for them.
+        _store.Time.Advance(TimeSpan.FromTicks(1_234_567)); // sub-second digits in sealed_at
+        _store.Append(3);
+        using var sealer = _store.Sealer();
+
+        await sealer.SealAsync(10);
+
+        List<AuditEntry> sealedRows = _store.Sealed();
+        DateTimeOffset sealedAt = AuditCheckpoint.ToStoredPrecision(_store.Time.GetUtcNow());
+        using var context = new AuditDbContext(_store.Options);
+        Assert.Equal(3, context.Entries.Count(e => e.SealedAt == sealedAt));
+        foreach (AuditEntry row in sealedRows)
+        {
+            byte[] hash = row.Hash!;
+            byte[] previous = row.PreviousHash!;
+            long position = row.ChainPosition!.Value;
+            Assert.Equal(row.Id, context.Entries.Where(e => e.Hash == hash && e.PreviousHash == previous && e.ChainPosition == position).Select(e => e.Id).Single());
+        }
+    }
+
+    [Fact]
     public async Task SealAsync_NothingPending_ReturnsEmptyAndWritesNoCheckpoint()
     {
         using var sealer = _store.Sealer();
