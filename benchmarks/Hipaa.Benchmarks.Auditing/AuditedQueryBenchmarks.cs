@@ -234,10 +234,16 @@ public class AuditedQueryBenchmarks
     /// <see cref="Point_PlainEf"/> and <see cref="Point_Audited"/>), of the note <paramref name="caller"/> picks among
     /// the concurrent ones, each of another patient (so each audited query writes one record).
     /// </summary>
-    public async Task PointQuery(int caller, bool audited)
+    public async Task PointQuery(int caller, bool audited, bool nonPhiTable = false)
     {
         var id = _concurrentIds[caller % _concurrentIds.Length];
-        if (audited)
+        if (nonPhiTable)
+        {
+            using var access = AccessContext.Begin(BenchActors.Therapist);
+            await using var db = audited ? _host.CreateAudited() : _host.CreatePlain();
+            Check((await db.Wards.AsNoTracking().FirstAsync(w => w.Id == WardId)).Id == WardId, "point query of a table without PHI");
+        }
+        else if (audited)
         {
             using var access = AccessContext.Begin(BenchActors.Therapist);
             await using var db = _host.CreateAudited();

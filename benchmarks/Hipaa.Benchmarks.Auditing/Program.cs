@@ -8,7 +8,7 @@ using Hipaa.Benchmarks.Auditing;
 //   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*AuditAppendThroughput*' '*AuditInsertPath*' --launchCount 1 --warmupCount 3 --iterationCount 10
 //   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*WhoAccessedPostgres*' --launchCount 1 --warmupCount 3 --iterationCount 10
 // Single-call latency percentiles (not BenchmarkDotNet):  ... -- --latency [calls, default 3000]
-// Point query under concurrency, audited vs plain q/s (not BenchmarkDotNet): ... -- --throughput [seconds per phase, default 2] [rounds, default 5] [Memory|File|FileSyncNormal ...] [seal=SECONDS, default 1]
+// Point query under concurrency, audited vs plain q/s (not BenchmarkDotNet): ... -- --throughput [seconds per phase, default 2] [rounds, default 5] [Memory|File|FileSyncNormal ...] [seal=SECONDS, default 1] [callers=2,4,8] [nonphi: the table without PHI, diagnostic]
 // Quick look: ... --job short; setups and their checks only: ... --job dry
 if (args.Length > 0 && args[0] == "--latency")
 {
@@ -18,11 +18,13 @@ if (args.Length > 0 && args[0] == "--latency")
 
 if (args.Length > 0 && args[0] == "--throughput")
 {
+    ThroughputRun.NonPhiTable = args.Contains("nonphi");
     ThroughputRun.Run(
         args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 2,
         args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5,
-        args.Length > 3 ? [.. args.Skip(3).Where(a => !a.StartsWith("seal=", StringComparison.Ordinal)).Select(Enum.Parse<AuditedQueryBenchmarks.SqliteStore>)] : Enum.GetValues<AuditedQueryBenchmarks.SqliteStore>(),
-        TimeSpan.FromSeconds(args.FirstOrDefault(a => a.StartsWith("seal=", StringComparison.Ordinal)) is { } seal ? double.Parse(seal[5..], CultureInfo.InvariantCulture) : 1));
+        args.Length > 3 ? [.. args.Skip(3).Where(a => !a.Contains('=', StringComparison.Ordinal) && a != "nonphi").Select(Enum.Parse<AuditedQueryBenchmarks.SqliteStore>)] : Enum.GetValues<AuditedQueryBenchmarks.SqliteStore>(),
+        TimeSpan.FromSeconds(args.FirstOrDefault(a => a.StartsWith("seal=", StringComparison.Ordinal)) is { } seal ? double.Parse(seal[5..], CultureInfo.InvariantCulture) : 1),
+        args.FirstOrDefault(a => a.StartsWith("callers=", StringComparison.Ordinal)) is { } callers ? [.. callers[8..].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] : [2, 4, 8]);
     return;
 }
 

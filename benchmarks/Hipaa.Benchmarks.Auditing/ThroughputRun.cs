@@ -14,12 +14,14 @@ namespace Hipaa.Benchmarks.Auditing;
 /// </summary>
 public static class ThroughputRun
 {
-    private static readonly int[] CallerCounts = [2, 4, 8];
+    /// <summary>Gets or sets a value indicating whether to query the table without PHI instead (diagnostic: the audited context's cost without records).</summary>
+    public static bool NonPhiTable { get; set; }
 
-    public static void Run(double seconds, int rounds, IReadOnlyList<AuditedQueryBenchmarks.SqliteStore> stores, TimeSpan sealInterval)
+    public static void Run(double seconds, int rounds, IReadOnlyList<AuditedQueryBenchmarks.SqliteStore> stores, TimeSpan sealInterval, IReadOnlyList<int> callerCounts)
     {
+        var callerList = callerCounts;
         var phase = TimeSpan.FromSeconds(seconds);
-        Console.WriteLine($"Point query throughput, {rounds} rounds of {seconds:F1} s per phase, callers {string.Join("/", CallerCounts)}, sealing every {sealInterval.TotalSeconds:F0} s. Environment.ProcessorCount={Environment.ProcessorCount}. Start {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {Load()}.");
+        Console.WriteLine($"Point query throughput, {rounds} rounds of {seconds:F1} s per phase, callers {string.Join("/", callerList)}, sealing every {sealInterval.TotalSeconds:F0} s. Environment.ProcessorCount={Environment.ProcessorCount}. Start {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {Load()}.");
         Console.WriteLine();
         Console.WriteLine("| Store | Callers | plain q/s | audited q/s | ratio (median) | ratio (min–max) | plain B/query | audited B/query | plain CPU µs/query | audited CPU µs/query | records/commit | load |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
@@ -32,7 +34,7 @@ public static class ThroughputRun
                 // Warm-up (JIT tiers, dynamic PGO, pools), not reported.
                 Phase(query, 8, audited: false, phase);
                 Phase(query, 8, audited: true, phase);
-                foreach (var callers in CallerCounts)
+                foreach (var callers in callerList)
                 {
                     var plain = new List<Result>();
                     var audited = new List<Result>();
@@ -82,7 +84,7 @@ public static class ThroughputRun
         {
             while (Volatile.Read(ref stop) == 0)
             {
-                await query.PointQuery(caller, audited);
+                await query.PointQuery(caller, audited, NonPhiTable);
                 counts[caller]++;
             }
         })).ToArray();
@@ -95,7 +97,7 @@ public static class ThroughputRun
         var cpu = process.TotalProcessorTime - cpuBefore;
         var queries = counts.Sum();
         var commits = (query.Host.WriterTransactions ?? 0) - commitsBefore;
-        if (audited)
+        if (audited && !NonPhiTable)
         {
             var written = query.Host.CountAuditRows() - rowsBefore;
             if (written != queries)
