@@ -191,21 +191,17 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
             for (var c = 0; c < columns.Length; c++)
             {
                 var column = columns[c];
-                var parameter = column.Mapping.CreateParameter(command, names[c], column.Read(entry), column.Nullable);
                 if (fresh)
                 {
-                    parameters.Add(parameter);
+                    parameters.Add(column.Mapping.CreateParameter(command, names[c], column.Read(entry), column.Nullable));
                 }
                 else
                 {
-                    // The parameters stay (a prepared Npgsql command keeps the ones it was prepared with); EF Core's
-                    // mapping still makes each value, so it is converted and sized exactly as SaveChanges would.
-                    var kept = parameters[(row * columns.Length) + c];
-                    kept.Value = parameter.Value;
-                    if (kept.Size != parameter.Size)
-                    {
-                        kept.Size = parameter.Size;
-                    }
+                    // The parameters stay (a prepared Npgsql command keeps the ones it was prepared with), typed and sized
+                    // by EF Core's mapping when they were made; each value goes through the mapping's converter, as
+                    // RelationalTypeMapping.CreateParameter does, without a new parameter per value. (The SQLite and
+                    // PostgreSQL mappings of these columns configure a parameter the same way whatever its value.)
+                    parameters[(row * columns.Length) + c].Value = column.ToProvider(entry);
                 }
             }
         }
@@ -418,7 +414,22 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
         _connection = null;
     }
 
-    private sealed record Column(RelationalTypeMapping Mapping, Func<AuditEntry, object?> Read, bool Nullable);
+    private sealed record Column(RelationalTypeMapping Mapping, Func<AuditEntry, object?> Read, bool Nullable)
+    {
+        private readonly Func<object?, object?>? _convert = Mapping.Converter?.ConvertToProvider;
+
+        /// <summary>The column's value of <paramref name="entry"/> as the provider receives it (converted; null as <see cref="DBNull"/>).</summary>
+        public object ToProvider(AuditEntry entry)
+        {
+            var value = Read(entry);
+            if (_convert is not null)
+            {
+                value = _convert(value);
+            }
+
+            return value ?? DBNull.Value;
+        }
+    }
 
     private sealed class Insert(DbCommand command)
     {
