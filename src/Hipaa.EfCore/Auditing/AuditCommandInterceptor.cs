@@ -122,7 +122,8 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             return;
         }
 
-        AuditReadState.For(context).Begin(AuditRuntime.Fingerprint(command.CommandText), runtime.TablesIn(context.Model, command.CommandText));
+        var described = runtime.DescribeCommand(context.Model, command.CommandText);
+        AuditReadState.For(context).Begin(described.Fingerprint, described.Tables);
     }
 
     private static Bulk? ShouldAudit(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)

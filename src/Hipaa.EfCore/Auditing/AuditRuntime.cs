@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Hipaa.Auditing;
@@ -14,6 +15,7 @@ internal sealed partial class AuditRuntime : IDisposable
 {
     private readonly ConcurrentDictionary<IEntityType, PhiEntityModel?> _models = new();
     private readonly ConcurrentDictionary<IModel, (string Quoted, PhiEntityModel Model)[]> _phiTables = new();
+    private readonly ConcurrentDictionary<IModel, ConditionalWeakTable<string, AuditedCommand>> _commands = new();
     private readonly ILogger _logger;
 
     public AuditRuntime(
@@ -74,27 +76,48 @@ internal sealed partial class AuditRuntime : IDisposable
         return touched ?? (IReadOnlyList<PhiEntityModel>)[];
     }
 
+    /// <summary>
+    /// The fingerprint and PHI tables of a query's command text, computed once per text instance: EF Core reuses the
+    /// command text of a cached query, so a repeated query costs a lookup instead of a SHA-256 and a scan of the text.
+    /// Keyed by the string instance (weakly): an equal text in another instance is computed again, with the same result.
+    /// </summary>
+    public AuditedCommand DescribeCommand(IModel model, string sql)
+    {
+        var commands = _commands.GetOrAdd(model, static _ => new ConditionalWeakTable<string, AuditedCommand>());
+        if (commands.TryGetValue(sql, out var known))
+        {
+            return known;
+        }
+
+        var described = new AuditedCommand(Fingerprint(sql), TablesIn(model, sql));
+        return commands.GetValue(sql, _ => described);
+    }
+
     /// <summary>The access context of this flow; a PHI access without one fails (unless the host declared a system actor).</summary>
     public static AccessContext RequireContext(string what) =>
         AccessContext.Current ?? throw new InvalidOperationException(
             $"{what} touches PHI, but no access context says who is asking. In ASP.NET Core call app.UseHipaaAccessContext(); elsewhere wrap the work in using (AccessContext.Begin(new AccessContext(actor, purpose))) or, for work no person asked for, AccessContext.ForSystem(\"job-name\", purpose).");
 
-    public AuditEntry NewEntry(AccessContext context, AuditAction action, string entity, string? patientId) => new()
+    public AuditEntry NewEntry(AccessContext context, AuditAction action, string entity, string? patientId)
     {
-        RecordId = Guid.CreateVersion7(Time.GetUtcNow()),
-        OccurredAt = Time.GetUtcNow(),
-        ActorId = context.Actor.Id!,
-        ActorRoles = string.Join(AuditEntry.ListSeparator, context.Actor.Roles),
-        ClientApplication = context.ClientApplication ?? Options.ClientApplication,
-        PatientId = patientId,
-        Action = action,
-        Entity = entity,
-        PurposeOfUse = context.PurposeOfUse.Code,
-        ClientAddress = context.ClientAddress,
-        RequestId = context.RequestId,
-        BreakGlassReason = context.BreakGlassReason,
-        Outcome = AuditOutcome.Success,
-    };
+        var now = Time.GetUtcNow(); // one reading for the record id's timestamp and the record's time
+        return new AuditEntry
+        {
+            RecordId = Guid.CreateVersion7(now),
+            OccurredAt = now,
+            ActorId = context.Actor.Id!,
+            ActorRoles = string.Join(AuditEntry.ListSeparator, context.Actor.Roles),
+            ClientApplication = context.ClientApplication ?? Options.ClientApplication,
+            PatientId = patientId,
+            Action = action,
+            Entity = entity,
+            PurposeOfUse = context.PurposeOfUse.Code,
+            ClientAddress = context.ClientAddress,
+            RequestId = context.RequestId,
+            BreakGlassReason = context.BreakGlassReason,
+            Outcome = AuditOutcome.Success,
+        };
+    }
 
     public static string Fingerprint(string sql) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
 

@@ -264,6 +264,41 @@ public abstract class AuditCaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_RepeatedAndDifferentQueries_EachRecordCarriesItsOwnCommandsFingerprint()
+    {
+        using var host = new AuditHost(_database);
+        using (AccessContext.Begin(AuditHost.Therapist()))
+        {
+            await using (var context = host.CreateContext())
+            {
+                var patient = NewPatient("A");
+                context.AddRange(patient, NewNote(patient));
+                await context.SaveChangesAsync();
+            }
+
+            var before = host.Records().Count;
+            for (var i = 0; i < 2; i++)
+            {
+                await using var context = host.CreateContext();
+                Assert.Single(await context.Notes.AsNoTracking().ToListAsync());
+            }
+
+            await using (var context = host.CreateContext())
+            {
+                Assert.Single(await context.Notes.AsNoTracking().OrderBy(n => n.Title).ToListAsync());
+            }
+
+            // The fingerprint of a command text is computed once and reused (AuditRuntime.DescribeCommand): the same query
+            // keeps its fingerprint, another query gets its own.
+            var reads = host.Records().Skip(before).ToList();
+            Assert.Equal(3, reads.Count);
+            Assert.All(reads, r => Assert.Equal(64, r.QueryFingerprint!.Length));
+            Assert.Equal(reads[0].QueryFingerprint, reads[1].QueryFingerprint);
+            Assert.NotEqual(reads[0].QueryFingerprint, reads[2].QueryFingerprint);
+        }
+    }
+
+    [Fact]
     public async Task Read_RowsResolvedToEntitiesAlreadyTracked_AreRecordedAsUnattributedReads()
     {
         using var host = new AuditHost(_database);
