@@ -31,6 +31,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
     private const int CommitsPerCheckpoint = 100;
 
     private bool _sqlite;
+    private SemaphoreSlim? _gate;
     private DbCommand? _checkpoint;
     private int _commitsSinceCheckpoint;
 
@@ -94,6 +95,35 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
     private async Task WriteOnceAsync(List<AuditEntry> rows, bool async)
     {
         var connection = _connection ?? await OpenAsync(async).ConfigureAwait(false);
+        if (!_sqlite)
+        {
+            await InsertAndCommitAsync(connection, rows, async).ConfigureAwait(false);
+            return;
+        }
+
+        // SQLite: this process's sealer does not write at the same time (AuditStoreWriteGate).
+        var gate = _gate ??= AuditStoreWriteGate.For(options);
+        if (async)
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            gate.Wait();
+        }
+
+        try
+        {
+            await InsertAndCommitAsync(connection, rows, async).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task InsertAndCommitAsync(DbConnection connection, List<AuditEntry> rows, bool async)
+    {
         var first = ChunkOf(rows.Count, _sqlite);
         if (first == rows.Count)
         {

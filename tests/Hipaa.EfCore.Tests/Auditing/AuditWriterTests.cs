@@ -54,6 +54,33 @@ public sealed class AuditWriterTests
     [PostgresFact]
     public async Task Dispose_WritesOrRefusesWhatIsQueued_AndRefusesNewRecords_Postgres() => await DisposeWhileAppending("postgres");
 
+    [Theory]
+    [MemberData(nameof(SqliteStores))]
+    public async Task Sqlite_WhileTheStoresWriteGateIsHeld_TheWriterWaitsInTheProcessThenCommits(string store)
+    {
+        // The sealer holds AuditStoreWriteGate around its sealing transaction; the writer must take turns through it
+        // (not collide in SQLite, where the loser sleeps 150 ms in Microsoft.Data.Sqlite's retry loop).
+        using var audit = new Store(store);
+        using var writer = audit.CreateWriter();
+        writer.Append([Entry("first", 0)]); // opens the connection: the writer now knows the store is SQLite
+        var gate = AuditStoreWriteGate.For(audit.Options);
+
+        Task append;
+        await gate.WaitAsync();
+        try
+        {
+            append = Task.Run(() => writer.Append([Entry("while-gated", 1)]));
+            Assert.False(SpinWait.SpinUntil(() => append.IsCompleted, TimeSpan.FromMilliseconds(300)), "The append committed while the gate was held.");
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        await append;
+        Assert.Equal(new[] { "first", "while-gated" }, audit.Rows().Select(r => r.ActorId));
+    }
+
     [Fact]
     public void SqliteFileLockedByAnotherWriter_IsRefusedAfterTheTimeout_ThenRecovers()
     {

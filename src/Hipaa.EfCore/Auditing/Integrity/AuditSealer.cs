@@ -110,60 +110,79 @@ internal sealed partial class AuditSealer : IDisposable
         AuditDbContext context = new(_options);
         await using (context.ConfigureAwait(false))
         {
-            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            // SQLite: take turns with this process's audit writer in the process, not in SQLite (AuditStoreWriteGate).
+            var gate = AuditChainLock.IsSqlite(context) ? AuditStoreWriteGate.For(_options) : null;
+            if (gate is not null)
             {
-                await AuditChainLock.AcquireAsync(context, cancellationToken).ConfigureAwait(false);
-
-                // Served by ix_hipaa_audit_chain_position (NULL first, then by id). SQLite is told so: with statistics
-                // gathered while most rows were unsealed it would otherwise scan the whole table in id order.
-                IQueryable<AuditEntry> pendingQuery = AuditChainLock.IsSqlite(context)
-                    ? context.Entries.FromSqlRaw(
-                        "SELECT * FROM hipaa_audit INDEXED BY ix_hipaa_audit_chain_position WHERE chain_position IS NULL ORDER BY id LIMIT {0}",
-                        maxRecords)
-                    : context.Entries.Where(e => e.ChainPosition == null).OrderBy(e => e.Id).Take(maxRecords);
-                // Not tracked: the chain columns are written by AuditSealWriter, without EF Core's snapshots of every row.
-                List<AuditEntry> pending = await pendingQuery.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
-                if (pending.Count == 0)
-                {
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return AuditSealResult.Empty;
-                }
-
-                (long headPosition, byte[] headHash) = await ReadHeadAsync(context, cancellationToken).ConfigureAwait(false);
-
-                DateTimeOffset now = AuditCheckpoint.ToStoredPrecision(_timeProvider.GetUtcNow());
-                long position = headPosition;
-                byte[] previous = headHash;
-                foreach (AuditEntry entry in pending)
-                {
-                    position++;
-                    entry.ChainPosition = position;
-                    entry.PreviousHash = previous;
-                    entry.Hash = AuditRecordHasher.ComputeHash(previous, position, entry);
-                    entry.SealedAt = now;
-                    previous = entry.Hash;
-                }
-
-                await AuditSealWriter.WriteAsync(context, pending, cancellationToken).ConfigureAwait(false);
-
-                byte[] signature = await _signer
-                    .SignAsync(AuditCheckpoint.SignedBytes(position, previous, now), cancellationToken)
-                    .ConfigureAwait(false);
-                context.Checkpoints.Add(new AuditCheckpointEntry
-                {
-                    Position = position,
-                    HeadHash = previous,
-                    CreatedAt = now,
-                    SignerKeyId = _signer.KeyId,
-                    Signature = signature,
-                });
-                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-
-                LogSealed(_logger, pending.Count, headPosition + 1, position);
-                return new AuditSealResult(pending.Count, headPosition + 1, position);
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            try
+            {
+                return await SealInTransactionAsync(context, maxRecords, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate?.Release();
+            }
+        }
+    }
+
+    private async Task<AuditSealResult> SealInTransactionAsync(AuditDbContext context, int maxRecords, CancellationToken cancellationToken)
+    {
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await AuditChainLock.AcquireAsync(context, cancellationToken).ConfigureAwait(false);
+
+            // Served by ix_hipaa_audit_chain_position (NULL first, then by id). SQLite is told so: with statistics
+            // gathered while most rows were unsealed it would otherwise scan the whole table in id order.
+            IQueryable<AuditEntry> pendingQuery = AuditChainLock.IsSqlite(context)
+                ? context.Entries.FromSqlRaw(
+                    "SELECT * FROM hipaa_audit INDEXED BY ix_hipaa_audit_chain_position WHERE chain_position IS NULL ORDER BY id LIMIT {0}",
+                    maxRecords)
+                : context.Entries.Where(e => e.ChainPosition == null).OrderBy(e => e.Id).Take(maxRecords);
+            // Not tracked: the chain columns are written by AuditSealWriter, without EF Core's snapshots of every row.
+            List<AuditEntry> pending = await pendingQuery.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (pending.Count == 0)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return AuditSealResult.Empty;
+            }
+
+            (long headPosition, byte[] headHash) = await ReadHeadAsync(context, cancellationToken).ConfigureAwait(false);
+
+            DateTimeOffset now = AuditCheckpoint.ToStoredPrecision(_timeProvider.GetUtcNow());
+            long position = headPosition;
+            byte[] previous = headHash;
+            foreach (AuditEntry entry in pending)
+            {
+                position++;
+                entry.ChainPosition = position;
+                entry.PreviousHash = previous;
+                entry.Hash = AuditRecordHasher.ComputeHash(previous, position, entry);
+                entry.SealedAt = now;
+                previous = entry.Hash;
+            }
+
+            await AuditSealWriter.WriteAsync(context, pending, cancellationToken).ConfigureAwait(false);
+
+            byte[] signature = await _signer
+                .SignAsync(AuditCheckpoint.SignedBytes(position, previous, now), cancellationToken)
+                .ConfigureAwait(false);
+            context.Checkpoints.Add(new AuditCheckpointEntry
+            {
+                Position = position,
+                HeadHash = previous,
+                CreatedAt = now,
+                SignerKeyId = _signer.KeyId,
+                Signature = signature,
+            });
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+            LogSealed(_logger, pending.Count, headPosition + 1, position);
+            return new AuditSealResult(pending.Count, headPosition + 1, position);
         }
     }
 
