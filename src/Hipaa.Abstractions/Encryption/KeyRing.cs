@@ -14,6 +14,9 @@ internal sealed partial class KeyRing
 {
     private static readonly byte[] KeyWrapLabel = "hipaa-key-v1"u8.ToArray();
 
+    /// <summary>How many exhausted keys one request for an encryption key may retire before it reports the key store as failing.</summary>
+    private const int MaxRollsPerCall = 1024;
+
     private readonly IDataKeyStore _store;
     private readonly IKeyEncryptionKeyResolver? _resolver;
     private readonly KeyRingSettings _settings;
@@ -156,9 +159,15 @@ internal sealed partial class KeyRing
         _activeByScope.Clear();
     }
 
+    /// <remarks>
+    /// Each pass either returns a key with budget or retires an exhausted one. Under heavy contention near the limit other
+    /// callers can use up each successor before this one reserves from it — which is progress for the application, not a
+    /// fault — so a caller gives up only after <see cref="MaxRollsPerCall"/> passes (at 2^32 invocations per key this is
+    /// never reached in practice; it stops a key store that never grants a reservation from creating keys forever).
+    /// </remarks>
     private async ValueTask<DataKey> GetEncryptionKeyAsync(string scope, bool async, CancellationToken cancellationToken)
     {
-        for (var rolls = 0; rolls < 16;)
+        for (var rolls = 0; rolls < MaxRollsPerCall;)
         {
             var key = await GetActiveAsync(DataKeyKind.Data, scope, async, cancellationToken).ConfigureAwait(false);
             if (key.TryConsumeInvocation())
@@ -189,6 +198,16 @@ internal sealed partial class KeyRing
 
             // Only evict the exhausted key: another thread may already have put its successor in the cache.
             _activeByScope.Remove((DataKeyKind.Data, scope), key);
+
+            // Let the callers that hold budget finish, rather than racing them in lockstep for the successor.
+            if (async)
+            {
+                await Task.Yield();
+            }
+            else
+            {
+                Thread.Yield();
+            }
         }
 
         throw new KeyServiceUnavailableException($"No data key with encryption budget could be obtained for scope '{scope}'. Check the key store.");
