@@ -286,6 +286,13 @@ public abstract class DeferredDecryptionTests : IDisposable
         var nested = new DeferredCharts.NestedChart { Code = "x-1" };
         nested.SetNote("reviewed");
         Assert.Equal(("x-1", "reviewed"), (nested.Code, nested.Note));
+
+        // Generic types and records too.
+        var generic = new DeferredCharts.Tagged<int> { Tag = 7, Label = "seven" };
+        var record = new DeferredCharts.ChartRecord("r-1") { Body = "record body" };
+        Assert.Equal((7, "seven"), (generic.Tag, generic.Label));
+        Assert.Equal(("r-1", "record body"), (record.Id, record.Body));
+        Assert.NotNull(typeof(DeferredCharts.ChartRecord).GetField(DeferredPropertyStorage.FieldPrefix + nameof(DeferredCharts.ChartRecord.Body), BindingFlags.Instance | BindingFlags.NonPublic));
     }
 
     private static DeferredChart NewChart() => new()
@@ -373,6 +380,21 @@ public static partial class DeferredCharts
         public partial string? Note { get; private set; }
 
         public void SetNote(string note) => Note = note;
+    }
+
+    public sealed partial class Tagged<T>
+    {
+        [Encrypted]
+        public partial T Tag { get; set; }
+
+        [Encrypted]
+        public partial string? Label { get; set; }
+    }
+
+    public sealed partial record ChartRecord(string Id)
+    {
+        [Encrypted]
+        public partial string? Body { get; set; }
     }
 }
 
