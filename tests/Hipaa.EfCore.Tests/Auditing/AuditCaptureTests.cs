@@ -401,6 +401,38 @@ public abstract class AuditCaptureTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A bulk statement over thousands of patients writes one record per patient: 3,000 records of 23 values are more
+    /// parameters than one SQLite (32,766) or PostgreSQL (65,535) statement takes, so they are inserted in chunks — all in
+    /// the statement's transaction.
+    /// </summary>
+    [Fact]
+    public async Task ExecuteUpdate_OverThousandsOfPatients_RecordsEveryPatient()
+    {
+        const int Patients = 3_000;
+        using var host = new AuditHost(_database);
+        using (AccessContext.Begin(AuditHost.As("u-psy-1", Hipaa.Policy.WellKnownRoles.Psychiatrist, Hipaa.Policy.PurposeOfUse.Treatment)))
+        {
+            var patientIds = Enumerable.Range(0, Patients).Select(_ => Guid.NewGuid()).ToList();
+            await using (var context = host.CreateContext())
+            {
+                context.AddRange(patientIds.Select(id => new Prescription { Id = Guid.NewGuid(), PatientId = id, Drug = "sertraline" }));
+                await context.SaveChangesAsync();
+            }
+
+            var before = host.Records().Count;
+            await using (var context = host.CreateContext())
+            {
+                Assert.Equal(Patients, await context.Prescriptions.ExecuteUpdateAsync(s => s.SetProperty(p => p.Drug, "escitalopram")));
+            }
+
+            var records = host.Records().Skip(before).ToList();
+            Assert.Equal(Patients, records.Count);
+            Assert.All(records, r => Assert.Equal((AuditAction.Update, 1), (r.Action, r.RowCount)));
+            Assert.Equal(patientIds.Select(id => id.ToString()).Order(), records.Select(r => r.PatientId!).Order());
+        }
+    }
+
     [Fact]
     public async Task AuditRows_ChangedOrDeletedThroughTheContext_AreRefused()
     {
