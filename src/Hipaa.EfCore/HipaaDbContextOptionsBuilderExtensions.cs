@@ -61,6 +61,7 @@ public static class HipaaDbContextOptionsBuilderExtensions
                 interceptors.Add(AuditSaveChangesInterceptor.Instance);
                 interceptors.Add(AuditCommandInterceptor.Instance);
                 interceptors.Add(AuditTransactionInterceptor.Instance);
+                interceptors.Add(Hipaa.EfCore.Reading.ProjectionAttributionInterceptor.Instance);
             }
 
             optionsBuilder.AddInterceptors(interceptors);

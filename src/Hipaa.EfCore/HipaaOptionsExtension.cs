@@ -27,6 +27,13 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
         services.AddScoped<IConventionSetPlugin, FieldEncryptionConventionSetPlugin>();
         services.Replace(ServiceDescriptor.Singleton<IModelCacheKeyFactory, HipaaModelCacheKeyFactory>());
         services.Replace(ServiceDescriptor.Scoped<IModelCustomizer, HipaaModelCustomizer>());
+
+        // The read path's per-context state, reset with a pooled context; Find behind the one-actor rule.
+        services.AddScoped<Reading.ReadSession>();
+        services.AddScoped<IResettableService>(provider => provider.GetRequiredService<Reading.ReadSession>());
+#pragma warning disable EF1001 // DbSet.Find has no public seam; see AdmittingEntityFinderSource.
+        services.Replace(ServiceDescriptor.Singleton<Microsoft.EntityFrameworkCore.Internal.IEntityFinderSource, Reading.AdmittingEntityFinderSource>());
+#pragma warning restore EF1001
     }
 
     public void Validate(IDbContextOptions options)

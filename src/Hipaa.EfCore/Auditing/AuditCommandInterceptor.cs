@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Hipaa.Auditing;
 using Hipaa.EfCore.Encryption;
+using Hipaa.EfCore.Reading;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -19,60 +20,61 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 {
     public static AuditCommandInterceptor Instance { get; } = new();
 
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        AdmitRead(command, eventData);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        AdmitRead(command, eventData);
+        return ValueTask.FromResult(result);
+    }
+
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
     {
-        BeginRead(command, eventData);
+        BeginRead(command, eventData, result);
         return result;
     }
 
     public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
     {
-        BeginRead(command, eventData);
+        BeginRead(command, eventData, result);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
-        if (eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
+        if (eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime
+            || ReadSession.For(context).End(eventData.DataReader) is not { } frame)
         {
             return result;
         }
 
-        var state = AuditReadState.For(context);
-        if (!state.Active)
+        var rows = RowsRead(eventData);
+
+        // Rows whose PHI no materialized entity accounts for are recorded as unattributed reads, never dropped: in a
+        // query whose PHI values all pass through entities (ProjectionAttributionInterceptor), the rows that resolved to
+        // entities this context already tracks; in any other query over PHI tables (aggregates, GroupBy keys, …), every row.
+        var unattributed = frame.Attributed ? rows - frame.Materialized : rows;
+        List<AuditEntry> records = [.. frame.Pending];
+        if (unattributed > 0 && frame.TablesTouched.Count > 0)
         {
-            return result;
+            var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", frame.TablesTouched.Select(t => t.Table)));
+            var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", frame.TablesTouched.Select(t => t.Name)), patientId: null);
+            record.Categories = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
+            record.Labels = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
+            record.QueryFingerprint = frame.Fingerprint;
+            record.RowCount = unattributed;
+            records.Add(record);
         }
 
-        try
+        // The query's records, in one group commit: the unattributed one, and under ReadAuditCommit.PerQuery the
+        // per-patient ones, before the buffering operator (ToList, First, …) returns.
+        if (records.Count > 0)
         {
-            var rows = RowsRead(eventData);
-
-            // Rows no PHI entity was materialized for — a scalar projection, or rows that resolved to entities this
-            // context already tracks — are recorded as unattributed reads, never dropped.
-            var unattributed = rows - state.Materialized;
-            List<AuditEntry> records = [.. state.Pending];
-            if (unattributed > 0 && state.TablesTouched.Count > 0)
-            {
-                var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", state.TablesTouched.Select(t => t.Table)));
-                var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", state.TablesTouched.Select(t => t.Name)), patientId: null);
-                record.Categories = string.Join(AuditEntry.ListSeparator, state.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
-                record.Labels = string.Join(AuditEntry.ListSeparator, state.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
-                record.QueryFingerprint = state.Fingerprint;
-                record.RowCount = unattributed;
-                records.Add(record);
-            }
-
-            // The query's records, in one group commit: the unattributed one, and under ReadAuditCommit.PerQuery the
-            // per-patient ones, before the buffering operator (ToList, First, …) returns.
-            if (records.Count > 0)
-            {
-                runtime.AppendReads(context, records);
-            }
-        }
-        finally
-        {
-            state.End();
+            runtime.AppendReads(context, records);
         }
 
         return result;
@@ -115,7 +117,11 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         return InterceptionResult<int>.SuppressWithResult(rows);
     }
 
-    private static void BeginRead(DbCommand command, CommandExecutedEventData eventData)
+    /// <summary>
+    /// Before a query over PHI tables runs: without an access context nothing is returned at all, and a context holding
+    /// tracked PHI serves one access context (<see cref="ReadSession.Admit"/>).
+    /// </summary>
+    private static void AdmitRead(DbCommand command, CommandEventData eventData)
     {
         if (eventData.CommandSource == CommandSource.SaveChanges || eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
         {
@@ -123,7 +129,22 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         }
 
         var described = runtime.DescribeCommand(context.Model, command.CommandText);
-        AuditReadState.For(context).Begin(described.Fingerprint, described.Tables);
+        if (described.Tables.Count > 0)
+        {
+            var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", described.Tables.Select(t => t.Table)));
+            ReadSession.For(context).Admit(context, runtime, access);
+        }
+    }
+
+    private static void BeginRead(DbCommand command, CommandExecutedEventData eventData, DbDataReader reader)
+    {
+        if (eventData.CommandSource == CommandSource.SaveChanges || eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
+        {
+            return;
+        }
+
+        var text = command.CommandText;
+        ReadSession.For(context).Begin(reader, runtime.DescribeCommand(context.Model, text), ProjectionAttributionInterceptor.IsAttributed(text));
     }
 
     private static Bulk? ShouldAudit(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)

@@ -134,7 +134,7 @@ internal sealed partial class AuditRuntime : IDisposable
             {
                 var connection = context.Database.GetDbConnection();
                 AuditSqlInserter.InsertAsync(context, connection, transaction.GetDbTransaction(), entries, async: false, CancellationToken.None).GetAwaiter().GetResult();
-                AuditReadState.For(context).WrittenInTransaction.AddRange(entries);
+                Reading.ReadSession.For(context).WrittenInTransaction.AddRange(entries);
                 return;
             }
 
@@ -153,7 +153,7 @@ internal sealed partial class AuditRuntime : IDisposable
     /// <summary>After the caller's transaction ended without a commit, appends its read records again through the writer.</summary>
     public void ReappendRolledBackReads(DbContext context)
     {
-        var state = AuditReadState.For(context);
+        var state = Reading.ReadSession.For(context);
         if (state.WrittenInTransaction.Count == 0)
         {
             return;

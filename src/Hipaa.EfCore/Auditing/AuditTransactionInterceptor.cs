@@ -27,7 +27,7 @@ internal sealed class AuditTransactionInterceptor : DbTransactionInterceptor
     {
         if (eventData.Context is { } context)
         {
-            AuditReadState.For(context).WrittenInTransaction.Clear();
+            Reading.ReadSession.For(context).WrittenInTransaction.Clear();
         }
     }
 

@@ -1,5 +1,6 @@
 using Hipaa.Auditing;
 using Hipaa.EfCore.Enforcement;
+using Hipaa.EfCore.Reading;
 using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,9 +16,15 @@ internal static class AuditedRead
 {
     public static void Record(AuditRuntime runtime, DbContext context, PhiEntityModel model, object entity, string? patientId, string? authorId)
     {
-        var state = AuditReadState.For(context);
-        state.Materialized++;
+        var session = ReadSession.For(context);
+        var frame = session.Current;
+        if (frame is not null)
+        {
+            frame.Materialized++;
+        }
+
         var access = AuditRuntime.RequireContext($"Reading {model.Name}");
+        session.Admit(context, runtime, access);
 
         var outcome = AuditOutcome.Success;
         List<string>? withheld = null;
@@ -39,7 +46,7 @@ internal static class AuditedRead
             }
         }
 
-        if (state.FirstRead(patientId, model.Name, outcome))
+        if (frame is null || frame.FirstRead(patientId, model.Name, outcome))
         {
             var record = runtime.NewEntry(access, AuditAction.Read, model.Name, patientId);
             record.Outcome = outcome;
@@ -47,11 +54,11 @@ internal static class AuditedRead
             record.Labels = model.LabelList;
             record.Fields = withheld is null ? model.FieldList : string.Join(AuditEntry.ListSeparator, model.Fields.Except(withheld, StringComparer.Ordinal));
             record.RedactedFields = withheld is null ? string.Empty : string.Join(AuditEntry.ListSeparator, withheld);
-            record.QueryFingerprint = state.Fingerprint;
+            record.QueryFingerprint = frame?.Fingerprint;
             record.Decision = decision is null ? null : AuditRuntime.Describe(decision);
-            if (state.Active && runtime.Options.ReadAuditCommit == ReadAuditCommit.PerQuery)
+            if (frame is not null && runtime.Options.ReadAuditCommit == ReadAuditCommit.PerQuery)
             {
-                state.Pending.Add(record); // committed with the rest of the query's records when its reader closes
+                frame.Pending.Add(record); // committed with the rest of the query's records when its reader closes
             }
             else
             {

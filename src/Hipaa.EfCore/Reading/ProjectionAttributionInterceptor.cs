@@ -1,0 +1,284 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Security.Cryptography;
+using Hipaa.EfCore.Auditing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Hipaa.EfCore.Reading;
+
+/// <summary>
+/// Attribution from the query, not from the SQL text. At query compilation, the final projection of a query (the last
+/// <c>Select</c>, or the result selector of <c>SelectMany</c>/<c>Join</c>, followed by nothing that reads its members:
+/// <c>Take</c>, <c>Skip</c>, <c>First</c>, <c>Single</c>, tracking and split options, tags) is rewritten so that every
+/// value it reads from a PHI entity — <c>n.Text</c>, <c>n.Patient.Name</c>, <c>p.Home.Street</c> on an owned type,
+/// <c>p.Home</c> itself — is read from that entity materialized on the client: <c>Materialize(n.Patient).Name</c>.
+/// Materializing it runs the read hook, so the value is decrypted, decided by policy, redacted and recorded against the
+/// entity's own patient before the caller gets it, whatever shape (anonymous type, DTO, scalar, join of several patients)
+/// it is returned in. Queries whose PHI values all pass through entities this way are tagged: the command interceptor
+/// then records unattributed only the rows resolved to entities already tracked; queries that cannot be rewritten
+/// (aggregates, <c>GroupBy</c> keys, <c>Distinct</c> or ordering over a projection, <c>EF.Property</c>) are recorded
+/// unattributed for every row of their PHI tables, never dropped.
+/// </summary>
+internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterceptor
+{
+    /// <summary>
+    /// The tag (an SQL comment in the command text) of a query whose PHI values all pass through materialized entities;
+    /// random per process, so no tag written by hand or found in a raw SQL text can claim it.
+    /// </summary>
+    public static readonly string AttributedTag = "hipaa-attributed-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static readonly MethodInfo MaterializeMethod = typeof(PhiProjection).GetMethod(nameof(PhiProjection.Materialize))!;
+    private static readonly MethodInfo TagWithMethod = typeof(EntityFrameworkQueryableExtensions).GetMethod(nameof(EntityFrameworkQueryableExtensions.TagWith))!;
+
+    public static ProjectionAttributionInterceptor Instance { get; } = new();
+
+    /// <summary>Whether <paramref name="commandText"/> comes from a query tagged <see cref="AttributedTag"/>.</summary>
+    public static bool IsAttributed(string commandText) => commandText.Contains(AttributedTag, StringComparison.Ordinal);
+
+    public Expression QueryCompilationStarting(Expression queryExpression, QueryExpressionEventData eventData)
+    {
+        if (eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
+        {
+            return queryExpression;
+        }
+
+        var rewriter = new FinalProjectionRewriter(runtime, context.Model);
+        var rewritten = rewriter.Rewrite(queryExpression, out var attributed);
+        return attributed ? Tag(rewritten) : rewritten;
+    }
+
+    /// <summary>Adds the attributed tag to the query source, below a terminal operator (First, Single, …) if there is one.</summary>
+    private static Expression Tag(Expression query)
+    {
+        if (query.Type.IsAssignableTo(typeof(IQueryable)) && QueryableElementType(query.Type) is { } element)
+        {
+            return Expression.Call(TagWithMethod.MakeGenericMethod(element), query, Expression.Constant(AttributedTag));
+        }
+
+        if (query is MethodCallExpression { Arguments.Count: > 0 } call && call.Arguments[0].Type.IsAssignableTo(typeof(IQueryable)))
+        {
+            var arguments = call.Arguments.ToArray();
+            arguments[0] = Tag(arguments[0]);
+            return call.Update(call.Object, arguments);
+        }
+
+        return query; // not a shape we know how to tag: left untagged, so recorded unattributed as well (never less)
+    }
+
+    private static Type? QueryableElementType(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IQueryable<>) ? type.GetGenericArguments()[0]
+        : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IQueryable<>))?.GetGenericArguments()[0];
+
+    private sealed class FinalProjectionRewriter(AuditRuntime runtime, IModel model)
+    {
+        /// <summary>Operators after the final projection that EF Core applies without reading the projection's members.</summary>
+        private static readonly HashSet<string> PassThrough = new(StringComparer.Ordinal)
+        {
+            nameof(Queryable.Take), nameof(Queryable.Skip), nameof(Queryable.ElementAt), nameof(Queryable.ElementAtOrDefault),
+            "AsNoTracking", "AsTracking", "AsNoTrackingWithIdentityResolution", "AsSplitQuery", "AsSingleQuery",
+            "TagWith", "TagWithCallSite", "IgnoreQueryFilters", "IgnoreAutoIncludes",
+        };
+
+        /// <summary>Terminal operators that return one element of the sequence, when called without a predicate.</summary>
+        private static readonly HashSet<string> SingleElement = new(StringComparer.Ordinal)
+        {
+            nameof(Queryable.First), nameof(Queryable.FirstOrDefault), nameof(Queryable.Single), nameof(Queryable.SingleOrDefault),
+            nameof(Queryable.Last), nameof(Queryable.LastOrDefault),
+        };
+
+        public Expression Rewrite(Expression query, out bool attributed)
+        {
+            if (query is not MethodCallExpression call || !IsQueryOperator(call.Method) || call.Arguments.Count == 0)
+            {
+                // A query root (DbSet, FromSql): entities, each materialized through the read hook.
+                attributed = true;
+                return query;
+            }
+
+            var name = call.Method.Name;
+            if (PassThrough.Contains(name) || (SingleElement.Contains(name) && call.Arguments.Count == 1))
+            {
+                var source = Rewrite(call.Arguments[0], out attributed);
+                return Replace(call, 0, source);
+            }
+
+            var projection = name switch
+            {
+                nameof(Queryable.Select) when call.Arguments.Count == 2 => 1,
+                nameof(Queryable.SelectMany) when call.Arguments.Count == 3 => 2,
+                nameof(Queryable.Join) when call.Arguments.Count == 5 => 4,
+                _ => -1,
+            };
+
+            if (projection >= 0 && Unquote(call.Arguments[projection]) is { } lambda)
+            {
+                var visitor = new PhiValueVisitor(runtime, model);
+                var body = visitor.Visit(lambda.Body);
+                attributed = visitor.Complete;
+                return ReferenceEquals(body, lambda.Body)
+                    ? call
+                    : Replace(call, projection, Expression.Quote(Expression.Lambda(lambda.Type, body, lambda.Parameters)));
+            }
+
+            // Any other last operator (Where, OrderBy, Include, GroupBy, Distinct, an aggregate, …): attributed when what
+            // it returns is entities (the read hook sees each); otherwise its PHI rows are recorded unattributed.
+            attributed = ReturnsEntities(call.Type);
+            return query;
+        }
+
+        private bool ReturnsEntities(Type type)
+        {
+            var element = QueryableElementType(type) ?? type;
+            return model.FindEntityType(element) is { } entityType && !entityType.IsOwned();
+        }
+
+        private static bool IsQueryOperator(MethodInfo method) =>
+            method.DeclaringType == typeof(Queryable) || method.DeclaringType == typeof(EntityFrameworkQueryableExtensions);
+
+        private static LambdaExpression? Unquote(Expression expression) => expression switch
+        {
+            UnaryExpression { NodeType: ExpressionType.Quote, Operand: LambdaExpression lambda } => lambda,
+            LambdaExpression lambda => lambda,
+            _ => null,
+        };
+
+        private static MethodCallExpression Replace(MethodCallExpression call, int index, Expression argument)
+        {
+            if (ReferenceEquals(call.Arguments[index], argument))
+            {
+                return call;
+            }
+
+            var arguments = call.Arguments.ToArray();
+            arguments[index] = argument;
+            return call.Update(call.Object, arguments);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites, inside a final projection, every read of a value from a PHI entity into a read from that entity
+    /// materialized on the client; notes whether any PHI value is read in a way it cannot rewrite.
+    /// </summary>
+    private sealed class PhiValueVisitor(AuditRuntime runtime, IModel model) : ExpressionVisitor
+    {
+        private IModel Model => model;
+
+        /// <summary>Gets whether every PHI value the projection reads passes through a materialized entity.</summary>
+        public bool Complete { get; private set; } = true;
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (node.Expression is null || node.Member is not (PropertyInfo or FieldInfo))
+            {
+                return base.VisitMember(node);
+            }
+
+            // Walk down owned-type navigations (p.Home.Street → p) to the entity the value belongs to.
+            var path = new List<MemberExpression> { node };
+            var source = node.Expression;
+            while (source is MemberExpression owned && model.FindEntityType(owned.Type) is { } ownedType && ownedType.IsOwned() && owned.Expression is not null)
+            {
+                path.Add(owned);
+                source = owned.Expression;
+            }
+
+            if (model.FindEntityType(source.Type) is not { } entityType || entityType.IsOwned() || !IsPhi(entityType))
+            {
+                return base.VisitMember(node);
+            }
+
+            // A navigation to another entity (n.Patient) is not a value: the entity it leads to is handled on its own.
+            if (path.Count == 1 && IsNavigationToEntity(entityType, node.Member.Name))
+            {
+                return base.VisitMember(node);
+            }
+
+            // Materialize(source) then the member path on the client, with null where a step is null (a missing optional
+            // navigation or owned value), as the database's NULL propagation would have given.
+            var visitedSource = Visit(source);
+            var entity = Expression.Call(MaterializeMethod.MakeGenericMethod(source.Type), visitedSource);
+            return NullSafePath(entity, path, node.Type);
+        }
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            var declaring = node.Method.DeclaringType;
+            if (declaring == typeof(Queryable) || declaring == typeof(Enumerable) || declaring == typeof(EF))
+            {
+                // A subquery, aggregate or EF.Property over PHI inside the projection: left to EF, recorded unattributed.
+                if (ReferencesPhi(node))
+                {
+                    Complete = false;
+                }
+
+                return node;
+            }
+
+            return base.VisitMethodCall(node);
+        }
+
+        private static Expression NullSafePath(Expression entity, List<MemberExpression> path, Type resultType)
+        {
+            // path[^1] is the member read from the entity, path[0] the final member.
+            Expression current = entity;
+            var guards = new List<Expression> { entity };
+            for (var i = path.Count - 1; i >= 0; i--)
+            {
+                current = Expression.MakeMemberAccess(current, path[i].Member);
+                if (i > 0 && !current.Type.IsValueType)
+                {
+                    guards.Add(current);
+                }
+            }
+
+            // guards hold the reference-typed steps before the last member; rebuild each from the entity on evaluation.
+            Expression result = current;
+            for (var g = guards.Count - 1; g >= 0; g--)
+            {
+                var guard = guards[g];
+                var fallback = Expression.Default(resultType);
+                result = Expression.Condition(Expression.Equal(guard, Expression.Constant(null, guard.Type)), fallback, result, resultType);
+            }
+
+            return result;
+        }
+
+        private bool IsPhi(IEntityType entityType) => runtime.GetModel(entityType) is not null;
+
+        private static bool IsNavigationToEntity(IEntityType entityType, string member) =>
+            entityType.FindNavigation(member) is { } navigation ? !navigation.TargetEntityType.IsOwned() : entityType.FindSkipNavigation(member) is not null;
+
+        private bool ReferencesPhi(Expression expression)
+        {
+            var finder = new PhiTypeFinder(this);
+            finder.Visit(expression);
+            return finder.Found;
+        }
+
+        private sealed class PhiTypeFinder(PhiValueVisitor owner) : ExpressionVisitor
+        {
+            public bool Found { get; private set; }
+
+            public override Expression? Visit(Expression? node)
+            {
+                if (Found || node is null)
+                {
+                    return node;
+                }
+
+                var type = node.Type;
+                var element = type.IsGenericType && type.GetGenericArguments() is [var argument] ? argument : type;
+                if (owner.Model.FindEntityType(type) is { } entityType && owner.IsPhi(entityType)
+                    || owner.Model.FindEntityType(element) is { } elementType && owner.IsPhi(elementType))
+                {
+                    Found = true;
+                    return node;
+                }
+
+                return base.Visit(node);
+            }
+        }
+    }
+}

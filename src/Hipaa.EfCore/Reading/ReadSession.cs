@@ -1,0 +1,96 @@
+using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace Hipaa.EfCore.Reading;
+
+/// <summary>
+/// The read path's state for one <see cref="DbContext"/> instance (a scoped service of EF Core's internal provider, so
+/// one per context and reset when a pooled context is returned): the frames of its open data readers, the read records
+/// written inside the caller's transaction, and the one access context the context serves (<see cref="Admit"/>).
+/// </summary>
+internal sealed class ReadSession : IResettableService
+{
+    private readonly List<QueryFrame> _open = [];
+    private AccessContext? _servedAccess;
+
+    /// <summary>Read records written inside the caller's open transaction (SQLite); re-appended if it rolls back.</summary>
+    public List<AuditEntry> WrittenInTransaction { get; } = [];
+
+    /// <summary>Gets the frame of the most recently opened reader still open, or <see langword="null"/>.</summary>
+    public QueryFrame? Current => _open.Count == 0 ? null : _open[^1];
+
+    public static ReadSession For(DbContext context) => context.GetService<ReadSession>();
+
+    public QueryFrame Begin(object reader, AuditedCommand command, bool attributed)
+    {
+        var frame = new QueryFrame(reader, command, attributed);
+        _open.Add(frame);
+        return frame;
+    }
+
+    /// <summary>Removes and returns the frame of <paramref name="reader"/>, or <see langword="null"/> when it has none.</summary>
+    public QueryFrame? End(object reader)
+    {
+        for (var i = _open.Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_open[i].Reader, reader))
+            {
+                var frame = _open[i];
+                _open.RemoveAt(i);
+                return frame;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// One actor per context: a context that holds tracked PHI serves the access context that first used it. A PHI access
+    /// by anyone else — another user, another purpose, another break-the-glass reason, other roles — while PHI entities
+    /// are tracked is refused, because the tracked rows (<c>Find</c>, tracked query hits, <c>Local</c>) would reach them
+    /// without a record of their own. With nothing of PHI tracked, the context passes to the new access context.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another access context uses a context holding tracked PHI.</exception>
+    public void Admit(DbContext context, AuditRuntime runtime, AccessContext access)
+    {
+        if (_servedAccess is null || ReferenceEquals(_servedAccess, access) || SameIdentity(_servedAccess, access))
+        {
+            _servedAccess = access;
+            return;
+        }
+
+        foreach (var entry in context.ChangeTracker.Entries())
+        {
+            if (runtime.GetModel(entry.Metadata) is not null)
+            {
+                throw new InvalidOperationException(
+                    $"This {context.GetType().Name} holds PHI that was read or written for user '{_servedAccess.Actor.Id}' ({_servedAccess.PurposeOfUse.Code}); "
+                    + $"user '{access.Actor.Id}' ({access.PurposeOfUse.Code}) may not use it, because the rows it tracks would reach them without an audit record of their own. "
+                    + "Use one DbContext per request or per user (AddDbContext's scoped lifetime does this), or call ChangeTracker.Clear() before the context serves someone else.");
+            }
+        }
+
+        _servedAccess = access;
+    }
+
+    public void ResetState()
+    {
+        _open.Clear();
+        WrittenInTransaction.Clear();
+        _servedAccess = null;
+    }
+
+    public Task ResetStateAsync(CancellationToken cancellationToken = default)
+    {
+        ResetState();
+        return Task.CompletedTask;
+    }
+
+    private static bool SameIdentity(AccessContext a, AccessContext b) =>
+        string.Equals(a.Actor.Id, b.Actor.Id, StringComparison.Ordinal)
+        && a.PurposeOfUse.Code == b.PurposeOfUse.Code
+        && string.Equals(a.BreakGlassReason, b.BreakGlassReason, StringComparison.Ordinal)
+        && a.Actor.Roles.SequenceEqual(b.Actor.Roles, StringComparer.Ordinal);
+}
