@@ -120,6 +120,7 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
         }
 
         var access = AuditRuntime.RequireContext("SaveChanges");
+        Reading.ReadSession.For(context).Admit(context, runtime, access);
         var fingerprint = AuditRuntime.Fingerprint("SaveChanges");
         if (runtime.Enforcement is { } enforcement)
         {
