@@ -54,10 +54,12 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 
         var rows = RowsRead(eventData);
 
-        // Rows whose PHI no materialized entity accounts for are recorded as unattributed reads, never dropped: in a
-        // query whose PHI values all pass through entities (ProjectionAttributionInterceptor), the rows that resolved to
-        // entities this context already tracks; in any other query over PHI tables (aggregates, GroupBy keys, …), every row.
-        var unattributed = frame.Attributed ? rows - frame.Materialized : rows;
+        // A query whose PHI values all pass through entities (ProjectionAttributionInterceptor) was recorded entity by
+        // entity as it was materialized; the rows it resolved to entities this context already tracks disclose nothing
+        // new: a tracked PHI entity was read and recorded for this very access context (one actor per context,
+        // ReadSession.Admit), written by it, or handed to the context by the application. Any other query over PHI
+        // tables (aggregates, GroupBy keys, ordering over a projection, …) is recorded unattributed for every row, never dropped.
+        var unattributed = frame.Attributed ? 0 : rows;
         List<AuditEntry> records = [.. frame.Pending];
         if (unattributed > 0 && frame.TablesTouched.Count > 0)
         {

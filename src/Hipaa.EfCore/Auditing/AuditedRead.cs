@@ -18,10 +18,6 @@ internal static class AuditedRead
     {
         var session = ReadSession.For(context);
         var frame = session.Current;
-        if (frame is not null)
-        {
-            frame.Materialized++;
-        }
 
         var access = AuditRuntime.RequireContext($"Reading {model.Name}");
         session.Admit(context, runtime, access);

@@ -5,7 +5,7 @@ namespace Hipaa.EfCore.Reading;
 
 /// <summary>
 /// What one open data reader of a context has read so far: the command's fingerprint and PHI tables, the (patient,
-/// entity, outcome) triples already recorded, how many PHI entities were materialized, and the records waiting for the
+/// entity, outcome) triples already recorded, and the records waiting for the
 /// reader to close (<see cref="ReadAuditCommit.PerQuery"/>). Each reader has its own frame, so a query run while another
 /// one's reader is still open (a nested loop over a streamed query, a split query) keeps its own records.
 /// </summary>
@@ -24,12 +24,10 @@ internal sealed class QueryFrame(object reader, AuditedCommand command, bool att
 
     /// <summary>
     /// Gets whether the query was compiled so that every PHI value it returns passes through a materialized PHI entity
-    /// (<see cref="ProjectionAttributionInterceptor"/>): then only rows resolved to entities already tracked are
-    /// unattributed; otherwise every row of a PHI table is recorded unattributed as well.
+    /// (<see cref="ProjectionAttributionInterceptor"/>), each recorded as it is materialized; otherwise every row of a
+    /// PHI table is recorded unattributed as well.
     /// </summary>
     public bool Attributed { get; } = attributed;
-
-    public int Materialized { get; set; }
 
     /// <summary>Read records of this query waiting for its reader to close (<see cref="ReadAuditCommit.PerQuery"/>).</summary>
     public List<AuditEntry> Pending { get; } = [];

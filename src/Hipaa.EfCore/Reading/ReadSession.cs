@@ -63,7 +63,8 @@ internal sealed class ReadSession : IResettableService
 
         foreach (var entry in context.ChangeTracker.Entries())
         {
-            if (runtime.GetModel(entry.Metadata) is not null)
+            // Rows added and not yet saved are the application's own new data, not something the context read or stored.
+            if (entry.State is not (EntityState.Added or EntityState.Detached) && runtime.GetModel(entry.Metadata) is not null)
             {
                 throw new InvalidOperationException(
                     $"This {context.GetType().Name} holds PHI that was read or written for user '{_servedAccess.Actor.Id}' ({_servedAccess.PurposeOfUse.Code}); "

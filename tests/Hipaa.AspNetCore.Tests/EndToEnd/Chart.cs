@@ -82,20 +82,20 @@ public sealed class Chart
     public async Task SeedAsync(ChartDb db)
     {
         string[] careTeam = [Id(Ada), Id(Ben)];
-        await AsAsync(new Actor("u-desk", [WellKnownRoles.FrontDesk], "practice"), PurposeOfUse.Operations, async () =>
+        await AsAsync(db, new Actor("u-desk", [WellKnownRoles.FrontDesk], "practice"), PurposeOfUse.Operations, async () =>
         {
             db.Patients.Add(new Patient { Id = Ada, Name = AdaName, Ssn = AdaSsn, BirthDate = new DateOnly(1985, 12, 10) });
             db.Patients.Add(new Patient { Id = Ben, Name = "Ben Kowalski", Ssn = "987-65-4321", BirthDate = new DateOnly(1979, 4, 2) });
             await db.SaveChangesAsync();
         });
-        await AsAsync(new Actor("u-ther", [WellKnownRoles.Therapist], "practice", careTeam), PurposeOfUse.Treatment, async () =>
+        await AsAsync(db, new Actor("u-ther", [WellKnownRoles.Therapist], "practice", careTeam), PurposeOfUse.Treatment, async () =>
         {
             db.ProgressNotes.Add(new ProgressNote { Id = TherapistNote, PatientId = Ada, WrittenBy = "u-ther", WrittenAt = Day, Text = TherapistNoteText });
             db.ProgressNotes.Add(new ProgressNote { Id = BenNote, PatientId = Ben, WrittenBy = "u-ther", WrittenAt = Day, Text = BenNoteText });
             db.PsychotherapyNotes.Add(new PsychotherapyNote { Id = TherapistPsychotherapyNote, PatientId = Ada, AuthorId = "u-ther", Text = TherapistProcessNote });
             await db.SaveChangesAsync();
         });
-        await AsAsync(new Actor("u-psy", [WellKnownRoles.Psychiatrist], "practice", careTeam), PurposeOfUse.Treatment, async () =>
+        await AsAsync(db, new Actor("u-psy", [WellKnownRoles.Psychiatrist], "practice", careTeam), PurposeOfUse.Treatment, async () =>
         {
             db.ProgressNotes.Add(new ProgressNote { Id = PsychiatristNote, PatientId = Ada, WrittenBy = "u-psy", WrittenAt = Day.AddDays(1), Text = PsychiatristNoteText });
             db.PsychotherapyNotes.Add(new PsychotherapyNote { Id = PsychiatristPsychotherapyNote, PatientId = Ada, AuthorId = "u-psy", Text = PsychiatristProcessNote });
@@ -103,7 +103,7 @@ public sealed class Chart
             db.Diagnoses.Add(new Diagnosis { Id = Diagnosis, PatientId = Ada, Code = DiagnosisCode, CodeSystem = "ICD-10-CM", Display = DiagnosisDisplay, Narrative = Narrative });
             await db.SaveChangesAsync();
         });
-        await AsAsync(new Actor("u-bill", [WellKnownRoles.Billing], "practice"), PurposeOfUse.Payment, async () =>
+        await AsAsync(db, new Actor("u-bill", [WellKnownRoles.Billing], "practice"), PurposeOfUse.Payment, async () =>
         {
             db.Claims.Add(new InsuranceClaim { Id = Claim, PatientId = Ada, ProcedureCode = "90837", DiagnosisCode = DiagnosisCode, Payer = ClaimPayer, Amount = 180.00m });
             await db.SaveChangesAsync();
@@ -111,11 +111,14 @@ public sealed class Chart
         db.ChangeTracker.Clear();
     }
 
-    private static async Task AsAsync(Actor actor, PurposeOfUse purpose, Func<Task> work)
+    /// <summary>One member of staff's work; the context then forgets what it tracked (one actor per context).</summary>
+    private static async Task AsAsync(ChartDb db, Actor actor, PurposeOfUse purpose, Func<Task> work)
     {
         using (AccessContext.Begin(new AccessContext(actor, purpose) { RequestId = "seed" }))
         {
             await work();
         }
+
+        db.ChangeTracker.Clear();
     }
 }
