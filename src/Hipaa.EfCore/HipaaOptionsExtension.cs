@@ -28,12 +28,15 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
         services.Replace(ServiceDescriptor.Singleton<IModelCacheKeyFactory, HipaaModelCacheKeyFactory>());
         services.Replace(ServiceDescriptor.Scoped<IModelCustomizer, HipaaModelCustomizer>());
 
-        // The read path's per-context state, reset with a pooled context; Find behind the one-actor rule.
+        // The read path's per-context state, reset with a pooled context; Find behind the one-actor rule; transactions
+        // that re-append the read records written inside them when disposed without commit (SQLite and PostgreSQL use
+        // EF's own RelationalTransactionFactory, which this one extends; a provider with a factory of its own would lose it).
         services.AddScoped<Reading.ReadSession>();
         services.AddScoped<IResettableService>(provider => provider.GetRequiredService<Reading.ReadSession>());
 #pragma warning disable EF1001 // DbSet.Find has no public seam; see AdmittingEntityFinderSource.
         services.Replace(ServiceDescriptor.Singleton<Microsoft.EntityFrameworkCore.Internal.IEntityFinderSource, Reading.AdmittingEntityFinderSource>());
 #pragma warning restore EF1001
+        services.Replace(ServiceDescriptor.Singleton<Microsoft.EntityFrameworkCore.Storage.IRelationalTransactionFactory, Reading.ReadRecordsSurvivingTransactionFactory>());
     }
 
     public void Validate(IDbContextOptions options)
