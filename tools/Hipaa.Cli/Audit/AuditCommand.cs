@@ -134,12 +134,16 @@ internal static class AuditCommand
             Description = "The system named as the FHIR AuditEvent source observer.",
             DefaultValueFactory = _ => "hipaa-sdk",
         };
+        var serverAddress = new Option<string>("--server-address")
+        {
+            Description = "The network address (IP, URI or host name) of the server agent of the FHIR AuditEvents (default: the source observer).",
+        };
         var command = new Command(
             "export",
             "Export the audit trail: 'fhir' writes FHIR R4 AuditEvents as NDJSON (IHE BALP), 'fhir-bundle' one collection Bundle, "
             + "'jsonl' one JSON object per record for a SIEM. The export is itself recorded in the trail.")
         {
-            connection, provider, format, output, from, to, observer, actor, purpose,
+            connection, provider, format, output, from, to, observer, serverAddress, actor, purpose,
         };
         command.SetAction((parsed, token) => AuditReportCommands.ExportAsync(
             Store(parsed, provider, connection),
@@ -149,6 +153,7 @@ internal static class AuditCommand
             parsed.GetValue(from),
             parsed.GetValue(to),
             parsed.GetValue(observer)!,
+            parsed.GetValue(serverAddress),
             parsed.InvocationConfiguration.Output,
             parsed.InvocationConfiguration.Error,
             token));
