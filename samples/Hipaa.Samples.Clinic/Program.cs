@@ -180,7 +180,10 @@ await As(therapist, async db =>
 
 Console.WriteLine();
 Console.WriteLine($"Done. Files are in {dataDirectory} (dev.kek is the development key-encryption key).");
-Console.WriteLine($"The audit chain is sealed every second; check it with: dotnet run --project tools/Hipaa.Cli -- audit verify --provider sqlite --connection \"{clinicDb}\"");
+string publicKey = Path.Combine(dataDirectory, "audit-signing.pub.pem");
+Console.WriteLine("The audit chain is sealed every second; check it against the signer's public key (without one, verification reports the chain unanchored):");
+Console.WriteLine($"  dotnet run --project tools/Hipaa.Cli -- audit public-key --signing-key \"{Path.Combine(dataDirectory, "audit-signing.pem")}\" > \"{publicKey}\"");
+Console.WriteLine($"  dotnet run --project tools/Hipaa.Cli -- audit verify --provider sqlite --connection \"{clinicDb}\" --public-key \"{publicKey}\"");
 
 async Task As(AccessContext who, Func<ClinicDb, Task> work)
 {

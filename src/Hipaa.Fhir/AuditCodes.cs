@@ -15,11 +15,12 @@ internal static class AuditCodes
     public const string ActReason = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
     public const string ActCode = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     public const string ParticipationType = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
-    public const string ExtraSecurityRoleType = "http://terminology.hl7.org/CodeSystem/extra-security-role-type";
     public const string AuditEntityType = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
     public const string ObjectRole = "http://terminology.hl7.org/CodeSystem/object-role";
     public const string SecuritySourceType = "http://terminology.hl7.org/CodeSystem/security-source-type";
     public const string BalpEntityType = "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType";
+    public const string ProvenanceParticipantType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
+    public const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
 
     public static Coding Rest => new(AuditEventType, "rest", "Restful Operation");
 
@@ -33,9 +34,11 @@ internal static class AuditCodes
 
     public static Coding SourceRole => new(Dicom, "110153", "Source Role ID");
 
-    public static Coding HumanUser => new(ExtraSecurityRoleType, "humanuser", "human user");
-
     public static Coding InformationRecipient => new(ParticipationType, "IRCP", "information recipient");
+
+    public static Coding Author => new(ParticipationType, "AUT", "author (originator)");
+
+    public static Coding Custodian => new(ProvenanceParticipantType, "custodian", "Custodian");
 
     public static Coding Person => new(AuditEntityType, "1", "Person");
 

@@ -9,15 +9,21 @@ using Task = System.Threading.Tasks.Task;
 namespace Hipaa.Fhir;
 
 /// <summary>
-/// Maps audit records to FHIR R4 <see cref="AuditEvent"/> resources following the IHE Basic Audit Log Patterns (BALP): one
-/// event per record, the user as the requesting agent, the patient and the data as entities, this system as the source
-/// observer. docs/audit.md ("FHIR AuditEvent") has the field-by-field table.
+/// Maps audit records to FHIR R4 <see cref="AuditEvent"/> resources following the IHE Basic Audit Log Patterns (BALP 1.1.4):
+/// one event per record with exactly one client agent, one server agent and the user as the requesting agent, the patient
+/// and the data as entities, this system as the source observer. docs/audit.md ("FHIR R4 AuditEvent") has the
+/// field-by-field table and the BALP profile each action follows.
 /// </summary>
 /// <remarks>
-/// Reads, creates, updates and deletes are RESTful-style events (type <c>rest</c>, subtype the FHIR interaction); raw SQL is
-/// DICOM <c>110110</c> "Patient Record" with action <c>E</c>; exports and disclosures are DICOM <c>110106</c> "Export", a
-/// disclosure with the ISO 21089 <c>disclose</c> subtype and its recipient as an agent. Every event also carries the SDK's
-/// own action code (<c>urn:hipaa-sdk:audit-action</c>) so that nothing is lost in the mapping. Instances are thread-safe.
+/// Reads, creates, updates and deletes follow BALP <c>Read</c>/<c>PatientRead</c>, <c>Create</c>/<c>PatientCreate</c>,
+/// <c>Update</c>/<c>PatientUpdate</c> and <c>Delete</c>/<c>PatientDelete</c> (type <c>rest</c>, subtype the FHIR interaction,
+/// the agent types and directions of each profile; the user, never a network device, carries no network). Disclosures follow
+/// <c>PrivacyDisclosure.Source</c> (DICOM <c>110106</c> "Export", ISO 21089 <c>disclose</c>, this server the source agent,
+/// the recipient the destination agent), exports the same pattern without the disclose subtype. Raw SQL has no BALP profile:
+/// DICOM <c>110110</c> "Patient Record", action <c>E</c>, with the agents of a create. What the record does not know (the
+/// client application, its address, a recipient's address) is marked with the FHIR <c>data-absent-reason</c> extension
+/// (<c>unknown</c>) rather than left out. Every event also carries the SDK's own action code
+/// (<c>urn:hipaa-sdk:audit-action</c>) so that nothing is lost in the mapping. Instances are thread-safe.
 /// </remarks>
 public sealed class FhirAuditEventMapper
 {
@@ -26,18 +32,29 @@ public sealed class FhirAuditEventMapper
 
     private readonly string _sourceObserver;
     private readonly string? _sourceSite;
+    private readonly string _serverAddress;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="sourceObserver">
-    /// The system that recorded the events (BALP <c>source.observer</c> and the destination agent), e.g. <c>"clinic-ehr"</c>.
+    /// The system that recorded the events (BALP <c>source.observer</c> and the server agent), e.g. <c>"clinic-ehr"</c>.
     /// </param>
     /// <param name="sourceSite">The site of the system (e.g. a data center or practice location); optional.</param>
-    /// <exception cref="ArgumentException"><paramref name="sourceObserver"/> is empty or white space.</exception>
-    public FhirAuditEventMapper(string sourceObserver, string? sourceSite = null)
+    /// <param name="serverAddress">
+    /// The server's network address (BALP server agent <c>network</c>, required by every BALP profile): an IP address, a URI
+    /// (e.g. <c>"https://ehr.example.org/fhir"</c>) or a host name. Defaults to <paramref name="sourceObserver"/> as a host name.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="sourceObserver"/> is empty or white space, or <paramref name="serverAddress"/> is white space.</exception>
+    public FhirAuditEventMapper(string sourceObserver, string? sourceSite = null, string? serverAddress = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceObserver);
+        if (serverAddress is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(serverAddress);
+        }
+
         _sourceObserver = sourceObserver;
         _sourceSite = sourceSite;
+        _serverAddress = serverAddress ?? sourceObserver;
     }
 
     /// <summary>Gets the identifier system of the actor ids (<c>agent.who.identifier.system</c>): <c>urn:hipaa-sdk:actor</c>.</summary>
@@ -67,32 +84,7 @@ public sealed class FhirAuditEventMapper
             },
         };
 
-        auditEvent.Agent.Add(User(record));
-        if (record.ClientApplication is { } client)
-        {
-            auditEvent.Agent.Add(new AuditEvent.AgentComponent
-            {
-                Type = new CodeableConcept { Coding = [AuditCodes.SourceRole] },
-                Who = new ResourceReference { Display = client },
-                Requestor = false,
-            });
-        }
-
-        auditEvent.Agent.Add(new AuditEvent.AgentComponent
-        {
-            Type = new CodeableConcept { Coding = [AuditCodes.DestinationRole] },
-            Who = new ResourceReference { Display = _sourceObserver },
-            Requestor = false,
-        });
-        if (record.Recipient is { } recipient)
-        {
-            auditEvent.Agent.Add(new AuditEvent.AgentComponent
-            {
-                Type = new CodeableConcept { Coding = [AuditCodes.InformationRecipient] },
-                Who = new ResourceReference { Display = recipient },
-                Requestor = false,
-            });
-        }
+        AddAgents(auditEvent, record);
 
         if (record.PatientId is { } patientId)
         {
@@ -270,27 +262,97 @@ public sealed class FhirAuditEventMapper
     private static CodeableConcept Purpose(string purposeOfUse) =>
         new() { Coding = [new Coding(AuditCodes.ActReason, purposeOfUse)] };
 
-    private static AuditEvent.AgentComponent User(AuditRecord record)
+    /// <summary>The user, the client and the server (and for exports and disclosures the recipient), typed as the action's BALP profile asks.</summary>
+    private void AddAgents(AuditEvent auditEvent, AuditRecord record)
     {
-        bool isSystem = record.ActorId.StartsWith("system:", StringComparison.Ordinal);
-        var agent = new AuditEvent.AgentComponent
+        switch (record.Action)
         {
-            Type = new CodeableConcept { Coding = [isSystem ? AuditCodes.Application : AuditCodes.HumanUser] },
-            Who = new ResourceReference { Identifier = new Identifier(ActorIdentifierSystem, record.ActorId) },
-            Requestor = true,
-            Role = [.. record.ActorRoles.Select(role => new CodeableConcept { Coding = [new Coding(AuditCodes.SdkRole, role)], Text = role })],
-            PurposeOfUse = [Purpose(record.PurposeOfUse)],
-        };
-        if (record.ClientAddress is { } address)
-        {
-            agent.Network = new AuditEvent.NetworkComponent
-            {
-                Address = address,
-                Type = IPAddress.TryParse(address, out _) ? AuditEvent.AuditEventAgentNetworkType.N2 : AuditEvent.AuditEventAgentNetworkType.N1,
-            };
-        }
+            case AuditAction.Read:
+                // BALP Read: the data flows to the client (Destination) from the server (Source); the user receives it.
+                auditEvent.Agent.Add(User(record, AuditCodes.InformationRecipient));
+                auditEvent.Agent.Add(Client(record, AuditCodes.DestinationRole));
+                auditEvent.Agent.Add(Server(AuditCodes.SourceRole));
+                break;
+            case AuditAction.Delete:
+                // BALP Delete: the client is the Application, the server the Custodian of the deleted data.
+                auditEvent.Agent.Add(User(record, AuditCodes.Author));
+                auditEvent.Agent.Add(Client(record, AuditCodes.Application));
+                auditEvent.Agent.Add(Server(AuditCodes.Custodian));
+                break;
+            case AuditAction.Export:
+            case AuditAction.Disclose:
+                // BALP PrivacyDisclosure.Source: this server is the Source and the source observer; the recipient the Destination.
+                auditEvent.Agent.Add(User(record, AuditCodes.InformationRecipient));
+                auditEvent.Agent.Add(Server(AuditCodes.SourceRole));
+                if (record.Action == AuditAction.Export && record.Recipient is null)
+                {
+                    auditEvent.Agent.Add(Client(record, AuditCodes.DestinationRole));
+                }
+                else
+                {
+                    auditEvent.Agent.Add(Client(record, AuditCodes.Application));
+                    auditEvent.Agent.Add(new AuditEvent.AgentComponent
+                    {
+                        Type = new CodeableConcept { Coding = [AuditCodes.DestinationRole] },
+                        Who = record.Recipient is { } recipient ? new ResourceReference { Display = recipient } : Unknown(new ResourceReference()),
+                        Requestor = false,
+                        Network = Unknown(new AuditEvent.NetworkComponent()),
+                    });
+                }
 
-        return agent;
+                break;
+            default:
+                // BALP Create and Update (and raw SQL, which has no profile): the request flows from the client (Source)
+                // to the server (Destination); the user is its author.
+                auditEvent.Agent.Add(User(record, AuditCodes.Author));
+                auditEvent.Agent.Add(Client(record, AuditCodes.SourceRole));
+                auditEvent.Agent.Add(Server(AuditCodes.DestinationRole));
+                break;
+        }
+    }
+
+    /// <summary>The user: requestor, identified by the actor id; no network (BALP: users are not network devices).</summary>
+    private static AuditEvent.AgentComponent User(AuditRecord record, Coding type) => new()
+    {
+        Type = new CodeableConcept { Coding = [type] },
+        Who = new ResourceReference { Identifier = new Identifier(ActorIdentifierSystem, record.ActorId) },
+        Requestor = true,
+        Role = [.. record.ActorRoles.Select(role => new CodeableConcept { Coding = [new Coding(AuditCodes.SdkRole, role)], Text = role })],
+        PurposeOfUse = [Purpose(record.PurposeOfUse)],
+    };
+
+    /// <summary>The client application the access came through, at the client's network address.</summary>
+    private static AuditEvent.AgentComponent Client(AuditRecord record, Coding type) => new()
+    {
+        Type = new CodeableConcept { Coding = [type] },
+        Who = record.ClientApplication is { } client ? new ResourceReference { Display = client } : Unknown(new ResourceReference()),
+        Requestor = false,
+        Network = record.ClientAddress is { } address ? Network(address) : Unknown(new AuditEvent.NetworkComponent()),
+    };
+
+    /// <summary>This system: the same reference as <c>source.observer</c>, at the server's address.</summary>
+    private AuditEvent.AgentComponent Server(Coding type) => new()
+    {
+        Type = new CodeableConcept { Coding = [type] },
+        Who = new ResourceReference { Display = _sourceObserver },
+        Requestor = false,
+        Network = Network(_serverAddress),
+    };
+
+    private static AuditEvent.NetworkComponent Network(string address) => new()
+    {
+        Address = address,
+        Type = IPAddress.TryParse(address, out _) ? AuditEvent.AuditEventAgentNetworkType.N2
+            : address.Contains("://", StringComparison.Ordinal) ? AuditEvent.AuditEventAgentNetworkType.N5
+            : AuditEvent.AuditEventAgentNetworkType.N1,
+    };
+
+    /// <summary>Marks an element BALP requires but the record does not know with <c>data-absent-reason</c> <c>unknown</c>.</summary>
+    private static T Unknown<T>(T element)
+        where T : Element
+    {
+        element.Extension.Add(new Extension(AuditCodes.DataAbsentReason, new Code("unknown")));
+        return element;
     }
 
     private static AuditEvent.EntityComponent Data(AuditRecord record)

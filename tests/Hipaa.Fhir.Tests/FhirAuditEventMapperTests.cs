@@ -10,9 +10,13 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Hipaa.Fhir.Tests;
 
-/// <summary>Audit records as FHIR R4 AuditEvents in the IHE BALP shape, and the NDJSON and Bundle exports.</summary>
+/// <summary>Audit records as FHIR R4 AuditEvents in the IHE BALP 1.1.4 shape, and the NDJSON and Bundle exports.</summary>
 public sealed class FhirAuditEventMapperTests
 {
+    private const string Dicom = "http://dicom.nema.org/resources/ontology/DCM";
+    private const string ParticipationType = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+    private const string ProvenanceParticipantType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
+
     private static readonly JsonSerializerOptions FhirJson = new JsonSerializerOptions().ForFhir();
 
     private readonly FhirAuditEventMapper _mapper = new("clinic-ehr", "main-campus");
@@ -36,17 +40,10 @@ public sealed class FhirAuditEventMapperTests
 
         AuditEvent.AgentComponent user = Assert.Single(e.Agent, a => a.Requestor == true);
         Assert.Equal(("urn:hipaa-sdk:actor", "u-ther-1"), (user.Who.Identifier.System, user.Who.Identifier.Value));
-        Assert.Equal("humanuser", Assert.Single(user.Type.Coding).Code);
         Assert.Equal(["Therapist", "Supervisor"], user.Role.Select(r => r.Text));
-        Assert.Equal("10.1.2.3", user.Network.Address);
-        Assert.Equal(AuditEvent.AuditEventAgentNetworkType.N2, user.Network.Type);
+        Assert.Null(user.Network);
         Coding purpose = Assert.Single(Assert.Single(user.PurposeOfUse).Coding);
         Assert.Equal(("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT"), (purpose.System, purpose.Code));
-        AuditEvent.AgentComponent client = Assert.Single(e.Agent, a => a.Type.Coding[0].Code == "110153");
-        Assert.Equal("ehr-web", client.Who.Display);
-        Assert.False(client.Requestor);
-        AuditEvent.AgentComponent server = Assert.Single(e.Agent, a => a.Type.Coding[0].Code == "110152");
-        Assert.Equal("clinic-ehr", server.Who.Display);
 
         Assert.Equal("clinic-ehr", e.Source.Observer.Display);
         Assert.Equal("main-campus", e.Source.Site);
@@ -86,6 +83,81 @@ public sealed class FhirAuditEventMapperTests
         Assert.Contains(e.Subtype, c => c.System == "urn:hipaa-sdk:audit-action" && c.Code == action.ToString());
     }
 
+    /// <summary>
+    /// The agents of each action, as its BALP 1.1.4 profile asks (Read, Create, Update, Delete, PrivacyDisclosure.Source):
+    /// exactly one user (requestor, a v3 ParticipationType, no network), one client and one server, each with a network.
+    /// </summary>
+    [Theory]
+    [InlineData(AuditAction.Read, "IRCP", Dicom, "110152", Dicom, "110153")]
+    [InlineData(AuditAction.Create, "AUT", Dicom, "110153", Dicom, "110152")]
+    [InlineData(AuditAction.Update, "AUT", Dicom, "110153", Dicom, "110152")]
+    [InlineData(AuditAction.Delete, "AUT", Dicom, "110150", ProvenanceParticipantType, "custodian")]
+    [InlineData(AuditAction.Execute, "AUT", Dicom, "110153", Dicom, "110152")]
+    [InlineData(AuditAction.Export, "IRCP", Dicom, "110152", Dicom, "110153")]
+    public void ToAuditEvent_EachAction_HasTheBalpAgents(
+        AuditAction action, string userType, string clientSystem, string clientType, string serverSystem, string serverType)
+    {
+        AuditEvent e = _mapper.ToAuditEvent(Read() with { Action = action });
+
+        Assert.Equal(3, e.Agent.Count);
+        AuditEvent.AgentComponent user = Assert.Single(e.Agent, a => a.Requestor == true);
+        Assert.Equal((ParticipationType, userType), (Assert.Single(user.Type.Coding).System, user.Type.Coding[0].Code));
+        Assert.Equal(("urn:hipaa-sdk:actor", "u-ther-1"), (user.Who.Identifier.System, user.Who.Identifier.Value));
+        Assert.Null(user.Network);
+        AuditEvent.AgentComponent client = Agent(e, clientSystem, clientType);
+        Assert.False(client.Requestor);
+        Assert.Equal("ehr-web", client.Who.Display);
+        Assert.Equal(("10.1.2.3", AuditEvent.AuditEventAgentNetworkType.N2), (client.Network.Address, client.Network.Type));
+        AuditEvent.AgentComponent server = Agent(e, serverSystem, serverType);
+        Assert.False(server.Requestor);
+        Assert.Equal("clinic-ehr", server.Who.Display);
+        Assert.True(server.Who.IsExactly(e.Source.Observer), "The server agent is the source observer.");
+        Assert.Equal(("clinic-ehr", AuditEvent.AuditEventAgentNetworkType.N1), (server.Network.Address, server.Network.Type));
+    }
+
+    [Fact]
+    public void ToAuditEvent_Disclosure_HasThePrivacyDisclosureSourceAgents()
+    {
+        AuditEvent e = _mapper.ToAuditEvent(Read() with { Action = AuditAction.Disclose, Recipient = "County Court" });
+
+        Assert.Equal(4, e.Agent.Count);
+        Assert.Equal("IRCP", Assert.Single(e.Agent, a => a.Requestor == true).Type.Coding[0].Code);
+        AuditEvent.AgentComponent source = Agent(e, Dicom, "110153");
+        Assert.True(source.Who.IsExactly(e.Source.Observer), "BALP val-audit-source: the source agent is the source observer.");
+        Assert.Equal("clinic-ehr", source.Network.Address);
+        AuditEvent.AgentComponent recipient = Agent(e, Dicom, "110152");
+        Assert.Equal("County Court", recipient.Who.Display);
+        Assert.False(recipient.Requestor);
+        Assert.Equal("unknown", DataAbsentReason(recipient.Network));
+        AuditEvent.AgentComponent client = Agent(e, Dicom, "110150");
+        Assert.Equal(("ehr-web", "10.1.2.3"), (client.Who.Display, client.Network.Address));
+    }
+
+    [Fact]
+    public void ToAuditEvent_NoClientApplicationOrAddress_StillHasOneClientAgentMarkedUnknown()
+    {
+        AuditEvent e = _mapper.ToAuditEvent(Read() with { ClientApplication = null, ClientAddress = null });
+
+        AuditEvent.AgentComponent client = Agent(e, Dicom, "110152");
+        Assert.Equal("unknown", DataAbsentReason(client.Who));
+        Assert.Equal("unknown", DataAbsentReason(client.Network));
+        Assert.Null(client.Who.Display);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.5", AuditEvent.AuditEventAgentNetworkType.N2)]
+    [InlineData("https://ehr.example.org/fhir", AuditEvent.AuditEventAgentNetworkType.N5)]
+    [InlineData("ehr.example.org", AuditEvent.AuditEventAgentNetworkType.N1)]
+    public void ToAuditEvent_ServerAddressGiven_IsTheServerAgentNetwork(string address, AuditEvent.AuditEventAgentNetworkType type)
+    {
+        var mapper = new FhirAuditEventMapper("clinic-ehr", serverAddress: address);
+
+        AuditEvent e = mapper.ToAuditEvent(Read());
+
+        AuditEvent.AgentComponent server = Agent(e, Dicom, "110153");
+        Assert.Equal((address, type), (server.Network.Address, server.Network.Type));
+    }
+
     [Fact]
     public void ToAuditEvent_Disclosure_IsAnExportWithTheRecipientAsAgent()
     {
@@ -102,7 +174,7 @@ public sealed class FhirAuditEventMapperTests
         Assert.Equal(("http://dicom.nema.org/resources/ontology/DCM", "110106"), (e.Type.System, e.Type.Code));
         Assert.Contains(e.Subtype, c => c.System == "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle" && c.Code == "disclose");
         Assert.Equal(AuditEvent.AuditEventAction.R, e.Action);
-        AuditEvent.AgentComponent recipient = Assert.Single(e.Agent, a => a.Type.Coding[0].Code == "IRCP");
+        AuditEvent.AgentComponent recipient = Agent(e, Dicom, "110152");
         Assert.Equal("County Court", recipient.Who.Display);
         Assert.False(recipient.Requestor);
         Assert.Equal("HLEGAL", e.PurposeOfEvent[0].Coding[0].Code);
@@ -130,9 +202,12 @@ public sealed class FhirAuditEventMapperTests
         Assert.Equal(AuditEvent.AuditEventOutcome.N4, e.Outcome);
         Assert.Equal("Denied by policy: rule:deny-default", e.OutcomeDesc);
         AuditEvent.AgentComponent user = Assert.Single(e.Agent, a => a.Requestor == true);
-        Assert.Equal("110150", user.Type.Coding[0].Code);
-        Assert.Equal(AuditEvent.AuditEventAgentNetworkType.N1, user.Network.Type);
-        Assert.DoesNotContain(e.Agent, a => a.Type.Coding[0].Code == "110153");
+        Assert.Equal(("urn:hipaa-sdk:actor", "system:claims-export"), (user.Who.Identifier.System, user.Who.Identifier.Value));
+        Assert.Equal("IRCP", user.Type.Coding[0].Code);
+        Assert.Null(user.Network);
+        AuditEvent.AgentComponent client = Agent(e, Dicom, "110152");
+        Assert.Equal(("worker-3.internal", AuditEvent.AuditEventAgentNetworkType.N1), (client.Network.Address, client.Network.Type));
+        Assert.Equal("unknown", DataAbsentReason(client.Who));
         AuditEvent.EntityComponent data = Assert.Single(e.Entity);
         Assert.Null(data.What.Identifier);
         Assert.Equal(["1", "2"], Details(data, "recordKeys"));
@@ -187,6 +262,12 @@ public sealed class FhirAuditEventMapperTests
     {
         Assert.Throws<ArgumentException>(() => new FhirAuditEventMapper(" "));
     }
+
+    private static AuditEvent.AgentComponent Agent(AuditEvent e, string system, string code) =>
+        Assert.Single(e.Agent, a => a.Type.Coding.Any(c => c.System == system && c.Code == code));
+
+    private static string DataAbsentReason(Element element) =>
+        ((Code)Assert.Single(element.Extension, x => x.Url == "http://hl7.org/fhir/StructureDefinition/data-absent-reason").Value).Value;
 
     private static string[] Details(AuditEvent.EntityComponent entity, string type) =>
         [.. entity.Detail.Where(d => d.Type == type).Select(d => ((FhirString)d.Value).Value)];

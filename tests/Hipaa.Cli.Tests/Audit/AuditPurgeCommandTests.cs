@@ -29,7 +29,7 @@ public sealed class AuditPurgeCommandTests : IDisposable
         await SealAsync();
 
         CliRun purge = CliRun.Of(["audit", "purge", .. _database.Store]);
-        CliRun verify = CliRun.Of(["audit", "verify", .. _database.Store]);
+        CliRun verify = CliRun.Of(["audit", "verify", .. _database.Store, "--public-key", _database.PublicKeyPath]);
 
         Assert.True(purge.ExitCode == 0, purge.Error);
         Assert.StartsWith("Nothing to purge", purge.OutputLines[0], StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed class AuditPurgeCommandTests : IDisposable
         await SealAsync();
 
         CliRun purge = CliRun.Of(["audit", "purge", .. _database.Store, "--actor", "u-privacy-1"]);
-        CliRun verify = CliRun.Of(["audit", "verify", .. _database.Store]);
+        CliRun verify = CliRun.Of(["audit", "verify", .. _database.Store, "--public-key", _database.PublicKeyPath]);
 
         Assert.True(purge.ExitCode == 0, purge.Error);
         Assert.StartsWith("Purged 4 records", purge.OutputLines[0], StringComparison.Ordinal);

@@ -165,6 +165,33 @@ internal sealed class AuditTrailDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Edits the record at position 3, recomputes every later hash and re-signs every checkpoint with the key in
+    /// <paramref name="attackerKeyPath"/>, keeping the genuine key id on the rows.
+    /// </summary>
+    public void RewriteAndResign(string attackerKeyPath)
+    {
+        using var attacker = LocalDevelopmentCheckpointSigner.OpenOrCreate(attackerKeyPath);
+        using var context = new AuditDbContext(Options);
+        List<AuditEntry> rows = [.. context.Entries.Where(e => e.ChainPosition != null).OrderBy(e => e.ChainPosition)];
+        rows[2].ActorId = "u-someone-else";
+        byte[] previous = rows[1].Hash!;
+        foreach (AuditEntry row in rows.Skip(2))
+        {
+            row.PreviousHash = previous;
+            row.Hash = AuditRecordHasher.ComputeHash(previous, row.ChainPosition!.Value, row);
+            previous = row.Hash;
+        }
+
+        foreach (AuditCheckpointEntry checkpoint in context.Checkpoints)
+        {
+            checkpoint.HeadHash = rows.Single(r => r.ChainPosition == checkpoint.Position).Hash!;
+            checkpoint.Signature = attacker.Sign(AuditCheckpoint.SignedBytes(checkpoint.Position, checkpoint.HeadHash, checkpoint.CreatedAt));
+        }
+
+        context.SaveChanges();
+    }
+
     public void Execute(string sql)
     {
         using DbConnection connection = Provider == "postgres" ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString);

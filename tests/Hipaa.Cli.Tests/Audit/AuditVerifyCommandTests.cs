@@ -28,19 +28,112 @@ public abstract class AuditVerifyCommandTests : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("Audit trail verified: 20 records (positions 1..20), 5 checkpoints", run.Output, StringComparison.Ordinal);
-        Assert.Contains("Checkpoint signatures checked with key(s)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Anchored: checkpoint signatures checked with trusted key(s)", run.Output, StringComparison.Ordinal);
         Assert.Contains("2 records await sealing", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Verify_IntactTrailWithoutPublicKey_ExitsZeroAndWarnsSignaturesWereNotChecked()
+    public async Task Verify_IntactTrailWithoutPublicKeyOrCheckpointFile_ExitsFourUnanchored()
     {
         await _database.SealAsync(batches: 2, perBatch: 4);
 
         CliRun run = CliRun.Of(["audit", "verify", .. _database.Store]);
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("Audit trail NOT verified: the chain is consistent but UNANCHORED. Unanchored at position 1", run.Error, StringComparison.Ordinal);
+        Assert.Contains("--public-key", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Audit trail verified", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_UnanchoredTrailAcceptedInsecurely_ExitsZeroAndWarnsLoudly()
+    {
+        await _database.SealAsync(batches: 2, perBatch: 4);
+
+        CliRun run = CliRun.Of(["audit", "verify", .. _database.Store, "--insecure-accept-unanchored"]);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Audit trail verified: 8 records", run.Output, StringComparison.Ordinal);
+        Assert.Contains("UNANCHORED", run.Output, StringComparison.Ordinal);
+        Assert.Contains("warning: INSECURE", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_TrailAnchoredByCheckpointFileOnly_ExitsZeroAndSaysSignaturesWereNotChecked()
+    {
+        await _database.SealAsync(batches: 2, perBatch: 4);
+        string checkpoints = ExportCheckpoints();
+
+        CliRun run = CliRun.Of(["audit", "verify", .. _database.Store, "--checkpoints", checkpoints]);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Anchored: the exported checkpoints cover the head (position 8)", run.Output, StringComparison.Ordinal);
         Assert.Contains("signatures were NOT checked", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_EmptyTrail_ExitsOneSayingTheTrailIsEmpty()
+    {
+        CliRun run = CliRun.Of(["audit", "verify", .. _database.Store, "--public-key", _database.PublicKeyPath]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Audit trail verification FAILED: EmptyTrail at position 1", run.Error, StringComparison.Ordinal);
+        Assert.Contains("--allow-empty-trail", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_EmptyTrailAllowedAsNew_ExitsZero()
+    {
+        _database.Append(1);
+
+        CliRun run = CliRun.Of(["audit", "verify", .. _database.Store, "--allow-empty-trail"]);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Audit trail verified: it is empty", run.Output, StringComparison.Ordinal);
+        Assert.Contains("1 records await sealing", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_EveryRowWipedButCheckpointFileKept_ExitsOneTruncatedEvenWhenEmptyIsAllowed()
+    {
+        await _database.SealAsync(batches: 5, perBatch: 4);
+        string checkpoints = ExportCheckpoints();
+        _database.Execute("DELETE FROM hipaa_audit");
+        _database.Execute("DELETE FROM hipaa_audit_checkpoints");
+
+        CliRun run = CliRun.Of(["audit", "verify", .. _database.Store, "--checkpoints", checkpoints, "--allow-empty-trail"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Audit trail verification FAILED: Truncated at position 1", run.Error, StringComparison.Ordinal);
+        Assert.Contains("exported file checkpoints.jsonl", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_CheckpointTableEmptied_ExitsOneCheckpointsDeleted()
+    {
+        await _database.SealAsync(batches: 2, perBatch: 4);
+        _database.Execute("DELETE FROM hipaa_audit_checkpoints");
+
+        CliRun run = CliRun.Of(["audit", "verify", .. _database.Store, "--public-key", _database.PublicKeyPath]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Audit trail verification FAILED: CheckpointsDeleted at position 1", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_ChainRewrittenAndResignedByAttacker_IsUnanchoredWithoutKeyAndInvalidWithTheOperatorsKey()
+    {
+        await _database.SealAsync(batches: 3, perBatch: 4);
+        _database.RewriteAndResign(Path.Combine(_database.Directory, "attacker.pem"));
+
+        CliRun withoutKey = CliRun.Of(["audit", "verify", .. _database.Store]);
+        CliRun withKey = CliRun.Of(["audit", "verify", .. _database.Store, "--public-key", _database.PublicKeyPath]);
+
+        Assert.Equal(4, withoutKey.ExitCode);
+        Assert.Contains("UNANCHORED", withoutKey.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Audit trail verified", withoutKey.Output, StringComparison.Ordinal);
+        Assert.Equal(1, withKey.ExitCode);
+        Assert.Contains("Audit trail verification FAILED: CheckpointSignatureInvalid at position 4", withKey.Error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -104,6 +197,14 @@ public abstract class AuditVerifyCommandTests : IDisposable
         Assert.Contains("CheckpointSignatureInvalid at position 4", untrusted.Error, StringComparison.Ordinal);
         Assert.Equal(1, forged.ExitCode);
         Assert.Contains("CheckpointSignatureInvalid at position 8", forged.Error, StringComparison.Ordinal);
+    }
+
+    private string ExportCheckpoints()
+    {
+        string checkpoints = Path.Combine(_database.Directory, "checkpoints.jsonl");
+        CliRun export = CliRun.Of(["audit", "checkpoints", "export", .. _database.Store, "--out", checkpoints]);
+        Assert.True(export.ExitCode == 0, export.Error);
+        return checkpoints;
     }
 
     [Fact]

@@ -151,8 +151,13 @@ public abstract class AuditConcurrencyTests : IDisposable
         }
     }
 
-    private Task<Hipaa.EfCore.Auditing.Integrity.AuditVerificationResult> VerifyAsync() =>
-        new Hipaa.EfCore.Auditing.Integrity.AuditVerifier(AuditOptions(), TimeProvider.System).VerifyAsync();
+    private async Task<Hipaa.EfCore.Auditing.Integrity.AuditVerificationResult> VerifyAsync()
+    {
+        using var signer = Hipaa.EfCore.Auditing.Integrity.LocalDevelopmentCheckpointSigner.OpenOrCreate(LoadHost.SignerPath);
+        using var keys = Hipaa.EfCore.Auditing.Integrity.CheckpointSignatureVerifier.FromSigner(signer);
+        var settings = new Hipaa.EfCore.Auditing.Integrity.AuditVerificationOptions { Signatures = keys };
+        return await new Hipaa.EfCore.Auditing.Integrity.AuditVerifier(AuditOptions(), TimeProvider.System, settings).VerifyAsync();
+    }
 
     private DbContextOptions<AuditDbContext> AuditOptions()
     {

@@ -28,26 +28,42 @@ internal static class AuditCommand
         var (connection, provider) = StoreOptions();
         var checkpoints = new Option<string[]>("--checkpoints")
         {
-            Description = "An exported checkpoint file ('hipaa audit checkpoints export'); repeat for several. Catches truncation the database hides.",
+            Description = "An exported checkpoint file ('hipaa audit checkpoints export'); repeat for several. Catches truncation "
+                + "the database hides, and anchors the chain up to the newest checkpoint in it.",
             Arity = ArgumentArity.OneOrMore,
         };
         var publicKeys = new Option<string[]>("--public-key")
         {
-            Description = "A PEM public key that signs checkpoints ('hipaa audit public-key'); repeat for several. Without one, signatures are not checked.",
+            Description = "A PEM public key that signs checkpoints ('hipaa audit public-key'); repeat for several. It anchors the "
+                + "chain: without one, signatures are not checked and only a --checkpoints file can anchor it.",
             Arity = ArgumentArity.OneOrMore,
+        };
+        var allowEmpty = new Option<bool>("--allow-empty-trail")
+        {
+            Description = "Accept a trail with no sealed record and no checkpoint as a new trail. Without it an empty trail fails: "
+                + "deleting every row looks the same.",
+        };
+        var acceptUnanchored = new Option<bool>("--insecure-accept-unanchored")
+        {
+            Description = "INSECURE: exit 0 for a consistent chain that no --public-key and no --checkpoints file anchors. Such a "
+                + "chain may have been rewritten and re-signed by anyone who can write to the database.",
         };
         var command = new Command(
             "verify",
-            "Walk the hash chain and its checkpoints. Exit code 0: the trail verified; 1: it was changed (the first broken record is "
-            + "named); 2: bad arguments or files; 3: the audit store could not be read.")
+            "Walk the hash chain and its checkpoints. Exit code 0: the trail verified and is anchored by a --public-key or a "
+            + "--checkpoints file; 1: it was changed, emptied or truncated (the first broken record is named); 2: bad arguments or "
+            + "files; 3: the audit store could not be read; 4: the chain is consistent but unanchored (nothing outside the "
+            + "database vouches for it).")
         {
-            connection, provider, checkpoints, publicKeys,
+            connection, provider, checkpoints, publicKeys, allowEmpty, acceptUnanchored,
         };
         command.SetAction((parsed, token) => AuditVerification.RunAsync(
             parsed.GetValue(provider)!,
             parsed.GetValue(connection)!,
             parsed.GetValue(checkpoints) ?? [],
             parsed.GetValue(publicKeys) ?? [],
+            parsed.GetValue(allowEmpty),
+            parsed.GetValue(acceptUnanchored),
             parsed.InvocationConfiguration.Output,
             parsed.InvocationConfiguration.Error,
             token));
@@ -118,12 +134,16 @@ internal static class AuditCommand
             Description = "The system named as the FHIR AuditEvent source observer.",
             DefaultValueFactory = _ => "hipaa-sdk",
         };
+        var serverAddress = new Option<string>("--server-address")
+        {
+            Description = "The network address (IP, URI or host name) of the server agent of the FHIR AuditEvents (default: the source observer).",
+        };
         var command = new Command(
             "export",
             "Export the audit trail: 'fhir' writes FHIR R4 AuditEvents as NDJSON (IHE BALP), 'fhir-bundle' one collection Bundle, "
             + "'jsonl' one JSON object per record for a SIEM. The export is itself recorded in the trail.")
         {
-            connection, provider, format, output, from, to, observer, actor, purpose,
+            connection, provider, format, output, from, to, observer, serverAddress, actor, purpose,
         };
         command.SetAction((parsed, token) => AuditReportCommands.ExportAsync(
             Store(parsed, provider, connection),
@@ -133,6 +153,7 @@ internal static class AuditCommand
             parsed.GetValue(from),
             parsed.GetValue(to),
             parsed.GetValue(observer)!,
+            parsed.GetValue(serverAddress),
             parsed.InvocationConfiguration.Output,
             parsed.InvocationConfiguration.Error,
             token));

@@ -106,6 +106,7 @@ internal static class AuditReportCommands
         DateTimeOffset? from,
         DateTimeOffset? to,
         string sourceObserver,
+        string? serverAddress,
         TextWriter output,
         TextWriter error,
         CancellationToken cancellationToken)
@@ -129,7 +130,7 @@ internal static class AuditReportCommands
                 using (AccessContext.Begin(access))
                 {
                     AuditReports reports = Reports(store);
-                    var mapper = new FhirAuditEventMapper(sourceObserver);
+                    var mapper = new FhirAuditEventMapper(sourceObserver, serverAddress: serverAddress);
                     written = format switch
                     {
                         "jsonl" => await reports.ExportJsonLinesAsync(destination, from, to, cancellationToken).ConfigureAwait(false),

@@ -29,4 +29,20 @@ internal enum AuditChainProblemKind
 
     /// <summary>The chain starts after a purged prefix, but the checkpoint anchoring the start is younger than the retention period.</summary>
     PrematurePurge = 9,
+
+    /// <summary>
+    /// The trail is empty: no sealed record and no checkpoint in the database (every row deleted, or a new trail). Accepted only with
+    /// <see cref="AuditVerificationOptions.AllowEmptyTrail"/>.
+    /// </summary>
+    EmptyTrail = 10,
+
+    /// <summary>Sealed records remain but every checkpoint is gone: the checkpoint table was emptied (each seal writes one).</summary>
+    CheckpointsDeleted = 11,
+
+    /// <summary>
+    /// The chain is consistent, but nothing outside the database vouches for (part of) it: no trusted public key checked its checkpoints
+    /// and no exported checkpoint covers its head, so a rewrite re-signed with another key would look the same
+    /// (docs/audit.md, "Anchoring"). Not reported with <see cref="AuditVerificationOptions.InsecureAcceptUnanchored"/>.
+    /// </summary>
+    Unanchored = 12,
 }

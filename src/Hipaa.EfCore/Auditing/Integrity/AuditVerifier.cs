@@ -5,12 +5,16 @@ namespace Hipaa.EfCore.Auditing.Integrity;
 
 /// <summary>
 /// Walks the audit chain in position order, in batches (memory does not grow with the chain), and reports the first problem:
-/// an edited, deleted, inserted or reordered record, a truncated chain, a checkpoint whose signature or head hash is wrong, or
-/// a purged prefix younger than the retention period (docs/audit.md, "Verification").
+/// an edited, deleted, inserted or reordered record, a truncated or emptied chain, deleted checkpoints, a checkpoint whose
+/// signature or head hash is wrong, a purged prefix younger than the retention period, or — when nothing else is wrong — a chain
+/// that nothing outside the database anchors (docs/audit.md, "Verification" and "Anchoring").
 /// </summary>
 /// <remarks>
 /// The walk covers the chain as it was when verification began: the newest position and the newest checkpoint are read in
 /// one statement, and records sealed afterwards are left for the next run. Rows not yet sealed are counted, not checked.
+/// A position is anchored when a checkpoint at or after it was verified under a trusted public key
+/// (<see cref="AuditVerificationOptions.Signatures"/>) or an exported checkpoint at or after it matched the chain; the signer key
+/// ids and signatures stored in the database are never trusted by themselves.
 /// </remarks>
 internal sealed class AuditVerifier
 {
@@ -70,6 +74,9 @@ internal sealed class AuditVerifier
         private long _firstPosition;
         private long _lastPosition;
         private long _unsealed;
+        private long _anchoredThrough;
+        private bool _anchored;
+        private bool _empty;
 
         public async Task<AuditVerificationResult> RunAsync(CancellationToken cancellationToken)
         {
@@ -85,6 +92,21 @@ internal sealed class AuditVerifier
             _maxCheckpoint = bounds.MaxCheckpoint ?? 0;
             _unsealed = bounds.Unsealed;
             _checkpoints = new CheckpointCursor(context, _maxCheckpoint, settings.ExportedCheckpoints, settings.BatchSize);
+            _empty = bounds.MinPosition is null && bounds.MaxCheckpoint is null;
+            if (_empty && settings.ExportedCheckpoints.Count == 0)
+            {
+                // An exported checkpoint contradicts "new": the walk below reports the wipe as truncation.
+                return Result(settings.AllowEmptyTrail ? null : EmptyTrail());
+            }
+
+            if (bounds is { MinPosition: { } first, MaxPosition: { } newest, MaxCheckpoint: null })
+            {
+                return Result(new AuditChainProblem(
+                    AuditChainProblemKind.CheckpointsDeleted,
+                    first,
+                    null,
+                    string.Create(CultureInfo.InvariantCulture, $"Sealed records hold {Range(first, newest)}, but there is no checkpoint in the database, yet every seal writes one and a retention purge keeps the one it cut at: the checkpoints were deleted, and nothing in the database vouches for the records.")));
+            }
 
             long start = bounds.MinPosition ?? _maxCheckpoint + 1;
             long anchorPosition = start - 1;
@@ -119,6 +141,11 @@ internal sealed class AuditVerifier
                         early.Position,
                         null,
                         string.Create(CultureInfo.InvariantCulture, $"The checkpoint at position {early.Position} from {early.Source} disagrees with the checkpoint that anchors the start of the chain at the same position: one of them was forged.")));
+                }
+
+                if (early.Position == anchorPosition)
+                {
+                    Anchor(early);
                 }
 
                 _checkpointsVerified++;
@@ -168,7 +195,15 @@ internal sealed class AuditVerifier
                     AuditChainProblemKind.Truncated,
                     last + 1,
                     null,
-                    string.Create(CultureInfo.InvariantCulture, $"The chain ends at position {last}, but the checkpoint from {beyond.Source} made at {Time(beyond.CreatedAt)} covers position {beyond.Position}: {Range(last + 1, beyond.Position)} were deleted from the end of the chain.")));
+                    _recordsVerified == 0 && bounds.MinPosition is null
+                        ? string.Create(CultureInfo.InvariantCulture, $"The trail has no sealed records{(last > 0 ? string.Create(CultureInfo.InvariantCulture, $" after position {last}") : string.Empty)}, but the checkpoint from {beyond.Source} made at {Time(beyond.CreatedAt)} covers position {beyond.Position}: {Range(last + 1, beyond.Position)} were deleted, the trail wiped.")
+                        : string.Create(CultureInfo.InvariantCulture, $"The chain ends at position {last}, but the checkpoint from {beyond.Source} made at {Time(beyond.CreatedAt)} covers position {beyond.Position}: {Range(last + 1, beyond.Position)} were deleted from the end of the chain.")));
+            }
+
+            _anchored = _anchoredThrough >= last;
+            if (!_anchored && !settings.InsecureAcceptUnanchored)
+            {
+                return Result(Unanchored(Math.Max(_anchoredThrough + 1, Math.Min(start, last)), last));
             }
 
             return Result(null);
@@ -182,8 +217,39 @@ internal sealed class AuditVerifier
             CheckpointsVerified = _checkpointsVerified,
             SignaturesChecked = settings.Signatures is not null,
             UnsealedRecords = _unsealed,
+            AnchoredThrough = _anchoredThrough,
+            IsAnchored = _anchored && problem is null,
+            IsEmpty = _empty,
             Problem = problem,
         };
+
+        /// <summary>Records that <paramref name="checkpoint"/>, checked against the chain, vouches for it from outside the database.</summary>
+        private void Anchor(AuditCheckpoint checkpoint)
+        {
+            if (settings.Signatures is not null || checkpoint.Source != AuditCheckpoint.DatabaseSource)
+            {
+                _anchoredThrough = Math.Max(_anchoredThrough, checkpoint.Position);
+            }
+        }
+
+        private AuditChainProblem EmptyTrail() => new(
+            AuditChainProblemKind.EmptyTrail,
+            1,
+            null,
+            string.Create(CultureInfo.InvariantCulture, $"Nothing to verify: the trail is empty, with no sealed record and no checkpoint in the database{(_unsealed > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({_unsealed} rows wait unsealed)") : string.Empty)}. Deleting every sealed record and checkpoint leaves the same state; if the trail is new, say so (hipaa audit verify --allow-empty-trail, AuditVerificationOptions.AllowEmptyTrail), and keep exported checkpoints (--checkpoints) so that a wipe is told apart."));
+
+        private AuditChainProblem Unanchored(long from, long last)
+        {
+            string vouched = _anchoredThrough > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"The exported checkpoints vouch for the chain through position {_anchoredThrough}, but nothing outside the database vouches for {Range(from, last)}")
+                : string.Create(CultureInfo.InvariantCulture, $"No trusted public key checked the checkpoints and no exported checkpoint covers the chain, so nothing outside the database vouches for {Range(from, last)}");
+            return new AuditChainProblem(
+                AuditChainProblemKind.Unanchored,
+                from,
+                null,
+                vouched + ": the chain is consistent, but anyone who can write to the database could have rewritten the records, re-sealed them and re-signed the checkpoints with a key of their own, and it would look the same. "
+                    + "Anchor it with the signer's public key (hipaa audit verify --public-key, AuditVerificationOptions.Signatures) or an exported checkpoint file that covers the head (--checkpoints).");
+        }
 
         private bool SignatureHolds(AuditCheckpoint checkpoint) => settings.Signatures?.IsValid(checkpoint) ?? true;
 
@@ -226,6 +292,7 @@ internal sealed class AuditVerifier
                     string.Create(CultureInfo.InvariantCulture, $"{Range(1, anchorPosition)} are gone, but the checkpoint that anchors the start of the chain was made at {Time(anchor.CreatedAt)}, within the retention period of {settings.RetentionPeriod.TotalDays:0} days: records younger than the retention period were deleted.")), null);
             }
 
+            Anchor(anchor);
             return (null, anchor.HeadHash);
         }
 
@@ -293,6 +360,7 @@ internal sealed class AuditVerifier
                     return await DiagnoseCheckpointMismatchAsync(row, checkpoint, cancellationToken).ConfigureAwait(false);
                 }
 
+                Anchor(checkpoint);
                 _checkpointsVerified++;
             }
 

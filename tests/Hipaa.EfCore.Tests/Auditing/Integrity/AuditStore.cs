@@ -98,7 +98,9 @@ internal sealed class AuditStore : IDisposable
     public async Task<AuditVerificationResult> VerifyAsync(
         IReadOnlyList<AuditCheckpoint>? exported = null,
         bool checkSignatures = true,
-        int batchSize = 7)
+        int batchSize = 7,
+        bool allowEmptyTrail = false,
+        bool insecureAcceptUnanchored = false)
     {
         using CheckpointSignatureVerifier? keys = checkSignatures ? CheckpointSignatureVerifier.FromSigner(Signer) : null;
         var verifier = new AuditVerifier(Options, Time, new AuditVerificationOptions
@@ -106,6 +108,8 @@ internal sealed class AuditStore : IDisposable
             Signatures = keys,
             ExportedCheckpoints = exported ?? [],
             BatchSize = batchSize,
+            AllowEmptyTrail = allowEmptyTrail,
+            InsecureAcceptUnanchored = insecureAcceptUnanchored,
         });
         return await verifier.VerifyAsync();
     }

@@ -21,13 +21,156 @@ public abstract class AuditVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task VerifyAsync_EmptyStore_IsValid()
+    public async Task VerifyAsync_EmptyStore_ReportsEmptyTrail()
     {
         AuditVerificationResult result = await _store.VerifyAsync();
 
-        Assert.True(result.IsValid);
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.EmptyTrail, 1);
+        Assert.Contains("the trail is empty", problem.Message, StringComparison.Ordinal);
+        Assert.True(result.IsEmpty);
         Assert.Equal(0, result.RecordsVerified);
-        Assert.Equal(0, result.LastPosition);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EveryRecordAndCheckpointDeleted_ReportsEmptyTrail()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        _store.Append(1);
+
+        _store.Sql("DELETE FROM hipaa_audit WHERE chain_position IS NOT NULL");
+        _store.Sql("DELETE FROM hipaa_audit_checkpoints");
+        AuditVerificationResult result = await _store.VerifyAsync();
+
+        AssertProblem(result, AuditChainProblemKind.EmptyTrail, 1);
+        Assert.Equal(1, result.UnsealedRecords);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EmptyTrailAcceptedAsNew_IsValid()
+    {
+        _store.Append(2);
+
+        AuditVerificationResult result = await _store.VerifyAsync(allowEmptyTrail: true);
+
+        Assert.True(result.IsValid, result.Problem?.ToString());
+        Assert.True(result.IsEmpty);
+        Assert.False(result.IsAnchored);
+        Assert.Equal(2, result.UnsealedRecords);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EveryRowDeletedButCheckpointFileKept_ReportsTruncationEvenWhenEmptyIsAllowed()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        var exported = await _store.ExportCheckpointsAsync();
+
+        _store.Sql("DELETE FROM hipaa_audit");
+        _store.Sql("DELETE FROM hipaa_audit_checkpoints");
+        AuditVerificationResult withoutKey = await _store.VerifyAsync(exported, checkSignatures: false, allowEmptyTrail: true);
+        AuditVerificationResult withKey = await _store.VerifyAsync(exported, allowEmptyTrail: true);
+
+        foreach (AuditVerificationResult result in (AuditVerificationResult[])[withoutKey, withKey])
+        {
+            AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.Truncated, 1);
+            Assert.Contains("exported file checkpoints.jsonl", problem.Message, StringComparison.Ordinal);
+            Assert.Contains("no sealed records", problem.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task VerifyAsync_CheckpointTableEmptied_ReportsDeletedCheckpoints()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+
+        _store.Sql("DELETE FROM hipaa_audit_checkpoints");
+        AuditVerificationResult withKey = await _store.VerifyAsync();
+        AuditVerificationResult withoutKey = await _store.VerifyAsync(checkSignatures: false, insecureAcceptUnanchored: true);
+
+        AuditChainProblem problem = AssertProblem(withKey, AuditChainProblemKind.CheckpointsDeleted, 1);
+        Assert.Contains("positions 1..20", problem.Message, StringComparison.Ordinal);
+        AssertProblem(withoutKey, AuditChainProblemKind.CheckpointsDeleted, 1);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_IntactChainWithoutKeyOrExport_ReportsUnanchored()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+
+        AuditVerificationResult result = await _store.VerifyAsync(checkSignatures: false);
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.Unanchored, 1);
+        Assert.Contains("public key", problem.Message, StringComparison.Ordinal);
+        Assert.False(result.IsAnchored);
+        Assert.Equal(0, result.AnchoredThrough);
+        Assert.Equal(20, result.RecordsVerified);
+        Assert.Equal(5, result.CheckpointsVerified);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_UnanchoredChainAcceptedInsecurely_IsValidButNotAnchored()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+
+        AuditVerificationResult result = await _store.VerifyAsync(checkSignatures: false, insecureAcceptUnanchored: true);
+
+        Assert.True(result.IsValid, result.Problem?.ToString());
+        Assert.False(result.IsAnchored);
+        Assert.False(result.SignaturesChecked);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ChainRewrittenAndResignedWithAttackerKeyWithoutPublicKey_IsNotVerified()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        RewriteAndResign();
+
+        AuditVerificationResult withoutKey = await _store.VerifyAsync(checkSignatures: false);
+        AuditVerificationResult withOperatorKey = await _store.VerifyAsync();
+
+        AuditChainProblem problem = AssertProblem(withoutKey, AuditChainProblemKind.Unanchored, 1);
+        Assert.False(withoutKey.IsAnchored);
+        Assert.Contains("re-sign", problem.Message, StringComparison.Ordinal);
+        AssertProblem(withOperatorKey, AuditChainProblemKind.CheckpointSignatureInvalid, 4);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ChainRewrittenAndResignedButExportedCheckpointsKept_ReportsMismatchWithoutKey()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        var exported = await _store.ExportCheckpointsAsync();
+        RewriteAndResign();
+
+        AuditVerificationResult result = await _store.VerifyAsync(exported, checkSignatures: false);
+
+        Assert.False(result.IsValid);
+        Assert.Contains("exported file", result.Problem!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_NoKeyButExportedCheckpointsCoverTheHead_IsAnchored()
+    {
+        await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
+        var exported = await _store.ExportCheckpointsAsync();
+
+        AuditVerificationResult result = await _store.VerifyAsync(exported, checkSignatures: false);
+
+        Assert.True(result.IsValid, result.Problem?.ToString());
+        Assert.True(result.IsAnchored);
+        Assert.Equal(20, result.AnchoredThrough);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_NoKeyAndExportOlderThanTheHead_ReportsUnanchoredBeyondTheExport()
+    {
+        await _store.AppendAndSealAsync(batches: 3, perBatch: 4);
+        var exported = await _store.ExportCheckpointsAsync();
+        await _store.AppendAndSealAsync(batches: 2, perBatch: 4);
+
+        AuditVerificationResult result = await _store.VerifyAsync(exported, checkSignatures: false);
+
+        AuditChainProblem problem = AssertProblem(result, AuditChainProblemKind.Unanchored, 13);
+        Assert.Contains("positions 13..20", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(12, result.AnchoredThrough);
     }
 
     [Fact]
@@ -45,6 +188,9 @@ public abstract class AuditVerifierTests : IDisposable
         Assert.Equal(5, result.CheckpointsVerified);
         Assert.True(result.SignaturesChecked);
         Assert.Equal(3, result.UnsealedRecords);
+        Assert.True(result.IsAnchored);
+        Assert.Equal(20, result.AnchoredThrough);
+        Assert.False(result.IsEmpty);
     }
 
     [Fact]
@@ -213,7 +359,7 @@ public abstract class AuditVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task VerifyAsync_CheckpointSignatureAltered_ReportsInvalidSignatureOnlyWhenKeysAreGiven()
+    public async Task VerifyAsync_CheckpointSignatureAltered_ReportsInvalidSignatureWithKeyAndUnanchoredWithout()
     {
         await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
         byte[] signature = _store.Checkpoints().Single(c => c.Position == 8).Signature;
@@ -224,7 +370,7 @@ public abstract class AuditVerifierTests : IDisposable
         AuditVerificationResult withoutKey = await _store.VerifyAsync(checkSignatures: false);
 
         AssertProblem(withKey, AuditChainProblemKind.CheckpointSignatureInvalid, 8);
-        Assert.True(withoutKey.IsValid);
+        AssertProblem(withoutKey, AuditChainProblemKind.Unanchored, 1);
         Assert.False(withoutKey.SignaturesChecked);
     }
 
@@ -269,28 +415,7 @@ public abstract class AuditVerifierTests : IDisposable
     public async Task VerifyAsync_ChainRewrittenAndCheckpointsResignedWithAnotherKey_ReportsInvalidSignature()
     {
         await _store.AppendAndSealAsync(batches: 5, perBatch: 4);
-        using var attacker = LocalDevelopmentCheckpointSigner.OpenOrCreate(Path.Combine(_store.KeyDirectory, "attacker.pem"));
-        using (var context = new AuditDbContext(_store.Options))
-        {
-            List<AuditEntry> rows = [.. context.Entries.OrderBy(e => e.ChainPosition)];
-            rows[2].ActorId = "u-someone-else";
-            byte[] previous = rows[1].Hash!;
-            foreach (AuditEntry row in rows.Skip(2))
-            {
-                row.PreviousHash = previous;
-                row.Hash = AuditRecordHasher.ComputeHash(previous, row.ChainPosition!.Value, row);
-                previous = row.Hash;
-            }
-
-            foreach (AuditCheckpointEntry checkpoint in context.Checkpoints)
-            {
-                checkpoint.HeadHash = rows.Single(r => r.ChainPosition == checkpoint.Position).Hash!;
-                checkpoint.SignerKeyId = _store.Signer.KeyId;
-                checkpoint.Signature = attacker.Sign(AuditCheckpoint.SignedBytes(checkpoint.Position, checkpoint.HeadHash, checkpoint.CreatedAt));
-            }
-
-            context.SaveChanges();
-        }
+        RewriteAndResign();
 
         AuditVerificationResult result = await _store.VerifyAsync();
 
@@ -325,6 +450,34 @@ public abstract class AuditVerifierTests : IDisposable
         AuditChainProblem problem = result.Problem!;
         Assert.True(kind == problem.Kind && position == problem.Position, $"Expected {kind} at {position}, got {problem}");
         return problem;
+    }
+
+    /// <summary>
+    /// Edits the record at position 3, recomputes every later hash and re-signs every checkpoint with a key of the attacker's own,
+    /// keeping the genuine signer's key id on the rows: what someone with write access to the database can do.
+    /// </summary>
+    private void RewriteAndResign()
+    {
+        using var attacker = LocalDevelopmentCheckpointSigner.OpenOrCreate(Path.Combine(_store.KeyDirectory, "attacker.pem"));
+        using var context = new AuditDbContext(_store.Options);
+        List<AuditEntry> rows = [.. context.Entries.OrderBy(e => e.ChainPosition)];
+        rows[2].ActorId = "u-someone-else";
+        byte[] previous = rows[1].Hash!;
+        foreach (AuditEntry row in rows.Skip(2))
+        {
+            row.PreviousHash = previous;
+            row.Hash = AuditRecordHasher.ComputeHash(previous, row.ChainPosition!.Value, row);
+            previous = row.Hash;
+        }
+
+        foreach (AuditCheckpointEntry checkpoint in context.Checkpoints)
+        {
+            checkpoint.HeadHash = rows.Single(r => r.ChainPosition == checkpoint.Position).Hash!;
+            checkpoint.SignerKeyId = _store.Signer.KeyId;
+            checkpoint.Signature = attacker.Sign(AuditCheckpoint.SignedBytes(checkpoint.Position, checkpoint.HeadHash, checkpoint.CreatedAt));
+        }
+
+        context.SaveChanges();
     }
 
     /// <summary>Writes a sealed row an attacker made up, with a correctly computed hash (the algorithm is public).</summary>
