@@ -35,6 +35,9 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
         services.AddScoped<IResettableService>(provider => provider.GetRequiredService<Reading.ReadSession>());
 #pragma warning disable EF1001 // DbSet.Find has no public seam; see AdmittingEntityFinderSource.
         services.Replace(ServiceDescriptor.Singleton<Microsoft.EntityFrameworkCore.Internal.IEntityFinderSource, Reading.AdmittingEntityFinderSource>());
+
+        // Read-ahead batches: one audit commit per batch of results, before any of them is returned (ReadAuditCommit.PerBatch).
+        services.Replace(ServiceDescriptor.Scoped<Microsoft.EntityFrameworkCore.Query.Internal.IQueryCompiler, Reading.ReadAheadQueryCompiler>());
 #pragma warning restore EF1001
         services.Replace(ServiceDescriptor.Singleton<Microsoft.EntityFrameworkCore.Storage.IRelationalTransactionFactory, Reading.ReadRecordsSurvivingTransactionFactory>());
     }

@@ -46,8 +46,13 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
-        if (eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime
-            || ReadSession.For(context).End(eventData.DataReader) is not { } frame)
+        if (eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
+        {
+            return result;
+        }
+
+        var session = ReadSession.For(context);
+        if (session.End(eventData.DataReader) is not { } frame)
         {
             return result;
         }
@@ -76,7 +81,14 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         // per-patient ones, before the buffering operator (ToList, First, …) returns.
         if (records.Count > 0)
         {
-            runtime.AppendReads(context, records);
+            if (session.Defers(runtime))
+            {
+                session.Deferred.AddRange(records); // the read-ahead batch commits them before any result leaves EF Core
+            }
+            else
+            {
+                runtime.AppendReads(context, records);
+            }
         }
 
         return result;

@@ -126,19 +126,33 @@ internal sealed partial class AuditRuntime : IDisposable
     /// inside the caller's own transaction, the records go into that transaction (a second connection could not write
     /// while it holds the database's write lock) and are appended again should it roll back.
     /// </summary>
-    public void AppendReads(DbContext context, IReadOnlyList<AuditEntry> entries)
+    public void AppendReads(DbContext context, IReadOnlyList<AuditEntry> entries) =>
+        AppendReadsAsync(context, entries, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>The asynchronous twin of <see cref="AppendReads"/>: waits for the commit without blocking a thread.</summary>
+    public Task AppendReadsAsync(DbContext context, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
+        AppendReadsAsync(context, entries, async: true, cancellationToken);
+
+    private async Task AppendReadsAsync(DbContext context, IReadOnlyList<AuditEntry> entries, bool async, CancellationToken cancellationToken)
     {
         try
         {
             if (context.Database.CurrentTransaction is { } transaction && context.Database.ProviderName == SqliteProvider)
             {
                 var connection = context.Database.GetDbConnection();
-                AuditSqlInserter.InsertAsync(context, connection, transaction.GetDbTransaction(), entries, async: false, CancellationToken.None).GetAwaiter().GetResult();
+                await AuditSqlInserter.InsertAsync(context, connection, transaction.GetDbTransaction(), entries, async, cancellationToken).ConfigureAwait(false);
                 Reading.ReadSession.For(context).WrittenInTransaction.AddRange(entries);
                 return;
             }
 
-            Writer.Append(entries);
+            if (async)
+            {
+                await Writer.AppendAsync(entries).ConfigureAwait(false);
+            }
+            else
+            {
+                Writer.Append(entries);
+            }
         }
         catch (Exception failure) when (failure is not AuditUnavailableException and System.Data.Common.DbException)
         {

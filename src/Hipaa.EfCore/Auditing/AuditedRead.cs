@@ -56,6 +56,10 @@ internal static class AuditedRead
             {
                 frame.Pending.Add(record); // committed with the rest of the query's records when its reader closes
             }
+            else if (session.Defers(runtime))
+            {
+                session.Deferred.Add(record); // committed with the read-ahead batch, before any of its results is returned
+            }
             else
             {
                 runtime.AppendReads(context, [record]);

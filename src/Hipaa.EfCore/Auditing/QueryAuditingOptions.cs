@@ -7,12 +7,19 @@ public sealed class QueryAuditingOptions
     public int MaxBatchSize { get; set; } = 512;
 
     /// <summary>
-    /// Gets or sets when a query's read records are committed: <see cref="ReadAuditCommit.PerPatient"/> (the default:
-    /// before each patient's first entity is returned, streamed or buffered) or <see cref="ReadAuditCommit.PerQuery"/> (once
-    /// per query, when its reader closes: one wait instead of one per patient, but entities streamed with <c>foreach</c>
+    /// Gets or sets when a query's read records are committed: <see cref="ReadAuditCommit.PerBatch"/> (the default: once
+    /// per batch of up to <see cref="ReadAheadRows"/> results, before any of them is returned),
+    /// <see cref="ReadAuditCommit.PerPatient"/> (before each patient's first entity is returned) or
+    /// <see cref="ReadAuditCommit.PerQuery"/> (once per query, when its reader closes: entities streamed with <c>foreach</c>
     /// leave before their records are committed).
     /// </summary>
-    public ReadAuditCommit ReadAuditCommit { get; set; } = ReadAuditCommit.PerPatient;
+    public ReadAuditCommit ReadAuditCommit { get; set; } = ReadAuditCommit.PerBatch;
+
+    /// <summary>
+    /// Gets or sets how many results a query reads ahead under <see cref="ReadAuditCommit.PerBatch"/> before it commits
+    /// their records and hands them out. Defaults to 1,000: a page of up to that many rows makes one audit commit.
+    /// </summary>
+    public int ReadAheadRows { get; set; } = 1_000;
 
     /// <summary>Gets or sets how often this instance seals new records into the hash chain. Defaults to 1 second.</summary>
     public TimeSpan SealInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -21,7 +21,12 @@ internal sealed class QueryAuditingOptionsValidator : IValidateOptions<QueryAudi
 
         if (!Enum.IsDefined(options.ReadAuditCommit))
         {
-            problems.Add($"ReadAuditCommit is {(int)options.ReadAuditCommit}; it must be PerPatient (the default) or PerQuery.");
+            problems.Add($"ReadAuditCommit is {(int)options.ReadAuditCommit}; it must be PerBatch (the default), PerPatient or PerQuery.");
+        }
+
+        if (options.ReadAheadRows is < 1 or > 100_000)
+        {
+            problems.Add($"ReadAheadRows is {options.ReadAheadRows}; it must be between 1 and 100,000 (the results of one batch are held in memory until their records are committed).");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -4,9 +4,9 @@ namespace Hipaa.Auditing;
 public enum ReadAuditCommit
 {
     /// <summary>
-    /// The default, and fail-closed in every case: a query's record for a patient is committed before the first entity of
-    /// that patient leaves EF Core, whether the caller buffers (<c>ToList</c>) or streams (<c>foreach</c>,
-    /// <c>AsAsyncEnumerable</c>) the results. A query that returns N patients waits for N group commits, one after the other.
+    /// Fail-closed in every case: a query's record for a patient is committed before the first entity of that patient
+    /// leaves EF Core, whether the caller buffers (<c>ToList</c>) or streams (<c>foreach</c>, <c>AsAsyncEnumerable</c>)
+    /// the results. A query that returns N patients waits for N group commits, one after the other.
     /// </summary>
     PerPatient,
 
@@ -19,4 +19,14 @@ public enum ReadAuditCommit
     /// has seen those rows. Choose this only where every PHI query is buffered (or that trade-off is accepted in writing).
     /// </summary>
     PerQuery,
+
+    /// <summary>
+    /// The default, and fail-closed in every case: a query reads ahead up to
+    /// <see cref="QueryAuditingOptions.ReadAheadRows"/> results (1,000 by default), commits the records of all of them in one
+    /// group commit, and only then hands the first of them out. A buffered query (<c>ToListAsync</c>, <c>SingleAsync</c>,
+    /// <c>CountAsync</c>, …) of up to that many rows makes one audit commit however many patients it returns; a streamed one
+    /// (<c>await foreach</c>) one commit per batch, and holds one batch of results in memory. Nothing is returned whose
+    /// record is not durable; if the store fails, nothing of that batch is returned.
+    /// </summary>
+    PerBatch,
 }

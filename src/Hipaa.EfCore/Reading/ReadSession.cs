@@ -18,6 +18,38 @@ internal sealed class ReadSession : IResettableService
     /// <summary>Read records written inside the caller's open transaction (SQLite); re-appended if it rolls back.</summary>
     public List<AuditEntry> WrittenInTransaction { get; } = [];
 
+    /// <summary>
+    /// Read records made while a read-ahead batch (<see cref="ReadAuditCommit.PerBatch"/>) is being filled; committed
+    /// together by <see cref="FlushAsync"/> before any result of the batch is returned.
+    /// </summary>
+    public List<AuditEntry> Deferred { get; } = [];
+
+    /// <summary>Gets or sets how many read-ahead batches are being filled on this context (nested queries count each).</summary>
+    public int BatchScopes { get; set; }
+
+    /// <summary>Whether a read record made now waits for the batch's commit instead of being committed at once.</summary>
+    public bool Defers(AuditRuntime runtime) => BatchScopes > 0 && runtime.Options.ReadAuditCommit == ReadAuditCommit.PerBatch;
+
+    /// <summary>Commits the deferred records in one group commit (fail closed: throws if the store does not take them).</summary>
+    public async ValueTask FlushAsync(DbContext context, AuditRuntime runtime, bool async, CancellationToken cancellationToken)
+    {
+        if (Deferred.Count == 0)
+        {
+            return;
+        }
+
+        AuditEntry[] records = [.. Deferred];
+        Deferred.Clear();
+        if (async)
+        {
+            await runtime.AppendReadsAsync(context, records, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            runtime.AppendReads(context, records);
+        }
+    }
+
     /// <summary>Gets the frame of the most recently opened reader still open, or <see langword="null"/>.</summary>
     public QueryFrame? Current => _open.Count == 0 ? null : _open[^1];
 
@@ -80,6 +112,8 @@ internal sealed class ReadSession : IResettableService
     {
         _open.Clear();
         WrittenInTransaction.Clear();
+        Deferred.Clear();
+        BatchScopes = 0;
         _servedAccess = null;
     }
 

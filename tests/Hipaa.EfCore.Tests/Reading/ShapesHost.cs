@@ -12,7 +12,7 @@ internal sealed class ShapesHost : IDisposable
     private readonly ServiceProvider _services;
     private readonly TestDatabase _database;
 
-    public ShapesHost(TestDatabase database, Action<QueryAuditingOptions>? configure = null, bool enforcePolicy = false)
+    public ShapesHost(TestDatabase database, Action<QueryAuditingOptions>? configure = null, bool enforcePolicy = false, Action<DbContextOptionsBuilder>? auditStore = null)
     {
         _database = database;
         if (enforcePolicy)
@@ -28,7 +28,7 @@ internal sealed class ShapesHost : IDisposable
                 o.SealInterval = TimeSpan.FromMinutes(10);
                 configure?.Invoke(o);
             })
-            .UseAuditStore(database.Use)
+            .UseAuditStore(auditStore ?? database.Use)
             .UseLocalDevelopmentCheckpointSigner(Hipaa.EfCore.LoadDriver.LoadHost.SignerPath);
         if (enforcePolicy)
         {
@@ -62,6 +62,9 @@ internal sealed class ShapesHost : IDisposable
 
     public static AccessContext Therapist(string id = "u-ther-1") =>
         new(new Hipaa.Policy.Actor(id, [Hipaa.Policy.WellKnownRoles.Therapist], "practice", [A.ToString(), B.ToString(), C.ToString()]), Hipaa.Policy.PurposeOfUse.Treatment);
+
+    /// <summary>Gets the application's audit runtime (its writer counts the transactions it committed).</summary>
+    public AuditRuntime Runtime => _services.GetRequiredService<AuditRuntime>();
 
     public ShapesDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ShapesDb>>().CreateDbContext();
 
