@@ -69,12 +69,28 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         if (unattributed > 0 && frame.TablesTouched.Count > 0)
         {
             var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", frame.TablesTouched.Select(t => t.Table)));
-            var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", frame.TablesTouched.Select(t => t.Name)), patientId: null);
-            record.Categories = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
-            record.Labels = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
-            record.QueryFingerprint = frame.Fingerprint;
-            record.RowCount = unattributed;
-            records.Add(record);
+            if (frame.Pin is { PatientIds.Count: > 0 } pin && frame.TablesTouched.All(t => t.Table == pin.Model.Table))
+            {
+                // An aggregate whose predicate pins it to these patients: every row it read is theirs.
+                foreach (var patientId in pin.PatientIds)
+                {
+                    var pinned = runtime.NewEntry(access, AuditAction.Read, pin.Model.Name, patientId);
+                    pinned.Categories = pin.Model.Category;
+                    pinned.Labels = pin.Model.LabelList;
+                    pinned.QueryFingerprint = frame.Fingerprint;
+                    pinned.RowCount = unattributed;
+                    records.Add(pinned);
+                }
+            }
+            else
+            {
+                var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", frame.TablesTouched.Select(t => t.Name)), patientId: null);
+                record.Categories = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
+                record.Labels = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
+                record.QueryFingerprint = frame.Fingerprint;
+                record.RowCount = unattributed;
+                records.Add(record);
+            }
         }
 
         // The query's records, in one group commit: the unattributed one, and under ReadAuditCommit.PerQuery the

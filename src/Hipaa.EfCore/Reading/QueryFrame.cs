@@ -29,6 +29,9 @@ internal sealed class QueryFrame(object reader, AuditedCommand command, bool att
     /// </summary>
     public bool Attributed { get; } = attributed;
 
+    /// <summary>Gets the patients the aggregate this reader serves is pinned to by its predicate, if any.</summary>
+    public ReadAheadQueryCompiler.PinnedPatients? Pin { get; init; }
+
     /// <summary>Read records of this query waiting for its reader to close (<see cref="ReadAuditCommit.PerQuery"/>).</summary>
     public List<AuditEntry> Pending { get; } = [];
 

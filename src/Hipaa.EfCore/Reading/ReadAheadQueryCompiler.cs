@@ -36,9 +36,12 @@ internal sealed class ReadAheadQueryCompiler(
     private static readonly MethodInfo SequenceMethod = typeof(ReadAheadQueryCompiler).GetMethod(nameof(Sequence), BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo TaskMethod = typeof(ReadAheadQueryCompiler).GetMethod(nameof(SingleAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
 
+    private readonly ICurrentDbContext _currentContext = currentContext;
+
     public override Func<QueryContext, TResult> CompileQueryCore<TResult>(IDatabase database, Expression query, IModel model, bool async)
     {
         var compiled = base.CompileQueryCore<TResult>(database, query, model, async);
+        var pin = HipaaContext.Audit(_currentContext.Context) is { } audit ? PatientPin.Find(query, audit, model) : null;
         var type = typeof(TResult);
         if (type.IsGenericType)
         {
@@ -56,7 +59,7 @@ internal sealed class ReadAheadQueryCompiler(
 
             if (definition == typeof(Task<>))
             {
-                return (Func<QueryContext, TResult>)TaskMethod.MakeGenericMethod(element).Invoke(null, [compiled])!;
+                return (Func<QueryContext, TResult>)TaskMethod.MakeGenericMethod(element).Invoke(null, [compiled, pin])!;
             }
         }
 
@@ -67,23 +70,50 @@ internal sealed class ReadAheadQueryCompiler(
 
         return queryContext =>
         {
-            if (Batching(queryContext) is not { } batch)
-            {
-                return compiled(queryContext);
-            }
-
-            batch.Session.BatchScopes++;
+            var batch = Batching(queryContext);
+            var session = Enter(queryContext, batch, pin);
             try
             {
                 var result = compiled(queryContext);
-                batch.Session.FlushAsync(batch.Context, batch.Runtime, async: false, CancellationToken.None).GetAwaiter().GetResult();
+                batch?.Session.FlushAsync(batch.Context, batch.Runtime, async: false, CancellationToken.None).GetAwaiter().GetResult();
                 return result;
             }
             finally
             {
-                batch.Session.BatchScopes--;
+                Leave(session, batch, pin);
             }
         };
+    }
+
+    /// <summary>Before a single result is computed: opens its batch and the patients its predicate pins it to.</summary>
+    private static ReadSession? Enter(QueryContext queryContext, Batch? batch, PatientPin? pin)
+    {
+        if (batch is not null)
+        {
+            batch.Session.BatchScopes++;
+        }
+
+        if (pin is null || HipaaContext.Audit(queryContext.Context) is null)
+        {
+            return null;
+        }
+
+        var session = batch?.Session ?? ReadSession.For(queryContext.Context);
+        session.Pins.Push(new PinnedPatients(pin.Model, pin.PatientIds(queryContext)));
+        return session;
+    }
+
+    private static void Leave(ReadSession? pinned, Batch? batch, PatientPin? pin)
+    {
+        if (pinned is not null && pin is not null)
+        {
+            pinned.Pins.Pop();
+        }
+
+        if (batch is not null)
+        {
+            batch.Session.BatchScopes--;
+        }
     }
 
     /// <summary>The context's read path when its results are committed per batch; <see langword="null"/> otherwise.</summary>
@@ -101,23 +131,32 @@ internal sealed class ReadAheadQueryCompiler(
     private static Func<QueryContext, IEnumerable<T>> Sequence<T>(Func<QueryContext, IEnumerable<T>> compiled) =>
         queryContext => Batching(queryContext) is { } batch ? new ReadAheadEnumerable<T>(compiled(queryContext), batch) : compiled(queryContext);
 
-    private static Func<QueryContext, Task<T>> SingleAsync<T>(Func<QueryContext, Task<T>> compiled) =>
-        queryContext => Batching(queryContext) is { } batch ? HoldUntilRecordedAsync(compiled, queryContext, batch) : compiled(queryContext);
+    private static Func<QueryContext, Task<T>> SingleAsync<T>(Func<QueryContext, Task<T>> compiled, PatientPin? pin) =>
+        queryContext => Batching(queryContext) is { } batch || pin is not null
+            ? HoldUntilRecordedAsync(compiled, queryContext, Batching(queryContext), pin)
+            : compiled(queryContext);
 
-    private static async Task<T> HoldUntilRecordedAsync<T>(Func<QueryContext, Task<T>> compiled, QueryContext queryContext, Batch batch)
+    private static async Task<T> HoldUntilRecordedAsync<T>(Func<QueryContext, Task<T>> compiled, QueryContext queryContext, Batch? batch, PatientPin? pin)
     {
-        batch.Session.BatchScopes++;
+        var pinned = Enter(queryContext, batch, pin);
         try
         {
             var result = await compiled(queryContext).ConfigureAwait(false);
-            await batch.Session.FlushAsync(batch.Context, batch.Runtime, async: true, queryContext.CancellationToken).ConfigureAwait(false);
+            if (batch is not null)
+            {
+                await batch.Session.FlushAsync(batch.Context, batch.Runtime, async: true, queryContext.CancellationToken).ConfigureAwait(false);
+            }
+
             return result;
         }
         finally
         {
-            batch.Session.BatchScopes--;
+            Leave(pinned, batch, pin);
         }
     }
+
+    /// <summary>The patients a running aggregate is pinned to (see <see cref="PatientPin"/>).</summary>
+    internal sealed record PinnedPatients(Auditing.PhiEntityModel Model, IReadOnlyList<string> PatientIds);
 
     /// <summary>What a read-ahead batch needs: the context, its audit runtime and its read session.</summary>
     internal sealed record Batch(DbContext Context, Auditing.AuditRuntime Runtime, ReadSession Session)

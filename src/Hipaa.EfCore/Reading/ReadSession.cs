@@ -24,6 +24,9 @@ internal sealed class ReadSession : IResettableService
     /// </summary>
     public List<AuditEntry> Deferred { get; } = [];
 
+    /// <summary>The patients the aggregates running on this context are pinned to, innermost on top.</summary>
+    public Stack<ReadAheadQueryCompiler.PinnedPatients> Pins { get; } = new();
+
     /// <summary>Gets or sets how many read-ahead batches are being filled on this context (nested queries count each).</summary>
     public int BatchScopes { get; set; }
 
@@ -57,7 +60,7 @@ internal sealed class ReadSession : IResettableService
 
     public QueryFrame Begin(object reader, AuditedCommand command, bool attributed)
     {
-        var frame = new QueryFrame(reader, command, attributed);
+        var frame = new QueryFrame(reader, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null };
         _open.Add(frame);
         return frame;
     }
@@ -113,6 +116,7 @@ internal sealed class ReadSession : IResettableService
         _open.Clear();
         WrittenInTransaction.Clear();
         Deferred.Clear();
+        Pins.Clear();
         BatchScopes = 0;
         _servedAccess = null;
     }

@@ -143,10 +143,26 @@ public abstract class QueryShapeAuditTests : IDisposable
     }
 
     [Fact]
-    public async Task Read_AggregatesOverPhi_AreRecordedUnattributedWithTheirTables()
+    public async Task Read_AggregatesWhosePredicatePinsPatients_RecordThosePatients()
     {
         using var host = new ShapesHost(_database);
         var counted = await ReadAsync(host, db => db.Visits.CountAsync(v => v.MemberId == ShapesHost.A && v.Text.Contains("anxiety")), count => Assert.Equal(1, count));
+        Assert.Equal([("Visit", A)], Attributed(counted));
+
+        var ids = new List<Guid> { ShapesHost.A, ShapesHost.C };
+        var summed = await ReadAsync(host, db => db.Visits.Where(v => ids.Contains(v.MemberId)).SumAsync(v => v.Minutes), sum => Assert.Equal(160, sum));
+        Assert.Equal([("Visit", A), ("Visit", C)], Attributed(summed));
+
+        var any = await ReadAsync(host, db => Task.FromResult(db.Visits.Any(v => ShapesHost.B == v.MemberId)), found => Assert.True(found));
+        Assert.Equal([("Visit", B)], Attributed(any));
+        Assert.DoesNotContain(counted.Concat(summed).Concat(any), r => r.PatientId is null);
+    }
+
+    [Fact]
+    public async Task Read_AggregatesNotPinnedToPatients_AreRecordedUnattributedWithTheirTables()
+    {
+        using var host = new ShapesHost(_database);
+        var counted = await ReadAsync(host, db => db.Visits.CountAsync(v => v.MemberId == ShapesHost.A || v.Text.Contains("anxiety")), count => Assert.Equal(4, count));
         var grouped = await ReadAsync(host, db => db.Visits.GroupBy(v => v.MemberId).Select(g => new { g.Key, Total = g.Sum(v => v.Minutes) }).ToListAsync(), rows => Assert.Equal(3, rows.Count));
         var any = await ReadAsync(host, db => db.Visits.AnyAsync(v => v.Text.Contains("slept")), found => Assert.True(found));
 

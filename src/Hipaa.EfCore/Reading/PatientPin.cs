@@ -1,0 +1,148 @@
+using System.Collections;
+using System.Linq.Expressions;
+using System.Reflection;
+using Hipaa.EfCore.Auditing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Query;
+
+namespace Hipaa.EfCore.Reading;
+
+/// <summary>
+/// The patients an aggregate over one PHI entity type is pinned to by its predicate: <c>Count(n =&gt; n.PatientId == id
+/// &amp;&amp; …)</c>, <c>Where(n =&gt; ids.Contains(n.PatientId)).Sum(…)</c>, <c>Any(…)</c>. Every row the aggregate reads
+/// belongs to one of them, so its read is recorded against each of them instead of unattributed. Found once per query
+/// shape at compilation; the patient ids are the query's parameter values at each execution.
+/// </summary>
+internal sealed class PatientPin
+{
+    private static readonly HashSet<string> Aggregates = new(StringComparer.Ordinal)
+    {
+        nameof(Queryable.Count), nameof(Queryable.LongCount), nameof(Queryable.Any), nameof(Queryable.Sum),
+        nameof(Queryable.Min), nameof(Queryable.Max), nameof(Queryable.Average),
+    };
+
+    private static readonly HashSet<string> Filters = new(StringComparer.Ordinal)
+    {
+        nameof(Queryable.Where), nameof(Queryable.OrderBy), nameof(Queryable.OrderByDescending), nameof(Queryable.ThenBy),
+        nameof(Queryable.ThenByDescending), nameof(Queryable.Take), nameof(Queryable.Skip), "AsNoTracking", "AsTracking",
+        "AsNoTrackingWithIdentityResolution", "TagWith", "TagWithCallSite", "IgnoreQueryFilters",
+    };
+
+    private readonly string? _parameter;
+    private readonly object? _constant;
+
+    private PatientPin(PhiEntityModel model, string? parameter, object? constant)
+    {
+        Model = model;
+        _parameter = parameter;
+        _constant = constant;
+    }
+
+    public PhiEntityModel Model { get; }
+
+    /// <summary>The pin of <paramref name="query"/>, or <see langword="null"/> when its predicates pin no patient.</summary>
+    public static PatientPin? Find(Expression query, AuditRuntime runtime, IModel model)
+    {
+        if (query is not MethodCallExpression { Method.DeclaringType: var declaring } root || declaring != typeof(Queryable) || !Aggregates.Contains(root.Method.Name))
+        {
+            return null;
+        }
+
+        var predicates = new List<LambdaExpression>();
+        if (root.Method.Name is nameof(Queryable.Count) or nameof(Queryable.LongCount) or nameof(Queryable.Any) && root.Arguments.Count == 2 && Unquote(root.Arguments[1]) is { } own)
+        {
+            predicates.Add(own);
+        }
+
+        var source = root.Arguments[0];
+        while (source is MethodCallExpression call && call.Arguments.Count > 0 && Filters.Contains(call.Method.Name)
+            && (call.Method.DeclaringType == typeof(Queryable) || call.Method.DeclaringType == typeof(EntityFrameworkQueryableExtensions)))
+        {
+            if (call.Method.Name == nameof(Queryable.Where) && Unquote(call.Arguments[1]) is { } where)
+            {
+                predicates.Add(where);
+            }
+
+            source = call.Arguments[0];
+        }
+
+        // The source must be the entity set itself: a PHI entity type with a patient id.
+        if (source is MethodCallExpression || !source.Type.IsGenericType || source.Type.GetGenericArguments() is not [var element]
+            || model.FindEntityType(element) is not { } entityType || runtime.GetModel(entityType) is not { PatientId: { } patientId } phi)
+        {
+            return null;
+        }
+
+        foreach (var predicate in predicates)
+        {
+            if (predicate.Parameters is [var row] && FindPin(predicate.Body, row, patientId) is { } pin)
+            {
+                return new PatientPin(phi, pin.Parameter, pin.Constant);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The patient ids of one execution, formatted as audit records hold them.</summary>
+    public IReadOnlyList<string> PatientIds(QueryContext queryContext)
+    {
+        var value = _parameter is null ? _constant : queryContext.Parameters.GetValueOrDefault(_parameter);
+        return value switch
+        {
+            null => [],
+            string or not IEnumerable => [Encryption.EncryptedEntityModel.FormatValue(value)],
+            IEnumerable values => [.. values.Cast<object?>().Where(v => v is not null).Select(v => Encryption.EncryptedEntityModel.FormatValue(v!)).Distinct(StringComparer.Ordinal)],
+        };
+    }
+
+    private static (string? Parameter, object? Constant)? FindPin(Expression body, ParameterExpression row, IProperty patientId)
+    {
+        switch (body)
+        {
+            case BinaryExpression { NodeType: ExpressionType.AndAlso } and:
+                return FindPin(and.Left, row, patientId) ?? FindPin(and.Right, row, patientId);
+            case BinaryExpression { NodeType: ExpressionType.Equal } equal:
+                return IsPatientId(equal.Left, row, patientId) ? Value(equal.Right) : IsPatientId(equal.Right, row, patientId) ? Value(equal.Left) : null;
+            case MethodCallExpression { Method.Name: nameof(Enumerable.Contains) } contains:
+                var (list, item) = contains.Object is null && contains.Arguments.Count == 2 ? (contains.Arguments[0], contains.Arguments[1])
+                    : contains.Object is not null && contains.Arguments.Count == 1 ? (contains.Object, contains.Arguments[0])
+                    : (null, null);
+                return list is not null && IsPatientId(item!, row, patientId) ? Value(list) : null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsPatientId(Expression expression, ParameterExpression row, IProperty patientId)
+    {
+        expression = StripConvert(expression);
+        return expression is MemberExpression { Member: PropertyInfo or FieldInfo, Expression: var owner } member
+            && StripConvert(owner!) == row && member.Member.Name == patientId.Name;
+    }
+
+    private static (string? Parameter, object? Constant)? Value(Expression expression) => StripConvert(expression) switch
+    {
+        QueryParameterExpression parameter => (parameter.Name, null),
+        ConstantExpression constant => (null, constant.Value),
+        _ => null,
+    };
+
+    private static Expression StripConvert(Expression expression)
+    {
+        while (expression is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } convert)
+        {
+            expression = convert.Operand;
+        }
+
+        return expression;
+    }
+
+    private static LambdaExpression? Unquote(Expression expression) => expression switch
+    {
+        UnaryExpression { NodeType: ExpressionType.Quote, Operand: LambdaExpression lambda } => lambda,
+        LambdaExpression lambda => lambda,
+        _ => null,
+    };
+}
