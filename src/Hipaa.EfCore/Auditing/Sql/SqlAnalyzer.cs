@@ -27,8 +27,14 @@ internal static class SqlAnalyzer
         "NOTIFY", "UNLISTEN", "DISCARD", "CHECKPOINT", "REFRESH", "CLUSTER", "SECURITY", "IMPORT", "LOAD",
     };
 
-    /// <summary>Words after which a table name follows (where SQLite also takes a string literal for one).</summary>
-    private static readonly HashSet<string> BeforeTableName = new(StringComparer.OrdinalIgnoreCase) { "FROM", "JOIN", "UPDATE", "INTO", "TABLE" };
+    /// <summary>Words after which a table name follows (where SQLite also takes a string literal for one: <c>x IN 'Notes'</c> reads the table).</summary>
+    private static readonly HashSet<string> BeforeTableName = new(StringComparer.OrdinalIgnoreCase) { "FROM", "JOIN", "UPDATE", "INTO", "TABLE", "IN", "ON", "REFERENCES" };
+
+    /// <summary>Words that end a FROM list (after which <c>, 'x'</c> is no longer a table).</summary>
+    private static readonly HashSet<string> AfterFromList = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "SELECT", "SET", "VALUES", "RETURNING",
+    };
 
     /// <summary>Words that may follow a DML target and so are not its alias.</summary>
     private static readonly HashSet<string> AfterTarget = new(StringComparer.OrdinalIgnoreCase)
@@ -227,6 +233,7 @@ internal static class SqlAnalyzer
     /// </summary>
     private static List<SqlTableName> Names(IReadOnlyList<SqlToken> tokens, SqlDialect dialect)
     {
+        var inFromList = dialect.StringLiteralsCanNameTables ? InFromList(tokens) : [];
         bool IsName(int i)
         {
             var token = tokens[i];
@@ -235,9 +242,16 @@ internal static class SqlAnalyzer
                 return true;
             }
 
-            return dialect.StringLiteralsCanNameTables && token.Kind == SqlTokenKind.String
-                && ((i > 0 && (tokens[i - 1].Is(',') || tokens[i - 1].Is('.') || (tokens[i - 1].Kind == SqlTokenKind.Word && BeforeTableName.Contains(tokens[i - 1].Value))))
-                    || (i + 1 < tokens.Count && tokens[i + 1].Is('.')));
+            if (!dialect.StringLiteralsCanNameTables || token.Kind != SqlTokenKind.String)
+            {
+                return false;
+            }
+
+            var previous = i > 0 ? tokens[i - 1] : default;
+            return previous.Is('.')
+                || (previous.Is(',') && inFromList[i])
+                || (previous.Kind == SqlTokenKind.Word && BeforeTableName.Contains(previous.Value))
+                || (i + 1 < tokens.Count && tokens[i + 1].Is('.'));
         }
 
         var names = new List<SqlTableName>();
@@ -259,6 +273,43 @@ internal static class SqlAnalyzer
         }
 
         return names;
+    }
+
+    /// <summary>For each token, whether it stands in a FROM list at its own parenthesis depth (<c>FROM a, b JOIN c ON …, d</c>).</summary>
+    private static bool[] InFromList(IReadOnlyList<SqlToken> tokens)
+    {
+        var marks = new bool[tokens.Count];
+        var outer = new Stack<bool>();
+        var current = false;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            marks[i] = current;
+            var token = tokens[i];
+            if (token.Is('('))
+            {
+                outer.Push(current);
+                current = false;
+            }
+            else if (token.Is(')'))
+            {
+                current = outer.Count > 0 && outer.Pop();
+            }
+            else if (token.Is(';'))
+            {
+                outer.Clear();
+                current = false;
+            }
+            else if (token.Is("FROM") || token.Is("JOIN"))
+            {
+                current = true;
+            }
+            else if (token.Kind == SqlTokenKind.Word && AfterFromList.Contains(token.Value))
+            {
+                current = false;
+            }
+        }
+
+        return marks;
     }
 
     /// <summary>The statements of a command: token ranges between top-level semicolons, empty ones left out.</summary>
