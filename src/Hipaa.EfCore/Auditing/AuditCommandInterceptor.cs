@@ -20,16 +20,32 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 {
     public static AuditCommandInterceptor Instance { get; } = new();
 
+    /// <summary>
+    /// Before a reader-returning command runs: a write through a reader-returning API (SqlQuery, FromSql, several
+    /// statements in one command) is audited as the write it is; a read of PHI tables needs an access context and is
+    /// admitted by the one-actor rule.
+    /// </summary>
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
+        if (ShouldAudit(command, eventData, result.HasResult, reader: true) is { } write)
+        {
+            return InterceptionResult<DbDataReader>.SuppressWithResult(AuditedWriteReader.ExecuteAsync(command, write, async: false, CancellationToken.None).GetAwaiter().GetResult());
+        }
+
         AdmitRead(command, eventData);
         return result;
     }
 
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="ReaderExecuting"/>
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
+        if (ShouldAudit(command, eventData, result.HasResult, reader: true) is { } write)
+        {
+            return InterceptionResult<DbDataReader>.SuppressWithResult(await AuditedWriteReader.ExecuteAsync(command, write, async: true, cancellationToken).ConfigureAwait(false));
+        }
+
         AdmitRead(command, eventData);
-        return ValueTask.FromResult(result);
+        return result;
     }
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
@@ -127,7 +143,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        if (ShouldAudit(command, eventData, result) is not { } bulk)
+        if (ShouldAudit(command, eventData, result.HasResult, reader: false) is not { } bulk)
         {
             return result;
         }
@@ -138,7 +154,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (ShouldAudit(command, eventData, result) is not { } bulk)
+        if (ShouldAudit(command, eventData, result.HasResult, reader: false) is not { } bulk)
         {
             return result;
         }
@@ -158,7 +174,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             return;
         }
 
-        var described = runtime.DescribeCommand(context.Model, command.CommandText);
+        var described = runtime.DescribeCommand(context, command.CommandText);
         if (described.Tables.Count > 0)
         {
             var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", described.Tables.Select(t => t.Table)));
@@ -174,32 +190,41 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         }
 
         var text = command.CommandText;
-        ReadSession.For(context).Begin(reader, runtime.DescribeCommand(context.Model, text), ProjectionAttributionInterceptor.IsAttributed(text));
+        ReadSession.For(context).Begin(reader, runtime.DescribeCommand(context, text), ProjectionAttributionInterceptor.IsAttributed(text));
     }
 
-    private static Bulk? ShouldAudit(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    /// <summary>
+    /// The commands audited here as writes, with their records in their own transaction: the bulk entry points
+    /// (ExecuteUpdate, ExecuteDelete, ExecuteSql) on PHI tables, and — for reader-returning commands — statements that
+    /// write or cannot be classified (raw SQL rules, docs/audit.md). SaveChanges is audited entity by entity; migrations
+    /// and EF Core's own commands are not PHI access.
+    /// </summary>
+    private static RawSqlAudit? ShouldAudit(DbCommand command, CommandEventData eventData, bool hasResult, bool reader)
     {
-        // Only the bulk entry points; SaveChanges is audited entity by entity, schema commands are not PHI access.
-        if (result.HasResult
-            || eventData.CommandSource is not (CommandSource.ExecuteUpdate or CommandSource.ExecuteDelete or CommandSource.ExecuteSqlRaw)
+        var source = eventData.CommandSource;
+        if (hasResult
+            || (reader
+                ? source is CommandSource.SaveChanges or CommandSource.Migrations or CommandSource.ValueGenerator or CommandSource.Scaffolding
+                : source is not (CommandSource.ExecuteUpdate or CommandSource.ExecuteDelete or CommandSource.ExecuteSqlRaw))
             || eventData.Context is not { } context
             || HipaaContext.Audit(context) is not { } runtime)
         {
             return null;
         }
 
-        var tables = runtime.TablesIn(context.Model, command.CommandText);
-        return tables.Count == 0 ? null : new Bulk(context, runtime, tables, AuditRuntime.RequireContext("A bulk command on " + string.Join(", ", tables.Select(t => t.Table))));
+        var described = runtime.DescribeCommand(context, command.CommandText);
+        if (described.Action is null || (reader && !described.IsWrite))
+        {
+            return null;
+        }
+
+        var what = (reader ? "A write through a query API on " : "A bulk command on ") + string.Join(", ", described.Touched.Select(t => t.Table));
+        return new RawSqlAudit(context, runtime, described, AuditRuntime.RequireContext(what));
     }
 
-    private static async Task<int> ExecuteAuditedAsync(DbCommand command, Bulk bulk, bool async, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAuditedAsync(DbCommand command, RawSqlAudit bulk, bool async, CancellationToken cancellationToken)
     {
         var connection = command.Connection ?? throw new InvalidOperationException("The command has no connection.");
-        var text = command.CommandText.TrimStart();
-        var action = text.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase) ? AuditAction.Delete
-            : text.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase) ? AuditAction.Update
-            : AuditAction.Execute;
-        var perPatient = action != AuditAction.Execute && bulk.Tables is [{ PatientId: not null }];
         DbTransaction? own = null;
         if (command.Transaction is null)
         {
@@ -211,13 +236,11 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         {
             int rows;
             List<AuditEntry> entries = [];
-            var fingerprint = AuditRuntime.Fingerprint(command.CommandText);
-            if (perPatient)
+            if (bulk.Command is { ReturningCommandText: { } returning, Target: { PatientId: { } patientIdProperty } target })
             {
-                var model = bulk.Tables[0];
+                // Per patient: the statement returns the target table's patient id of every row it changed.
                 var original = command.CommandText;
-                var column = bulk.Context.GetService<ISqlGenerationHelper>().DelimitIdentifier(model.PatientId!.GetColumnName());
-                command.CommandText = original.TrimEnd().TrimEnd(';') + " RETURNING " + column;
+                command.CommandText = returning;
                 var counts = new Dictionary<string, int>(StringComparer.Ordinal);
                 rows = 0;
                 try
@@ -228,7 +251,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
                         while (async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read())
                         {
                             rows++;
-                            var patientId = reader.IsDBNull(0) ? string.Empty : EncryptedEntityModel.FormatValue(ReadModelValue(reader, model.PatientId!));
+                            var patientId = reader.IsDBNull(0) ? string.Empty : EncryptedEntityModel.FormatValue(ReadModelValue(reader, patientIdProperty));
                             counts[patientId] = counts.GetValueOrDefault(patientId) + 1;
                         }
                     }
@@ -240,20 +263,16 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
 
                 foreach (var (patientId, count) in counts)
                 {
-                    var record = New(bulk, action, model.Name, patientId.Length == 0 ? null : patientId, fingerprint, bulk.Tables);
-                    record.RowCount = count;
-                    entries.Add(record);
+                    entries.Add(bulk.ForPatient(target, patientId.Length == 0 ? null : patientId, count));
                 }
             }
             else
             {
                 rows = async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
-                var record = New(bulk, action, string.Join(",", bulk.Tables.Select(t => t.Name)), patientId: null, fingerprint, bulk.Tables);
-                record.RowCount = rows;
-                entries.Add(record);
+                entries.Add(bulk.Unattributed(rows));
             }
 
-            if (rows > 0 || action == AuditAction.Execute)
+            if (bulk.ShouldRecord(rows))
             {
                 await AuditSqlInserter.InsertAsync(bulk.Context, connection, command.Transaction, entries, async, cancellationToken).ConfigureAwait(false);
             }
@@ -316,15 +335,4 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
     }
 
     private static readonly System.Reflection.MethodInfo GetFieldValueMethod = typeof(DbDataReader).GetMethod(nameof(DbDataReader.GetFieldValue))!;
-
-    private static AuditEntry New(Bulk bulk, AuditAction action, string entity, string? patientId, string fingerprint, IReadOnlyList<PhiEntityModel> tables)
-    {
-        var record = bulk.Runtime.NewEntry(bulk.Access, action, entity, patientId);
-        record.Categories = string.Join(AuditEntry.ListSeparator, tables.Select(t => t.Category).Distinct(StringComparer.Ordinal));
-        record.Labels = string.Join(AuditEntry.ListSeparator, tables.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
-        record.QueryFingerprint = fingerprint;
-        return record;
-    }
-
-    private sealed record Bulk(DbContext Context, AuditRuntime Runtime, IReadOnlyList<PhiEntityModel> Tables, AccessContext Access);
 }

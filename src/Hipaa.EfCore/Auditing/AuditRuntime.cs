@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing.Sql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -14,7 +15,7 @@ namespace Hipaa.EfCore.Auditing;
 internal sealed partial class AuditRuntime : IDisposable
 {
     private readonly ConcurrentDictionary<IEntityType, PhiEntityModel?> _models = new();
-    private readonly ConcurrentDictionary<IModel, (string Quoted, PhiEntityModel Model)[]> _phiTables = new();
+    private readonly ConcurrentDictionary<IModel, PhiTableSet> _phiTables = new();
     private readonly ConcurrentDictionary<IModel, ConditionalWeakTable<string, AuditedCommand>> _commands = new();
     private readonly ILogger _logger;
 
@@ -59,37 +60,31 @@ internal sealed partial class AuditRuntime : IDisposable
 
     public PhiEntityModel? GetModel(IEntityType entityType) => _models.GetOrAdd(entityType, PhiEntityModel.Create);
 
-    /// <summary>The PHI entity types whose (quoted) table a SQL command names: how a command is known to touch PHI.</summary>
-    public IReadOnlyList<PhiEntityModel> TablesIn(IModel model, string sql)
-    {
-        var tables = _phiTables.GetOrAdd(model, m =>
-            [.. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>().Select(p => ("\"" + p.Table + "\"", p))]);
-        List<PhiEntityModel>? touched = null;
-        foreach (var (quoted, phi) in tables)
-        {
-            if (sql.Contains(quoted, StringComparison.Ordinal) && !(touched ??= []).Exists(t => t.Table == phi.Table))
-            {
-                touched.Add(phi);
-            }
-        }
-
-        return touched ?? (IReadOnlyList<PhiEntityModel>)[];
-    }
+    /// <summary>
+    /// The PHI entity types whose tables a SQL command may touch, found in its tokenized text (quoted or unquoted, any
+    /// case, schema-qualified; not inside literals or comments) — every PHI table when the text cannot be read.
+    /// </summary>
+    public IReadOnlyList<PhiEntityModel> TablesIn(DbContext context, string sql) => DescribeCommand(context, sql).Touched;
 
     /// <summary>
-    /// The fingerprint and PHI tables of a query's command text, computed once per text instance: EF Core reuses the
-    /// command text of a cached query, so a repeated query costs a lookup instead of a SHA-256 and a scan of the text.
-    /// Keyed by the string instance (weakly): an equal text in another instance is computed again, with the same result.
+    /// What a command text does to PHI (<see cref="AuditedCommand"/>: fingerprint, action, PHI tables, RETURNING
+    /// variant), computed once per text instance: EF Core reuses the command text of a cached query, so a repeated query
+    /// costs a lookup instead of a SHA-256 and a parse of the text. Keyed by the string instance (weakly): an equal text in
+    /// another instance is computed again, with the same result.
     /// </summary>
-    public AuditedCommand DescribeCommand(IModel model, string sql)
+    public AuditedCommand DescribeCommand(DbContext context, string sql)
     {
+        var model = context.Model;
         var commands = _commands.GetOrAdd(model, static _ => new ConditionalWeakTable<string, AuditedCommand>());
         if (commands.TryGetValue(sql, out var known))
         {
             return known;
         }
 
-        var described = new AuditedCommand(Fingerprint(sql), TablesIn(model, sql));
+        var tables = _phiTables.GetOrAdd(model, m => new PhiTableSet(
+            [.. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>()],
+            SqlDialect.For(context.Database.ProviderName)));
+        var described = tables.Describe(context, sql);
         return commands.GetValue(sql, _ => described);
     }
 

@@ -14,6 +14,7 @@ internal sealed class PhiEntityModel
         Labels = phi.Labels;
         Name = entityType.ClrType.Name;
         Table = entityType.GetTableName() ?? Name;
+        Schema = entityType.GetSchema();
         PatientId = PatientIdProperty.Find(entityType);
         KeyProperties = entityType.FindPrimaryKey()?.Properties ?? [];
         Fields = [.. entityType.GetProperties()
@@ -32,6 +33,9 @@ internal sealed class PhiEntityModel
     public string Name { get; }
 
     public string Table { get; }
+
+    /// <summary>Gets the schema of <see cref="Table"/>, or <see langword="null"/> for the database's default schema.</summary>
+    public string? Schema { get; }
 
     public IProperty? PatientId { get; }
 

@@ -92,8 +92,9 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
         {
             if (query is not MethodCallExpression call || !IsQueryOperator(call.Method) || call.Arguments.Count == 0)
             {
-                // A query root (DbSet, FromSql): entities, each materialized through the read hook.
-                attributed = true;
+                // A query root: a DbSet or FromSql of entities, each materialized through the read hook; anything else
+                // (SqlQuery<T> of scalars or unmapped types) is recorded unattributed.
+                attributed = ReturnsEntities(query.Type);
                 return query;
             }
 

@@ -126,6 +126,28 @@ public sealed class PsychotherapyNote
     public string Text { get; set; } = string.Empty;
 }
 
+/// <summary>
+/// A PHI table with lower-case (snake_case) names, as EF's naming conventions give on PostgreSQL: raw SQL can name it
+/// without quotes there (an unquoted <c>Notes</c> folds to <c>notes</c>, which PostgreSQL does not find).
+/// </summary>
+[Phi("LabResult")]
+[System.ComponentModel.DataAnnotations.Schema.Table("lab_results")]
+public sealed class LabResult
+{
+    [System.ComponentModel.DataAnnotations.Schema.Column("id")]
+    public Guid Id { get; set; }
+
+    [PatientId]
+    [System.ComponentModel.DataAnnotations.Schema.Column("patient_id")]
+    public Guid PatientId { get; set; }
+
+    [System.ComponentModel.DataAnnotations.Schema.Column("analyte")]
+    public string Analyte { get; set; } = string.Empty;
+
+    [System.ComponentModel.DataAnnotations.Schema.Column("value")]
+    public string Value { get; set; } = string.Empty;
+}
+
 /// <summary>An entity the application cannot annotate: encrypted through the fluent API.</summary>
 public sealed class Insurance
 {
@@ -162,6 +184,8 @@ public sealed class ClinicDb(DbContextOptions<ClinicDb> options) : DbContext(opt
     public DbSet<Diagnosis> Diagnoses => Set<Diagnosis>();
 
     public DbSet<PsychotherapyNote> PsychotherapyNotes => Set<PsychotherapyNote>();
+
+    public DbSet<LabResult> LabResults => Set<LabResult>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,0 +1,76 @@
+using Hipaa.Auditing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Hipaa.EfCore.Auditing.Sql;
+
+/// <summary>
+/// The PHI tables of one EF Core model (table names and schemas of the entity types marked <see cref="PhiAttribute"/>)
+/// and how a SQL command text relates to them: which it may touch, what it does, and whether the patients it writes can
+/// be had by adding <c>RETURNING</c>. The raw SQL rules of docs/audit.md.
+/// </summary>
+internal sealed class PhiTableSet
+{
+    private bool? _supportsReturning;
+
+    public PhiTableSet(IReadOnlyList<PhiEntityModel> tables, SqlDialect dialect)
+    {
+        // Entity types sharing a table (inheritance, table splitting) are one table.
+        All = [.. tables.DistinctBy(t => (t.Schema, t.Table))];
+        Dialect = dialect;
+    }
+
+    /// <summary>Gets every PHI table of the model, one entity type per table.</summary>
+    public IReadOnlyList<PhiEntityModel> All { get; }
+
+    public SqlDialect Dialect { get; }
+
+    /// <summary>Describes a command text: its fingerprint, what it does to which PHI tables, and its RETURNING variant.</summary>
+    public AuditedCommand Describe(DbContext context, string sql)
+    {
+        var fingerprint = AuditRuntime.Fingerprint(sql);
+        if (All.Count == 0)
+        {
+            return new AuditedCommand(fingerprint, []);
+        }
+
+        var analysis = SqlAnalyzer.Analyze(sql, Dialect);
+        IReadOnlyList<PhiEntityModel> touched = analysis.MayTouchAnyTable
+            ? All
+            : [.. All.Where(t => analysis.Names.Any(n => n.Denotes(t.Schema, t.Table, Dialect)))];
+        if (touched.Count == 0)
+        {
+            return new AuditedCommand(fingerprint, []);
+        }
+
+        var action = analysis.Kind switch
+        {
+            SqlStatementKind.Read => AuditAction.Read,
+            SqlStatementKind.Insert => AuditAction.Create,
+            SqlStatementKind.Update => AuditAction.Update,
+            SqlStatementKind.Delete => AuditAction.Delete,
+            _ => AuditAction.Execute,
+        };
+        if (action == AuditAction.Read)
+        {
+            return new AuditedCommand(fingerprint, touched) { Action = action, Touched = touched };
+        }
+
+        var target = analysis.Target is { } written && touched.Where(t => written.Denotes(t.Schema, t.Table, Dialect)).ToList() is [var single]
+            ? single
+            : null;
+        string? returning = null;
+        if (analysis.CanAppendReturning && target?.PatientId is { } patientId && SupportsReturning(context))
+        {
+            var column = context.GetService<ISqlGenerationHelper>().DelimitIdentifier(
+                patientId.GetColumnName(StoreObjectIdentifier.Table(target.Table, target.Schema)) ?? patientId.GetColumnName());
+            returning = sql[..analysis.End] + " RETURNING " + (Dialect.QualifiesReturning ? analysis.TargetReference + "." : string.Empty) + column;
+        }
+
+        return new AuditedCommand(fingerprint, []) { Action = action, Touched = touched, Target = target, ReturningCommandText = returning };
+    }
+
+    private bool SupportsReturning(DbContext context) => _supportsReturning ??= Dialect.SupportsReturning(context.Database.GetDbConnection());
+}

@@ -1,0 +1,112 @@
+using System.Data.Common;
+
+namespace Hipaa.EfCore.Auditing.Sql;
+
+/// <summary>
+/// How one database reads SQL text (comments, quotes, literals, identifier case) and whether an audited statement may be
+/// given a <c>RETURNING</c> clause. The one place that maps an EF Core provider name to it.
+/// </summary>
+internal sealed class SqlDialect
+{
+    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    /// <summary>SQLite 3.35 added <c>RETURNING</c>.</summary>
+    private static readonly Version SqliteReturning = new(3, 35);
+
+    private SqlDialect(string name) => Name = name;
+
+    /// <summary>Gets SQLite: <c>[x]</c> and <c>`x`</c> identifiers, case-insensitive names even when quoted, block comments that do not nest.</summary>
+    public static SqlDialect Sqlite { get; } = new("SQLite")
+    {
+        BracketAndBacktickIdentifiers = true,
+        QuotedIdentifiersIgnoreCase = true,
+        StringLiteralsCanNameTables = true,
+        UnterminatedBlockCommentRunsToEnd = true,
+        QuestionMarkParameters = true,
+        QualifiesReturning = false,
+    };
+
+    /// <summary>Gets PostgreSQL: nested block comments, dollar-quoted strings, <c>E'…'</c> escape strings, case-sensitive quoted identifiers.</summary>
+    public static SqlDialect PostgreSql { get; } = new("PostgreSQL")
+    {
+        NestedBlockComments = true,
+        DollarQuotedStrings = true,
+        EscapeStrings = true,
+        QualifiesReturning = true,
+    };
+
+    /// <summary>Gets any other provider: read conservatively, and never given a <c>RETURNING</c> clause.</summary>
+    public static SqlDialect Other { get; } = new("other")
+    {
+        BracketAndBacktickIdentifiers = true,
+        QuestionMarkParameters = true,
+        QuotedIdentifiersIgnoreCase = true,
+    };
+
+    public string Name { get; }
+
+    /// <summary>Gets a value indicating whether <c>/* /* */ */</c> is one comment (PostgreSQL) rather than a comment and <c>*/</c>.</summary>
+    public bool NestedBlockComments { get; private init; }
+
+    /// <summary>Gets a value indicating whether an unterminated <c>/*</c> comments out the rest of the text (SQLite) instead of being an error.</summary>
+    public bool UnterminatedBlockCommentRunsToEnd { get; private init; }
+
+    /// <summary>Gets a value indicating whether <c>$tag$ … $tag$</c> is a string literal (PostgreSQL).</summary>
+    public bool DollarQuotedStrings { get; private init; }
+
+    /// <summary>Gets a value indicating whether <c>E'…'</c> is a string in which a backslash escapes the next character (PostgreSQL).</summary>
+    public bool EscapeStrings { get; private init; }
+
+    /// <summary>Gets a value indicating whether <c>[x]</c> and <c>`x`</c> are quoted identifiers (SQLite).</summary>
+    public bool BracketAndBacktickIdentifiers { get; private init; }
+
+    /// <summary>Gets a value indicating whether <c>?</c> is a parameter placeholder (SQLite) rather than an operator (PostgreSQL's jsonb <c>?</c>).</summary>
+    public bool QuestionMarkParameters { get; private init; }
+
+    /// <summary>Gets a value indicating whether quoted identifiers compare without regard to case (SQLite compares every name that way).</summary>
+    public bool QuotedIdentifiersIgnoreCase { get; private init; }
+
+    /// <summary>Gets a value indicating whether a string literal where a table name belongs names that table (SQLite: <c>SELECT * FROM 'Notes'</c>).</summary>
+    public bool StringLiteralsCanNameTables { get; private init; }
+
+    /// <summary>Gets a value indicating whether the injected <c>RETURNING</c> column is qualified by the target's alias (PostgreSQL, where a <c>FROM</c>/<c>USING</c> table could share the column name); SQLite's <c>RETURNING</c> sees only the target and rejects the alias.</summary>
+    public bool QualifiesReturning { get; private init; }
+
+    /// <summary>The dialect of an EF Core provider (<c>DatabaseFacade.ProviderName</c>).</summary>
+    public static SqlDialect For(string? providerName) => providerName switch
+    {
+        SqliteProvider => Sqlite,
+        NpgsqlProvider => PostgreSql,
+        _ => Other,
+    };
+
+    /// <summary>Whether a <c>RETURNING</c> clause can be added to an <c>UPDATE</c>/<c>DELETE</c> on this connection: PostgreSQL, and SQLite from 3.35.</summary>
+    public bool SupportsReturning(DbConnection connection)
+    {
+        if (ReferenceEquals(this, PostgreSql))
+        {
+            return true;
+        }
+
+        if (!ReferenceEquals(this, Sqlite))
+        {
+            return false;
+        }
+
+        var version = connection.ServerVersion;
+        var end = 0;
+        while (end < version.Length && (char.IsAsciiDigit(version[end]) || version[end] == '.'))
+        {
+            end++;
+        }
+
+        return Version.TryParse(version.AsSpan(0, end), out var parsed) && parsed >= SqliteReturning;
+    }
+
+    /// <summary>Whether two names denote the same object: unquoted names ignore case (SQLite compares, PostgreSQL folds them); quoted ones only on SQLite.</summary>
+    public bool SameName(string written, bool quoted, string actual) =>
+        string.Equals(written, actual, !quoted || QuotedIdentifiersIgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    public override string ToString() => Name;
+}
