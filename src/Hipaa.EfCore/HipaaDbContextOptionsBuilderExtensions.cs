@@ -47,9 +47,11 @@ public static class HipaaDbContextOptionsBuilderExtensions
             // Stateless singletons: they find this context's runtimes through its options, so every context and every
             // application shares one EF internal service provider per feature set. Only the features registered get their
             // interceptors. Reads are decrypted, decided and audited by an instantiation binding (EntityReadHook), not a
-            // materialization interceptor, which would cost EF a per-row dictionary for every entity of every query.
+            // materialization interceptor, which would cost EF a per-row dictionary for every entity of every query; that
+            // binding interceptor is registered by HipaaOptionsExtension.ApplyServices, so that it runs after those of
+            // the options set before UseHipaa (lazy-loading proxies).
             // Order matters: a write is encrypted before it is audited (the audit sees the encrypted properties as changed).
-            var interceptors = new List<IInterceptor> { Hipaa.EfCore.Materialization.EntityReadBindingInterceptor.Instance };
+            var interceptors = new List<IInterceptor>();
             if (encryption is not null)
             {
                 interceptors.Add(FieldEncryptionSaveChangesInterceptor.Instance);
@@ -63,7 +65,10 @@ public static class HipaaDbContextOptionsBuilderExtensions
                 interceptors.Add(AuditTransactionInterceptor.Instance);
             }
 
-            optionsBuilder.AddInterceptors(interceptors);
+            if (interceptors.Count > 0)
+            {
+                optionsBuilder.AddInterceptors(interceptors);
+            }
         }
 
         return optionsBuilder;

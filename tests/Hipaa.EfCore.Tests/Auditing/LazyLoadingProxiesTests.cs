@@ -21,7 +21,7 @@ public abstract class LazyLoadingProxiesTests : IDisposable
     [Fact]
     public void Model_WithLazyLoadingProxies_BuildsAndContainsTheAuditTables()
     {
-        using var host = new ModelHost<LazyClinicDb>(_database, o => o.UseLazyLoadingProxies());
+        using var host = new ModelHost<LazyClinicDb>(_database, before: o => o.UseLazyLoadingProxies());
         using var context = host.CreateContext();
         var tables = context.Model.GetEntityTypes().Select(t => t.GetTableName()).ToList();
         Assert.Contains(AuditModel.AuditTable, tables);
@@ -32,7 +32,7 @@ public abstract class LazyLoadingProxiesTests : IDisposable
     [Fact]
     public async Task ReadsAndWrites_WithLazyLoadingProxies_AreAuditedAndLazyLoadedPhiIsRecordedWithItsPatient()
     {
-        using var host = new ModelHost<LazyClinicDb>(_database, o => o.UseLazyLoadingProxies());
+        using var host = new ModelHost<LazyClinicDb>(_database, before: o => o.UseLazyLoadingProxies());
         var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
         using (AccessContext.Begin(AuditHost.Therapist()))
         {
@@ -82,6 +82,14 @@ public abstract class LazyLoadingProxiesTests : IDisposable
                 Assert.Equal((AuditAction.Read, "Chart", b.ToString()), (lazy.Action, lazy.Entity, lazy.PatientId));
             }
         }
+    }
+
+    [Fact]
+    public void UseHipaa_BeforeUseLazyLoadingProxies_FailsAtFirstUseNamingTheOrder()
+    {
+        // Proxies would replace the SDK's instantiation binding (no decryption, no read audit): refused, not silent.
+        var failure = Assert.Throws<InvalidOperationException>(() => new ModelHost<LazyClinicDb>(_database, after: o => o.UseLazyLoadingProxies()).Dispose());
+        Assert.Contains("before UseHipaa(sp)", failure.Message, StringComparison.Ordinal);
     }
 }
 

@@ -7,7 +7,8 @@ namespace Hipaa.EfCore.Tests.Infrastructure;
 
 /// <summary>
 /// An application with field encryption and auditing over a test database for any context type, configured like
-/// <see cref="AuditHost"/>; <paramref name="configure"/> adds the application's own options (proxies, …).
+/// <see cref="AuditHost"/>; <c>before</c> and <c>after</c> add the application's own options (proxies, …) before or after
+/// <c>UseHipaa</c>.
 /// </summary>
 internal sealed class ModelHost<TContext> : IDisposable
     where TContext : DbContext
@@ -16,7 +17,7 @@ internal sealed class ModelHost<TContext> : IDisposable
     private readonly ServiceProvider _services;
     private readonly TestDatabase _database;
 
-    public ModelHost(TestDatabase database, Action<DbContextOptionsBuilder>? configure = null)
+    public ModelHost(TestDatabase database, Action<DbContextOptionsBuilder>? before = null, Action<DbContextOptionsBuilder>? after = null)
     {
         _database = database;
         var services = new ServiceCollection();
@@ -29,12 +30,21 @@ internal sealed class ModelHost<TContext> : IDisposable
             .UseLocalDevelopmentCheckpointSigner(Hipaa.EfCore.LoadDriver.LoadHost.SignerPath);
         services.AddDbContextFactory<TContext>((sp, options) =>
         {
+            before?.Invoke(options);
             database.Use(options.UseHipaa(sp));
-            configure?.Invoke(options);
+            after?.Invoke(options);
         });
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        using var context = CreateContext();
-        context.Database.EnsureCreated();
+        try
+        {
+            using var context = CreateContext();
+            context.Database.EnsureCreated();
+        }
+        catch
+        {
+            _services.Dispose();
+            throw;
+        }
     }
 
     public IServiceProvider Services => _services;
