@@ -21,6 +21,7 @@ public static class HipaaDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(services);
+        HipaaModelGuard.Enable();
         var encryption = services.GetService(typeof(FieldEncryptionRuntime)) as FieldEncryptionRuntime;
         var audit = services.GetService(typeof(AuditRuntime)) as AuditRuntime;
         if (encryption is null && audit is null)
@@ -73,6 +74,27 @@ public static class HipaaDbContextOptionsBuilderExtensions
 
         return optionsBuilder;
     }
+
+    /// <summary>
+    /// DANGEROUS: lets this context map <see cref="Hipaa.PhiAttribute"/> entities or encrypted properties without
+    /// <c>UseHipaa(sp)</c>, so that its reads and writes are <b>not audited</b> and encrypted properties are read and
+    /// written as they are stored. Without this call such a context is refused on first use in a process where
+    /// Hipaa.Sdk's services are registered (docs/audit.md, "Contexts without UseHipaa"). For one-off tools that must
+    /// work on the raw columns; never for the application's own contexts.
+    /// </summary>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder DangerouslyAllowPhiWithoutHipaa(this DbContextOptionsBuilder optionsBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new UnguardedPhiOptionsExtension());
+        return optionsBuilder;
+    }
+
+    /// <inheritdoc cref="DangerouslyAllowPhiWithoutHipaa(DbContextOptionsBuilder)"/>
+    public static DbContextOptionsBuilder<TContext> DangerouslyAllowPhiWithoutHipaa<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)DangerouslyAllowPhiWithoutHipaa((DbContextOptionsBuilder)optionsBuilder);
 
     /// <inheritdoc cref="UseHipaa(DbContextOptionsBuilder, IServiceProvider)"/>
     public static DbContextOptionsBuilder<TContext> UseHipaa<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IServiceProvider services)

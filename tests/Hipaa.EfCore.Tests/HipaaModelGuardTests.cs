@@ -79,6 +79,17 @@ public abstract class HipaaModelGuardTests : IDisposable
     }
 
     [Fact]
+    public async Task DangerouslyAllowPhiWithoutHipaa_LetsTheContextThroughUnaudited()
+    {
+        using var host = new ModelHost<ClinicDb>(_database);
+        var options = new DbContextOptionsBuilder<ClinicDb>();
+        _database.Use(options);
+        await using var context = new ClinicDb(options.DangerouslyAllowPhiWithoutHipaa().Options);
+        Assert.Empty(await context.Prescriptions.AsNoTracking().ToListAsync());
+        Assert.Empty(host.Records());
+    }
+
+    [Fact]
     public async Task SecondContext_MappingNoPhi_WorksWithoutUseHipaa()
     {
         using var host = new ModelHost<ClinicDb>(_database);
