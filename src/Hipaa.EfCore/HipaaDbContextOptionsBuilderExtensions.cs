@@ -21,6 +21,7 @@ public static class HipaaDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(services);
+        HipaaModelGuard.Enable();
         var encryption = services.GetService(typeof(FieldEncryptionRuntime)) as FieldEncryptionRuntime;
         var audit = services.GetService(typeof(AuditRuntime)) as AuditRuntime;
         if (encryption is null && audit is null)
@@ -47,9 +48,11 @@ public static class HipaaDbContextOptionsBuilderExtensions
             // Stateless singletons: they find this context's runtimes through its options, so every context and every
             // application shares one EF internal service provider per feature set. Only the features registered get their
             // interceptors. Reads are decrypted, decided and audited by an instantiation binding (EntityReadHook), not a
-            // materialization interceptor, which would cost EF a per-row dictionary for every entity of every query.
+            // materialization interceptor, which would cost EF a per-row dictionary for every entity of every query; that
+            // binding interceptor is registered by HipaaOptionsExtension.ApplyServices, so that it runs after those of
+            // the options set before UseHipaa (lazy-loading proxies).
             // Order matters: a write is encrypted before it is audited (the audit sees the encrypted properties as changed).
-            var interceptors = new List<IInterceptor> { Hipaa.EfCore.Materialization.EntityReadBindingInterceptor.Instance };
+            var interceptors = new List<IInterceptor>();
             if (encryption is not null)
             {
                 interceptors.Add(FieldEncryptionSaveChangesInterceptor.Instance);
@@ -64,11 +67,35 @@ public static class HipaaDbContextOptionsBuilderExtensions
                 interceptors.Add(Hipaa.EfCore.Reading.ProjectionAttributionInterceptor.Instance);
             }
 
-            optionsBuilder.AddInterceptors(interceptors);
+            if (interceptors.Count > 0)
+            {
+                optionsBuilder.AddInterceptors(interceptors);
+            }
         }
 
         return optionsBuilder;
     }
+
+    /// <summary>
+    /// DANGEROUS: lets this context map <see cref="Hipaa.PhiAttribute"/> entities or encrypted properties without
+    /// <c>UseHipaa(sp)</c>, so that its reads and writes are <b>not audited</b> and encrypted properties are read and
+    /// written as they are stored. Without this call such a context is refused on first use in a process where
+    /// Hipaa.Sdk's services are registered (docs/audit.md, "Contexts without UseHipaa"). For one-off tools that must
+    /// work on the raw columns; never for the application's own contexts.
+    /// </summary>
+    /// <param name="optionsBuilder">The context's options.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder DangerouslyAllowPhiWithoutHipaa(this DbContextOptionsBuilder optionsBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new UnguardedPhiOptionsExtension());
+        return optionsBuilder;
+    }
+
+    /// <inheritdoc cref="DangerouslyAllowPhiWithoutHipaa(DbContextOptionsBuilder)"/>
+    public static DbContextOptionsBuilder<TContext> DangerouslyAllowPhiWithoutHipaa<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)DangerouslyAllowPhiWithoutHipaa((DbContextOptionsBuilder)optionsBuilder);
 
     /// <inheritdoc cref="UseHipaa(DbContextOptionsBuilder, IServiceProvider)"/>
     public static DbContextOptionsBuilder<TContext> UseHipaa<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, IServiceProvider services)

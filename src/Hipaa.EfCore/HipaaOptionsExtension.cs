@@ -1,5 +1,7 @@
 using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Encryption;
+using Hipaa.EfCore.Materialization;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +26,10 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
 
     public void ApplyServices(IServiceCollection services)
     {
+        // Here rather than in AddInterceptors: EF Core runs instantiation binding interceptors in the order their
+        // services were added, which is the order of the options extensions, and this one must run after any that
+        // replaces how an entity is created (lazy-loading proxies), wrapping the proxy's creation (see Validate).
+        services.AddSingleton<ISingletonInterceptor>(EntityReadBindingInterceptor.Instance);
         services.AddScoped<IConventionSetPlugin, FieldEncryptionConventionSetPlugin>();
         services.Replace(ServiceDescriptor.Singleton<IModelCacheKeyFactory, HipaaModelCacheKeyFactory>());
         services.Replace(ServiceDescriptor.Scoped<IModelCustomizer, HipaaModelCustomizer>());
@@ -42,8 +48,37 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
         services.Replace(ServiceDescriptor.Singleton<Microsoft.EntityFrameworkCore.Storage.IRelationalTransactionFactory, Reading.ReadRecordsSurvivingTransactionFactory>());
     }
 
+    /// <summary>
+    /// Refuses options where an extension added after <c>UseHipaa</c> registers an instantiation binding interceptor
+    /// (<c>UseLazyLoadingProxies()</c>, <c>UseChangeTrackingProxies()</c>): it would run after the SDK's and replace its
+    /// binding, so entities would be created without being decrypted or their reads audited.
+    /// </summary>
     public void Validate(IDbContextOptions options)
     {
+        var afterThis = false;
+        foreach (var extension in options.Extensions)
+        {
+            if (ReferenceEquals(extension, this) || extension is HipaaOptionsExtension)
+            {
+                afterThis = true;
+                continue;
+            }
+
+            if (afterThis && !extension.Info.IsDatabaseProvider && RegistersInstantiationBindingInterceptor(extension))
+            {
+                throw new InvalidOperationException(
+                    $"The options of this context add {extension.GetType().Name} ({extension.Info.LogFragment.Trim()}) after UseHipaa(sp). It changes how EF Core creates entities, and Hipaa.Sdk decrypts and audits each entity as it is created, so it must be configured first: call UseLazyLoadingProxies() (or UseChangeTrackingProxies(), or AddInterceptors with an instantiation binding interceptor) before UseHipaa(sp), e.g. o.UseNpgsql(cs).UseLazyLoadingProxies().UseHipaa(sp).");
+            }
+        }
+    }
+
+    private static bool RegistersInstantiationBindingInterceptor(IDbContextOptionsExtension extension)
+    {
+        var services = new ServiceCollection();
+        extension.ApplyServices(services);
+        return services.Any(d => d.ServiceType == typeof(ISingletonInterceptor)
+            && (d.ImplementationType ?? d.ImplementationInstance?.GetType()) is { } type
+            && typeof(IInstantiationBindingInterceptor).IsAssignableFrom(type));
     }
 
     private sealed class ExtensionInfo(HipaaOptionsExtension extension) : DbContextOptionsExtensionInfo(extension)

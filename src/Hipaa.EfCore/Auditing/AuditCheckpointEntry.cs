@@ -4,7 +4,8 @@ namespace Hipaa.EfCore.Auditing;
 /// A signed checkpoint of the audit chain (<c>hipaa_audit_checkpoints</c>): the head of the chain at a position. Exported
 /// checkpoints kept outside the database let verification detect truncation and wholesale rewriting (docs/audit.md).
 /// </summary>
-internal sealed class AuditCheckpointEntry
+/// <remarks>Not sealed on purpose, like <see cref="AuditEntry"/>: mapped into the application's model, which may use EF Core's proxies.</remarks>
+internal class AuditCheckpointEntry
 {
     public long Position { get; set; }
 

@@ -7,7 +7,12 @@ namespace Hipaa.EfCore.Auditing;
 /// chain columns empty; the sealer later gives each a <see cref="ChainPosition"/> and a <see cref="Hash"/> that chains it
 /// to the previous one. Lists are stored as their items joined by <see cref="ListSeparator"/>.
 /// </summary>
-internal sealed class AuditEntry
+/// <remarks>
+/// Not sealed on purpose: the type is mapped into the application's model, and EF Core's proxies
+/// (<c>UseLazyLoadingProxies()</c>) refuse a model with a sealed entity type. The application's context only adds these
+/// rows, never materializes them, so no proxy of it is ever created.
+/// </remarks>
+internal class AuditEntry
 {
     public const char ListSeparator = '\u001f';
 

@@ -5,6 +5,7 @@ using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Hipaa.EfCore.Auditing;
 
@@ -62,7 +63,9 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
         }
 
         var groups = new Dictionary<(string? PatientId, AuditAction Action, PhiEntityModel Model), Group>();
-        foreach (var entry in context.ChangeTracker.Entries())
+        var tracked = context.ChangeTracker.Entries().ToList();
+        List<EntityEntry>? owned = null;
+        foreach (var entry in tracked)
         {
             if (entry.Entity is AuditEntry)
             {
@@ -75,43 +78,37 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
                 continue;
             }
 
-            if (runtime.GetModel(entry.Metadata) is not { } model)
-            {
-                continue;
-            }
-
-            var action = entry.State switch
-            {
-                EntityState.Added => AuditAction.Create,
-                EntityState.Modified => AuditAction.Update,
-                EntityState.Deleted => AuditAction.Delete,
-                _ => (AuditAction)0,
-            };
+            var action = ActionOf(entry.State);
             if (action == 0)
             {
                 continue;
             }
 
-            var key = EncryptedEntityModel.FormatRow(model.KeyProperties.Select(k => entry.Property(k.Name).CurrentValue).ToArray());
+            if (entry.Metadata.IsOwned() && runtime.GetModel(RootOwner(entry.Metadata)) is not null)
+            {
+                // A change to an owned entity (OwnsOne, OwnsMany) is a change to its PHI owner: recorded below, once
+                // every tracked owner can be looked up.
+                (owned ??= []).Add(entry);
+                continue;
+            }
+
+            if (runtime.GetModel(entry.Metadata) is not { } model)
+            {
+                continue;
+            }
+
             var fields = action switch
             {
                 AuditAction.Create => model.Fields,
-                AuditAction.Update => ModifiedFields(entry),
+                AuditAction.Update => ModifiedFields(entry, prefix: null),
                 _ => [],
             };
-            foreach (var patientId in PatientsOf(entry, model))
-            {
-                if (!groups.TryGetValue((patientId, action, model), out var group))
-                {
-                    groups[(patientId, action, model)] = group = new Group();
-                }
+            Add(groups, runtime, entry, model, action, fields);
+        }
 
-                group.Keys.Add(key);
-                group.Fields.UnionWith(fields);
-                group.Authors.Add(model.EntityType is var type && runtime.Enforcement?.AuthorProperty(type) is { } author
-                    ? EncryptedEntityModel.FormatValue(entry.Property(author.Name).CurrentValue)
-                    : null);
-            }
+        if (owned is not null)
+        {
+            CaptureOwned(runtime, tracked, owned, groups);
         }
 
         if (groups.Count == 0)
@@ -150,6 +147,148 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
         context.AddRange(entries);
     }
 
+    private static AuditAction ActionOf(EntityState state) => state switch
+    {
+        EntityState.Added => AuditAction.Create,
+        EntityState.Modified => AuditAction.Update,
+        EntityState.Deleted => AuditAction.Delete,
+        _ => (AuditAction)0,
+    };
+
+    /// <summary>Adds one changed entity (or the owner of a changed owned entity) to the records of its patient(s).</summary>
+    private static void Add(
+        Dictionary<(string? PatientId, AuditAction Action, PhiEntityModel Model), Group> groups,
+        AuditRuntime runtime,
+        EntityEntry entry,
+        PhiEntityModel model,
+        AuditAction action,
+        IEnumerable<string> fields)
+    {
+        var key = EncryptedEntityModel.FormatRow(model.KeyProperties.Select(k => entry.Property(k.Name).CurrentValue).ToArray());
+        foreach (var patientId in PatientsOf(entry, model))
+        {
+            var group = GroupOf(groups, (patientId, action, model));
+            if (group.AddKey(key))
+            {
+                group.Authors.Add(model.EntityType is var type && runtime.Enforcement?.AuthorProperty(type) is { } author
+                    ? EncryptedEntityModel.FormatValue(entry.Property(author.Name).CurrentValue)
+                    : null);
+            }
+
+            group.Fields.UnionWith(fields);
+        }
+    }
+
+    private static Group GroupOf(Dictionary<(string? PatientId, AuditAction Action, PhiEntityModel Model), Group> groups, (string? PatientId, AuditAction Action, PhiEntityModel Model) key)
+    {
+        if (!groups.TryGetValue(key, out var group))
+        {
+            groups[key] = group = new Group();
+        }
+
+        return group;
+    }
+
+    /// <summary>
+    /// Records each changed owned entity as a change of its (outermost) owner: an Update of the owner — or part of the
+    /// owner's Create or Delete when the owner itself is added or deleted — for the owner's patient, naming the owned
+    /// fields by their path (<c>Home.Street</c>). An added or removed owned entity names all of its fields.
+    /// </summary>
+    private static void CaptureOwned(
+        AuditRuntime runtime,
+        List<EntityEntry> tracked,
+        List<EntityEntry> owned,
+        Dictionary<(string? PatientId, AuditAction Action, PhiEntityModel Model), Group> groups)
+    {
+        var principals = new HashSet<IEntityType>();
+        foreach (var entry in owned)
+        {
+            for (var type = entry.Metadata; type.FindOwnership() is { } ownership; type = ownership.PrincipalEntityType)
+            {
+                principals.Add(ownership.PrincipalEntityType.GetRootType());
+            }
+        }
+
+        var index = new Dictionary<(IEntityType Type, string Key), EntityEntry>();
+        foreach (var entry in tracked)
+        {
+            var root = entry.Metadata.GetRootType();
+            if (principals.Contains(root) && entry.Metadata.FindPrimaryKey() is { } primaryKey)
+            {
+                index.TryAdd((root, KeyOf(entry, primaryKey.Properties)), entry);
+            }
+        }
+
+        foreach (var entry in owned)
+        {
+            var path = new Stack<string>();
+            EntityEntry? owner = entry;
+            string? ownerKey = null;
+            while (owner is not null && owner.Metadata.FindOwnership() is { } ownership)
+            {
+                path.Push(ownership.PrincipalToDependent!.Name);
+                ownerKey = KeyOf(owner, ownership.Properties);
+                owner = index.GetValueOrDefault((ownership.PrincipalEntityType.GetRootType(), ownerKey));
+            }
+
+            var prefix = string.Join('.', path);
+            var fields = entry.State == EntityState.Modified ? ModifiedFields(entry, prefix) : AllFields(entry, prefix);
+            if (owner is null || runtime.GetModel(owner.Metadata) is not { } model)
+            {
+                // EF Core tracks an owned entity only with its owner, so this is not expected; should it happen, the change
+                // is still recorded, unattributed, rather than dropped.
+                var group = GroupOf(groups, (null, AuditAction.Update, runtime.GetModel(RootOwner(entry.Metadata))!));
+                if (group.AddKey(ownerKey!))
+                {
+                    group.Authors.Add(null);
+                }
+
+                group.Fields.UnionWith(fields);
+                continue;
+            }
+
+            var action = owner.State switch
+            {
+                EntityState.Added => AuditAction.Create,
+                EntityState.Deleted => AuditAction.Delete,
+                _ => AuditAction.Update,
+            };
+            Add(groups, runtime, owner, model, action, action == AuditAction.Delete ? [] : fields);
+        }
+    }
+
+    /// <summary>The outermost owner's entity type of an owned entity type.</summary>
+    private static IEntityType RootOwner(IEntityType type)
+    {
+        while (type.FindOwnership() is { } ownership)
+        {
+            type = ownership.PrincipalEntityType;
+        }
+
+        return type;
+    }
+
+    private static string KeyOf(EntityEntry entry, IReadOnlyList<IProperty> properties)
+    {
+        var values = new object?[properties.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = entry.Property(properties[i].Name).CurrentValue;
+        }
+
+        return EncryptedEntityModel.FormatRow(values);
+    }
+
+    /// <summary>The fields of an added or removed owned entity: its properties, without the key EF Core keeps in shadow state.</summary>
+    private static string[] AllFields(EntityEntry entry, string prefix)
+    {
+        var ownership = entry.Metadata.FindOwnership()!;
+        return [.. entry.Metadata.GetProperties()
+            .Where(p => !ownership.Properties.Contains(p) && !(p.IsShadowProperty() && p.IsKey()))
+            .Where(p => !p.Name.StartsWith(EncryptionAnnotations.BlindIndexPrefix, StringComparison.Ordinal))
+            .Select(p => prefix + "." + PhiEntityModel.MemberName(p.Name))];
+    }
+
     /// <summary>The patient(s) a change belongs to: a change of patient id is recorded for both patients.</summary>
     private static IEnumerable<string?> PatientsOf(EntityEntry entry, PhiEntityModel model)
     {
@@ -172,10 +311,10 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
         }
     }
 
-    private static string[] ModifiedFields(EntityEntry entry) =>
+    private static string[] ModifiedFields(EntityEntry entry, string? prefix) =>
         [.. entry.Properties
             .Where(p => p.IsModified && !p.Metadata.Name.StartsWith(EncryptionAnnotations.BlindIndexPrefix, StringComparison.Ordinal))
-            .Select(p => PhiEntityModel.MemberName(p.Metadata.Name))];
+            .Select(p => prefix is null ? PhiEntityModel.MemberName(p.Metadata.Name) : prefix + "." + PhiEntityModel.MemberName(p.Metadata.Name))];
 
     /// <summary>Stops tracking the audit rows once SaveChanges has finished, so they never accumulate in a long-lived context.</summary>
     private static void Release(DbContext? context)
@@ -236,6 +375,9 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
 
     private sealed class Group
     {
+        private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+
+        /// <summary>The keys of the rows changed, each once (an owner and its owned entities are one row).</summary>
         public List<string> Keys { get; } = [];
 
         public HashSet<string> Fields { get; } = new(StringComparer.Ordinal);
@@ -243,5 +385,16 @@ internal sealed class AuditSaveChangesInterceptor : SaveChangesInterceptor
         public List<string?> Authors { get; } = [];
 
         public string? Decision { get; set; }
+
+        public bool AddKey(string key)
+        {
+            if (!_keys.Add(key))
+            {
+                return false;
+            }
+
+            Keys.Add(key);
+            return true;
+        }
     }
 }

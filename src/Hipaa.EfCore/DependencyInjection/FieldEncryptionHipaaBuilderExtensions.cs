@@ -114,6 +114,8 @@ public static class FieldEncryptionHipaaBuilderExtensions
 
     private static OptionsBuilder<FieldEncryptionOptions> AddCore(IServiceCollection services)
     {
+        // From now on, a context of this process that maps PHI without UseHipaa(sp) is refused (docs/audit.md).
+        Hipaa.EfCore.HipaaModelGuard.Enable();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FieldEncryptionOptions>, FieldEncryptionOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);

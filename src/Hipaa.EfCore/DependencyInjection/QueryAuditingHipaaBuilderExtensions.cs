@@ -100,6 +100,8 @@ public static class QueryAuditingHipaaBuilderExtensions
 
     private static OptionsBuilder<QueryAuditingOptions> AddCore(IServiceCollection services)
     {
+        // From now on, a context of this process that maps PHI without UseHipaa(sp) is refused (docs/audit.md).
+        Hipaa.EfCore.HipaaModelGuard.Enable();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueryAuditingOptions>, QueryAuditingOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);

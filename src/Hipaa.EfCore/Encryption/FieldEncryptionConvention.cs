@@ -19,6 +19,7 @@ internal sealed class FieldEncryptionConvention(FieldEncryptionRuntime runtime) 
     {
         foreach (var entityType in modelBuilder.Metadata.GetEntityTypes().ToList())
         {
+            RefuseUnsupportedEncryptedProperties(entityType);
             if (entityType.ClrType is not { } clrType || entityType.IsOwned() || entityType.HasSharedClrType)
             {
                 continue;
@@ -46,6 +47,56 @@ internal sealed class FieldEncryptionConvention(FieldEncryptionRuntime runtime) 
 
             entityType.SetAnnotation(EncryptionAnnotations.EncryptedMembers, string.Join(';', members));
         }
+    }
+
+    /// <summary>
+    /// Owned and complex types are not encrypted (their properties are not rewritten into ciphertext columns): an
+    /// encrypted property there would be stored as plaintext, so the model is refused instead.
+    /// </summary>
+    private static void RefuseUnsupportedEncryptedProperties(IConventionEntityType entityType)
+    {
+        if (entityType.IsOwned())
+        {
+            foreach (var property in entityType.GetDeclaredProperties())
+            {
+                if (IsEncrypted(property, out _))
+                {
+                    var ownership = entityType.FindOwnership()!;
+                    throw new InvalidOperationException(
+                        $"{Path(ownership)}.{property.Name} is marked encrypted, but {ownership.PrincipalToDependent?.Name ?? entityType.DisplayName()} is an owned type, whose properties Hipaa.Sdk does not encrypt: it would be stored as plaintext. Map the value as an entity of its own (with a key) or move the property onto {ownership.PrincipalEntityType.DisplayName()}.");
+                }
+            }
+        }
+
+        foreach (var complex in entityType.GetDeclaredComplexProperties())
+        {
+            RefuseEncryptedComplexProperties(complex, entityType.DisplayName() + "." + complex.Name);
+        }
+    }
+
+    private static void RefuseEncryptedComplexProperties(IConventionComplexProperty complex, string path)
+    {
+        foreach (var property in complex.ComplexType.GetDeclaredProperties())
+        {
+            if (IsEncrypted(property, out _))
+            {
+                throw new InvalidOperationException(
+                    $"{path}.{property.Name} is marked encrypted, but {complex.Name} is a complex type, whose properties Hipaa.Sdk does not encrypt: it would be stored as plaintext. Map the value as an entity of its own (with a key) or move the property onto the entity.");
+            }
+        }
+
+        foreach (var nested in complex.ComplexType.GetDeclaredComplexProperties())
+        {
+            RefuseEncryptedComplexProperties(nested, path + "." + nested.Name);
+        }
+    }
+
+    /// <summary>The owner path of an owned type, <c>Patient.Home</c>.</summary>
+    private static string Path(IConventionForeignKey ownership)
+    {
+        var principal = ownership.PrincipalEntityType;
+        var prefix = principal.FindOwnership() is { } outer ? Path(outer) : principal.DisplayName();
+        return prefix + "." + ownership.PrincipalToDependent?.Name;
     }
 
     private static bool IsEncrypted(IConventionProperty property, out bool searchable)
