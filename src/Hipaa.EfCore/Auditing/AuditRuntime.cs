@@ -82,7 +82,10 @@ internal sealed partial class AuditRuntime : IDisposable
         }
 
         var tables = _phiTables.GetOrAdd(model, m => new PhiTableSet(
-            [.. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>()],
+            [
+                .. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>(),
+                .. m.GetEntityTypes().Where(t => t.ClrType == typeof(AuditEntry) || t.ClrType == typeof(AuditCheckpointEntry)).Select(PhiEntityModel.ForAuditTable),
+            ],
             SqlDialect.For(context.Database.ProviderName)));
         var described = tables.Describe(context, sql);
         return commands.GetValue(sql, _ => described);

@@ -50,6 +50,13 @@ internal sealed class PhiEntityModel
     /// <summary>Gets <see cref="Labels"/> as stored in an audit record.</summary>
     public string LabelList { get; }
 
+    /// <summary>
+    /// The audit trail's own tables (<c>hipaa_audit</c>, its checkpoints) as raw SQL sees them: reading the trail is an
+    /// access to the audit log (category <c>AuditLog</c>), recorded like a read of PHI, and a statement that changes it
+    /// is recorded as the write it is. Not used for the SDK's own access, which goes through its own audit context.
+    /// </summary>
+    public static PhiEntityModel ForAuditTable(IEntityType entityType) => new(entityType, new PhiAttribute(Hipaa.Policy.DataCategory.AuditLog.Name));
+
     public static PhiEntityModel? Create(IEntityType entityType) =>
         entityType.ClrType.GetCustomAttribute<PhiAttribute>(inherit: true) is { } phi ? new PhiEntityModel(entityType, phi) : null;
 
