@@ -63,13 +63,7 @@ internal sealed class AuditHost : IDisposable
     public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
 
     /// <summary>Every audit row, oldest first, read straight from the table.</summary>
-    public List<AuditEntry> Records()
-    {
-        var options = new DbContextOptionsBuilder<AuditDbContext>();
-        _database.Use(options);
-        using var audit = new AuditDbContext(options.Options);
-        return [.. audit.Entries.AsNoTracking().OrderBy(e => e.Id)];
-    }
+    public List<AuditEntry> Records() => _database.AuditRecords();
 
     public void Dispose() => _services.Dispose();
 }

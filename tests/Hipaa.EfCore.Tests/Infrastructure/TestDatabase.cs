@@ -30,6 +30,15 @@ public abstract class TestDatabase : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown provider."),
     };
 
+    /// <summary>Every audit row, oldest first, read straight from the table through the SDK's own audit context.</summary>
+    internal List<Hipaa.EfCore.Auditing.AuditEntry> AuditRecords()
+    {
+        var options = new DbContextOptionsBuilder<Hipaa.EfCore.Auditing.AuditDbContext>();
+        Use(options);
+        using var audit = new Hipaa.EfCore.Auditing.AuditDbContext(options.Options);
+        return [.. audit.Entries.AsNoTracking().OrderBy(e => e.Id)];
+    }
+
     /// <summary>Reads one column of every row with plain ADO.NET, as an attacker with the database would.</summary>
     public List<byte[]?> ReadColumn(string table, string column)
     {

@@ -69,13 +69,7 @@ internal sealed class ShapesHost : IDisposable
     public ShapesDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ShapesDb>>().CreateDbContext();
 
     /// <summary>Every audit row, oldest first.</summary>
-    public List<AuditEntry> Records()
-    {
-        var options = new DbContextOptionsBuilder<AuditDbContext>();
-        _database.Use(options);
-        using var audit = new AuditDbContext(options.Options);
-        return [.. audit.Entries.AsNoTracking().OrderBy(e => e.Id)];
-    }
+    public List<AuditEntry> Records() => _database.AuditRecords();
 
     public void Dispose() => _services.Dispose();
 
