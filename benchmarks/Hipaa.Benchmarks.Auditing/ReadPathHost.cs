@@ -129,6 +129,36 @@ public sealed class ReadPathHost : IDisposable
             .Select(p => new PatientDto { Id = p.Id, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate, Phone = p.Phone }).ToListAsync();
     }
 
+    /// <summary>
+    /// Diagnostic, not a read: 100 records (one per page patient, as the audited page writes) appended through the public
+    /// <see cref="IAuditSink"/> of the auditing-alone instance and awaited until committed — the group commit's share of
+    /// the audited page, without the query.
+    /// </summary>
+    public async Task<object> AppendPageRecords()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var records = new AuditRecord[PageSize];
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = new AuditRecord
+            {
+                RecordId = Guid.CreateVersion7(now),
+                OccurredAt = now,
+                ActorId = "u-ther-1",
+                ActorRoles = ["Therapist"],
+                PatientId = PageIds[i].ToString(),
+                Action = AuditAction.Read,
+                Entity = nameof(ReadPatient),
+                Categories = ["Demographics"],
+                PurposeOfUse = "TREAT",
+                Outcome = AuditOutcome.Success,
+            };
+        }
+
+        await _auditServices.GetRequiredService<IAuditSink>().AppendAsync(records);
+        return records;
+    }
+
     /// <summary>The full stack's page, query only: the encrypted values are not read (so, being partial, not decrypted).</summary>
     public async Task<object> FullPage()
     {

@@ -56,13 +56,14 @@ public static class ReadPathRun
                 var load = Load();
                 var before = host.AuditCounters;
                 var times = await Measure(rounds,
-                    host.PlainPage, host.AuditedPage, host.PlainDto, host.AuditedDto);
+                    host.PlainPage, host.AuditedPage, host.PlainDto, host.AuditedDto, host.AppendPageRecords);
                 var perCommit = PerCommit(before, host.AuditCounters);
                 notes.Add($"{name}, auditing alone: {perCommit} audit records per group commit; load {load} → {Load()}.");
                 rows.Add(Row(name, "100-patient page, auditing alone", times, 1, 0, provider == BenchProvider.Sqlite ? 2.0 : null, perCommit));
                 rows.Add(Row(name, "DTO page (5 PHI fields), auditing alone / plain DTO", times, 3, 2, null, perCommit));
                 rows.Add(Row(name, "DTO page, auditing alone / entity page, auditing alone", times, 3, 1, 1.0, perCommit));
                 rows.Add(Row(name, "(plain DTO / plain entity page)", times, 2, 0, null, "–"));
+                rows.Add(Row(name, "(diagnostic: IAuditSink.AppendAsync of the page's 100 records, no query / plain entity page)", times, 4, 0, null, perCommit));
             }
 
             // 2. The same page through the full stack: query only, values read, and the DTO projection.
