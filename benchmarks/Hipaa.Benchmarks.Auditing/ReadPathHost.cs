@@ -129,6 +129,15 @@ public sealed class ReadPathHost : IDisposable
             .Select(p => new PatientDto { Id = p.Id, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate, Phone = p.Phone }).ToListAsync();
     }
 
+    /// <summary>Diagnostic: the audited DTO page with one PHI field (and the id) instead of four.</summary>
+    public async Task<object> AuditedDtoOneField()
+    {
+        using var access = AccessContext.Begin(Reader);
+        await using var db = new ReadPathDb(AuditedOptions);
+        return await db.Patients.AsNoTracking().Where(p => p.Ward == PageWard)
+            .Select(p => new PatientDto { Id = p.Id, Name = p.Name }).ToListAsync();
+    }
+
     /// <summary>
     /// Diagnostic, not a read: 100 records (one per page patient, as the audited page writes) appended through the public
     /// <see cref="IAuditSink"/> of the auditing-alone instance and awaited until committed — the group commit's share of
@@ -230,7 +239,8 @@ public sealed class ReadPathHost : IDisposable
         var audit = AuditCounters.Records;
         Page(await AuditedPage(), "audited page");
         Page(await AuditedDto(), "audited DTO page");
-        Check(AuditCounters.Records - audit == 2 * PageSize, $"auditing alone wrote {AuditCounters.Records - audit} records for two pages, not {2 * PageSize}");
+        Page(await AuditedDtoOneField(), "audited DTO page, one PHI field");
+        Check(AuditCounters.Records - audit == 3 * PageSize, $"auditing alone wrote {AuditCounters.Records - audit} records for three pages, not {3 * PageSize}");
 
         var full = FullCounters.Records;
         Page(await FullPage(), "full-stack page");

@@ -35,64 +35,72 @@ public static class ReadPathRun
 
         var seconds = Option(args, "seconds=") ?? 2;
         var throughputRounds = (int)(Option(args, "throughput-rounds=") ?? 5);
-        RunAsync(rounds, providers, TimeSpan.FromSeconds(seconds), throughputRounds).GetAwaiter().GetResult();
+        var seal = TimeSpan.FromSeconds(Option(args, "seal=") ?? 1);
+        RunAsync(rounds, providers, TimeSpan.FromSeconds(seconds), throughputRounds, seal).GetAwaiter().GetResult();
     }
 
-    private static async Task RunAsync(int rounds, IReadOnlyList<BenchProvider> providers, TimeSpan phase, int throughputRounds)
+    private static async Task RunAsync(int rounds, IReadOnlyList<BenchProvider> providers, TimeSpan phase, int throughputRounds, TimeSpan seal)
     {
-        Console.WriteLine($"Read path (issue 13), {rounds} interleaved rounds per group, batches of ~{Batch.TotalMilliseconds:F0} ms of plain EF Core, warm-up {Warmup.TotalSeconds:F0} s; 8-caller point query: {throughputRounds} rounds of {phase.TotalSeconds:F1} s per phase. Sealing every 1 s (default). Environment.ProcessorCount={Environment.ProcessorCount}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
+        Console.WriteLine($"Read path (issue 13), {rounds} interleaved rounds per group, batches of ~{Batch.TotalMilliseconds:F0} ms of plain EF Core, warm-up {Warmup.TotalSeconds:F0} s; 8-caller point query: {throughputRounds} rounds of {phase.TotalSeconds:F1} s per phase. Sealing every {seal.TotalSeconds:F0} s (default 1). Environment.ProcessorCount={Environment.ProcessorCount}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
         Console.WriteLine($"Start {Now()}, load {Load()}.");
         var rows = new List<string>();
         var notes = new List<string>();
         foreach (var provider in providers)
         {
             var name = provider == BenchProvider.Sqlite ? "SQLite in memory" : "PostgreSQL";
-            using var host = new ReadPathHost(provider, TimeSpan.FromSeconds(1));
+            using var host = new ReadPathHost(provider, seal);
             await host.CheckAsync();
             Console.WriteLine($"{name}: setup checked (values, one audit record per patient, ciphertext at rest, policy enforced). {Now()}, load {Load()}.");
 
             // 1. The 100-patient page and its DTO projection, auditing alone.
             {
                 var load = Load();
-                var before = host.AuditCounters;
-                var times = await Measure(rounds,
-                    host.PlainPage, host.AuditedPage, host.PlainDto, host.AuditedDto, host.AppendPageRecords);
-                var perCommit = PerCommit(before, host.AuditCounters);
-                notes.Add($"{name}, auditing alone: {perCommit} audit records per group commit; load {load} → {Load()}.");
-                rows.Add(Row(name, "100-patient page, auditing alone", times, 1, 0, provider == BenchProvider.Sqlite ? 2.0 : null, perCommit));
-                rows.Add(Row(name, "DTO page (5 PHI fields), auditing alone / plain DTO", times, 3, 2, null, perCommit));
-                rows.Add(Row(name, "DTO page, auditing alone / entity page, auditing alone", times, 3, 1, 1.0, perCommit));
-                rows.Add(Row(name, "(plain DTO / plain entity page)", times, 2, 0, null, "–"));
-                rows.Add(Row(name, "(diagnostic: IAuditSink.AppendAsync of the page's 100 records, no query / plain entity page)", times, 4, 0, null, perCommit));
+                var m = await Measure(
+                    rounds,
+                    new(host.PlainPage),
+                    new(host.AuditedPage, () => host.AuditCounters),
+                    new(host.PlainDto),
+                    new(host.AuditedDto, () => host.AuditCounters),
+                    new(host.AuditedDtoOneField, () => host.AuditCounters),
+                    new(host.AppendPageRecords, () => host.AuditCounters));
+                notes.Add($"{name}, auditing alone: load {load} → {Load()}.");
+                rows.Add(Row(name, "100-patient page, auditing alone", m, 1, 0, provider == BenchProvider.Sqlite ? 2.0 : null));
+                rows.Add(Row(name, "DTO page (4 PHI fields + id), auditing alone / plain DTO", m, 3, 2, null));
+                rows.Add(Row(name, "DTO page, auditing alone / entity page, auditing alone", m, 3, 1, 1.0));
+                rows.Add(Row(name, "(plain DTO / plain entity page)", m, 2, 0, null));
+                rows.Add(Row(name, "(diagnostic: DTO page of 4 PHI fields / DTO page of 1 PHI field, both auditing alone)", m, 3, 4, null));
+                rows.Add(Row(name, "(diagnostic: IAuditSink.AppendAsync of the page's 100 records, no query / plain entity page)", m, 5, 0, null));
             }
 
             // 2. The same page through the full stack: query only, values read, and the DTO projection.
             {
                 var load = Load();
-                var before = host.FullCounters;
-                var times = await Measure(rounds,
-                    host.PlainPage, host.FullPage, host.FullPageReadAll, host.PlainDto, host.FullDto);
-                var perCommit = PerCommit(before, host.FullCounters);
-                notes.Add($"{name}, full stack, page: {perCommit} audit records per group commit; load {load} → {Load()}.");
-                rows.Add(Row(name, "100-patient page, full stack, query only", times, 1, 0, 2.5, perCommit));
-                rows.Add(Row(name, "100-patient page, full stack, all 3 encrypted values read", times, 2, 0, null, perCommit));
-                rows.Add(Row(name, "DTO page, full stack / plain DTO", times, 4, 3, null, perCommit));
-                rows.Add(Row(name, "DTO page, full stack / entity page, full stack, values read", times, 4, 2, 1.0, perCommit));
-                rows.Add(Row(name, "DTO page, full stack / entity page, full stack, query only", times, 4, 1, null, perCommit));
+                var m = await Measure(
+                    rounds,
+                    new(host.PlainPage),
+                    new(host.FullPage, () => host.FullCounters),
+                    new(host.FullPageReadAll, () => host.FullCounters),
+                    new(host.PlainDto),
+                    new(host.FullDto, () => host.FullCounters));
+                notes.Add($"{name}, full stack, page: load {load} → {Load()}.");
+                rows.Add(Row(name, "100-patient page, full stack, query only", m, 1, 0, 2.5));
+                rows.Add(Row(name, "100-patient page, full stack, all 3 encrypted values read", m, 2, 0, null));
+                rows.Add(Row(name, "DTO page, full stack / plain DTO", m, 4, 3, null));
+                rows.Add(Row(name, "DTO page, full stack / entity page, full stack, values read", m, 4, 2, 1.0));
+                rows.Add(Row(name, "DTO page, full stack / entity page, full stack, query only", m, 4, 1, null));
             }
 
             // 3. The point query, one caller.
             {
                 var load = Load();
-                var before = host.FullCounters;
                 var plainNext = 0;
                 var fullNext = 0;
-                var times = await Measure(rounds,
-                    () => host.PlainPoint(host.PageIds[plainNext++ % ReadPathHost.PageSize]),
-                    () => host.FullPoint(host.PageIds[fullNext++ % ReadPathHost.PageSize]));
-                var perCommit = PerCommit(before, host.FullCounters);
-                notes.Add($"{name}, full stack, point query: {perCommit} audit records per group commit; load {load} → {Load()}.");
-                rows.Add(Row(name, "Point query by id, full stack, 1 caller", times, 1, 0, provider == BenchProvider.Sqlite ? 1.4 : 1.5, perCommit));
+                var m = await Measure(
+                    rounds,
+                    new(() => host.PlainPoint(host.PageIds[plainNext++ % ReadPathHost.PageSize])),
+                    new(() => host.FullPoint(host.PageIds[fullNext++ % ReadPathHost.PageSize]), () => host.FullCounters));
+                notes.Add($"{name}, full stack, point query: load {load} → {Load()}.");
+                rows.Add(Row(name, "Point query by id, full stack, 1 caller", m, 1, 0, provider == BenchProvider.Sqlite ? 1.4 : 1.5));
             }
 
             // 4. The point query, 8 concurrent callers (throughput).
@@ -109,32 +117,45 @@ public static class ReadPathRun
         Console.WriteLine($"End {Now()}, load {Load()}.");
     }
 
-    /// <summary>Warm-up, then <paramref name="rounds"/> rounds of one batch per case; returns µs per call, [case][round].</summary>
-    private static async Task<double[][]> Measure(int rounds, params Func<Task<object>>[] cases)
+    /// <summary>
+    /// Warm-up, then <paramref name="rounds"/> rounds of one batch per case; returns µs per call, [case][round], and for
+    /// each case with counters its audit records per group commit (counted around its batches, outside the timing).
+    /// </summary>
+    private static async Task<Measured> Measure(int rounds, params Case[] cases)
     {
         var warmup = Stopwatch.StartNew();
-        var batch = await Calibrate(cases[0]);
+        var batch = await Calibrate(cases[0].Call);
         while (warmup.Elapsed < Warmup)
         {
-            foreach (var call in cases)
+            foreach (var c in cases)
             {
-                await RunBatch(call, batch); // JIT tiers, dynamic PGO, query caches, key caches, pools
+                await RunBatch(c.Call, batch); // JIT tiers, dynamic PGO, query caches, key caches, pools
             }
         }
 
-        batch = await Calibrate(cases[0]);
+        batch = await Calibrate(cases[0].Call);
         var times = cases.Select(_ => new double[rounds]).ToArray();
+        var records = new long[cases.Length];
+        var commits = new long[cases.Length];
         for (var round = 0; round < rounds; round++)
         {
             for (var k = 0; k < cases.Length; k++)
             {
                 var c = round % 2 == 0 ? k : cases.Length - 1 - k;
-                times[c][round] = await RunBatch(cases[c], batch);
+                var before = cases[c].Counters?.Invoke();
+                times[c][round] = await RunBatch(cases[c].Call, batch);
+                if (before is { } b && cases[c].Counters!() is { } a)
+                {
+                    records[c] += a.Records - b.Records;
+                    commits[c] += (a.Commits ?? 0) - (b.Commits ?? 0);
+                }
             }
         }
 
         Console.WriteLine($"  {cases.Length} cases × {rounds} rounds × {batch} calls, {Now()}, load {Load()}");
-        return times;
+        return new Measured(
+            times,
+            [.. cases.Select((c, i) => c.Counters is null ? "–" : commits[i] > 0 ? (records[i] / (double)commits[i]).ToString("F1", CultureInfo.InvariantCulture) : "n/a")]);
     }
 
     private static async Task<double> RunBatch(Func<Task<object>> call, int batch)
@@ -161,8 +182,10 @@ public static class ReadPathRun
         return Math.Max(2, (int)(count * Batch.TotalMilliseconds / stopwatch.Elapsed.TotalMilliseconds));
     }
 
-    private static string Row(string provider, string name, double[][] times, int numerator, int denominator, double? limit, string perCommit)
+    private static string Row(string provider, string name, Measured measured, int numerator, int denominator, double? limit)
     {
+        var times = measured.Times;
+        var perCommit = measured.PerCommit[numerator];
         var ratios = times[numerator].Zip(times[denominator], (a, p) => a / p).ToList();
         var median = Percentile(ratios, 0.5);
         return string.Create(
@@ -257,6 +280,10 @@ public static class ReadPathRun
     private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
     private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private sealed record Case(Func<Task<object>> Call, Func<(long Records, long? Commits)>? Counters = null);
+
+    private sealed record Measured(double[][] Times, string[] PerCommit);
 
     private readonly record struct Result(double PerSecond, long Queries, double CpuMicroseconds);
 }
