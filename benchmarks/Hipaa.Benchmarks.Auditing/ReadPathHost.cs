@@ -278,6 +278,42 @@ public sealed class ReadPathHost : IDisposable
         }
 
         Check(refused, "policy enforcement refuses a therapist outside the care team");
+
+        // Diagnostic: how many entity instances EF Core materializes per row of each audited shape (an interceptor on a
+        // copy of the audited options, used only here).
+        var counter = new MaterializationCounter();
+        var counted = Use(new DbContextOptionsBuilder<ReadPathDb>(), _auditConnectionString).UseHipaa(_auditServices).AddInterceptors(counter).Options;
+        using (AccessContext.Begin(Reader))
+        {
+            async Task<string> PerRow(Func<ReadPathDb, Task<int>> query)
+            {
+                await using var db = new ReadPathDb(counted);
+                counter.Count = 0;
+                var rows = await query(db);
+                return (counter.Count / (double)rows).ToString("F1", CultureInfo.InvariantCulture);
+            }
+
+            var entity = await PerRow(async db => (await db.Patients.AsNoTracking().Where(p => p.Ward == PageWard).ToListAsync()).Count);
+            var dto = await PerRow(async db => (await db.Patients.AsNoTracking().Where(p => p.Ward == PageWard)
+                .Select(p => new PatientDto { Id = p.Id, Name = p.Name, Ssn = p.Ssn, BirthDate = p.BirthDate, Phone = p.Phone }).ToListAsync()).Count);
+            var one = await PerRow(async db => (await db.Patients.AsNoTracking().Where(p => p.Ward == PageWard)
+                .Select(p => new PatientDto { Id = p.Id, Name = p.Name }).ToListAsync()).Count);
+            MaterializationsPerRow = $"entities materialized per row, auditing alone: entity page {entity}, DTO of 4 PHI fields + id {dto}, DTO of 1 PHI field + id {one}";
+        }
+    }
+
+    /// <summary>Gets what <see cref="CheckAsync"/> found: entity instances materialized per row of each audited shape.</summary>
+    public string MaterializationsPerRow { get; private set; } = string.Empty;
+
+    private sealed class MaterializationCounter : Microsoft.EntityFrameworkCore.Diagnostics.IMaterializationInterceptor
+    {
+        public int Count { get; set; }
+
+        public object InitializedInstance(Microsoft.EntityFrameworkCore.Diagnostics.MaterializationInterceptionData materializationData, object entity)
+        {
+            Count++;
+            return entity;
+        }
     }
 
     public void Dispose()

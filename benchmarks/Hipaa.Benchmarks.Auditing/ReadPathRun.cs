@@ -51,6 +51,8 @@ public static class ReadPathRun
             using var host = new ReadPathHost(provider, seal);
             await host.CheckAsync();
             Console.WriteLine($"{name}: setup checked (values, one audit record per patient, ciphertext at rest, policy enforced). {Now()}, load {Load()}.");
+            Console.WriteLine($"{name}: {host.MaterializationsPerRow}.");
+            notes.Add($"{name}: {host.MaterializationsPerRow}.");
 
             // 1. The 100-patient page and its DTO projection, auditing alone.
             {
