@@ -32,9 +32,11 @@ public sealed class ReadPathHost : IDisposable
     private readonly List<string> _postgresDatabases = [];
     private readonly ServiceProvider _auditServices;
     private readonly ServiceProvider _fullServices;
+    private readonly ServiceProvider _perPatientServices;
     private readonly string _directory;
     private readonly string _auditConnectionString;
     private readonly string _fullConnectionString;
+    private readonly string _perPatientConnectionString;
 
     public ReadPathHost(BenchProvider provider, TimeSpan sealInterval)
     {
@@ -43,6 +45,7 @@ public sealed class ReadPathHost : IDisposable
         var plain = Store("plain");
         _auditConnectionString = Store("audit");
         _fullConnectionString = Store("full");
+        _perPatientConnectionString = Store("perpatient");
         var keys = Store("keys");
 
         PlainOptions = Use(new DbContextOptionsBuilder<ReadPathDb>(), plain).Options;
@@ -54,6 +57,19 @@ public sealed class ReadPathHost : IDisposable
             .UseLocalDevelopmentCheckpointSigner(BenchHost.SignerPath);
         _auditServices = audit.BuildServiceProvider();
         AuditedOptions = Use(new DbContextOptionsBuilder<ReadPathDb>(), _auditConnectionString).UseHipaa(_auditServices).Options;
+
+        // Diagnostic: auditing alone with ReadAuditCommit.PerPatient (one group commit before each patient's first entity).
+        var perPatient = new ServiceCollection();
+        perPatient.AddHipaa()
+            .AddQueryAuditing(o =>
+            {
+                o.SealInterval = sealInterval;
+                o.ReadAuditCommit = ReadAuditCommit.PerPatient;
+            })
+            .UseAuditStore(o => Use(o, _perPatientConnectionString))
+            .UseLocalDevelopmentCheckpointSigner(BenchHost.SignerPath);
+        _perPatientServices = perPatient.BuildServiceProvider();
+        PerPatientOptions = Use(new DbContextOptionsBuilder<ReadPathDb>(), _perPatientConnectionString).UseHipaa(_perPatientServices).Options;
 
         var full = new ServiceCollection();
         full.AddHipaa()
@@ -87,6 +103,9 @@ public sealed class ReadPathHost : IDisposable
 
     public DbContextOptions<SecureReadPathDb> FullOptions { get; }
 
+    /// <summary>Gets the options of auditing alone with <c>ReadAuditCommit.PerPatient</c> (diagnostic).</summary>
+    public DbContextOptions<ReadPathDb> PerPatientOptions { get; }
+
     /// <summary>Gets the ids of the 100 patients of ward 1 (the page); point queries read them.</summary>
     public Guid[] PageIds { get; }
 
@@ -95,6 +114,9 @@ public sealed class ReadPathHost : IDisposable
 
     /// <summary>Gets the audit rows and group-commit transactions so far of auditing alone.</summary>
     public (long Records, long? Commits) AuditCounters => (Count(_auditConnectionString), BenchHost.WriterTransactionsOf(_auditServices));
+
+    /// <summary>Gets the audit rows and group-commit transactions so far of auditing alone with <c>PerPatient</c>.</summary>
+    public (long Records, long? Commits) PerPatientCounters => (Count(_perPatientConnectionString), BenchHost.WriterTransactionsOf(_perPatientServices));
 
     /// <summary>Gets the audit rows and group-commit transactions so far of the full stack.</summary>
     public (long Records, long? Commits) FullCounters => (Count(_fullConnectionString), BenchHost.WriterTransactionsOf(_fullServices));
@@ -111,6 +133,14 @@ public sealed class ReadPathHost : IDisposable
     {
         using var access = AccessContext.Begin(Reader);
         await using var db = new ReadPathDb(AuditedOptions);
+        return await db.Patients.AsNoTracking().Where(p => p.Ward == PageWard).ToListAsync();
+    }
+
+    /// <summary>Diagnostic: <see cref="AuditedPage"/> with <c>ReadAuditCommit.PerPatient</c> (100 group commits per page).</summary>
+    public async Task<object> AuditedPagePerPatient()
+    {
+        using var access = AccessContext.Begin(Reader);
+        await using var db = new ReadPathDb(PerPatientOptions);
         return await db.Patients.AsNoTracking().Where(p => p.Ward == PageWard).ToListAsync();
     }
 
@@ -240,6 +270,9 @@ public sealed class ReadPathHost : IDisposable
         Page(await AuditedPage(), "audited page");
         Page(await AuditedDto(), "audited DTO page");
         Page(await AuditedDtoOneField(), "audited DTO page, one PHI field");
+        var perPatientBefore = PerPatientCounters.Records;
+        Page(await AuditedPagePerPatient(), "audited page, PerPatient");
+        Check(PerPatientCounters.Records - perPatientBefore == PageSize, "auditing alone with PerPatient wrote one record per patient");
         Check(AuditCounters.Records - audit == 3 * PageSize, $"auditing alone wrote {AuditCounters.Records - audit} records for three pages, not {3 * PageSize}");
 
         var full = FullCounters.Records;
@@ -319,6 +352,7 @@ public sealed class ReadPathHost : IDisposable
     public void Dispose()
     {
         _auditServices.Dispose();
+        _perPatientServices.Dispose();
         _fullServices.Dispose();
         foreach (var connection in _keepAlive)
         {
@@ -420,6 +454,17 @@ public sealed class ReadPathHost : IDisposable
         }
 
         using (var db = new ReadPathDb(Use(new DbContextOptionsBuilder<ReadPathDb>(), _auditConnectionString).Options))
+        {
+            db.Patients.AddRange(rows.Select(r => Expected(r.Id)));
+            db.SaveChanges();
+        }
+
+        using (var db = new ReadPathDb(PerPatientOptions))
+        {
+            db.Database.EnsureCreated();
+        }
+
+        using (var db = new ReadPathDb(Use(new DbContextOptionsBuilder<ReadPathDb>(), _perPatientConnectionString).Options))
         {
             db.Patients.AddRange(rows.Select(r => Expected(r.Id)));
             db.SaveChanges();

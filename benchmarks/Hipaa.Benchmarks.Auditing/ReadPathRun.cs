@@ -64,7 +64,8 @@ public static class ReadPathRun
                     new(host.PlainDto),
                     new(host.AuditedDto, () => host.AuditCounters),
                     new(host.AuditedDtoOneField, () => host.AuditCounters),
-                    new(host.AppendPageRecords, () => host.AuditCounters));
+                    new(host.AppendPageRecords, () => host.AuditCounters),
+                    new(host.AuditedPagePerPatient, () => host.PerPatientCounters));
                 notes.Add($"{name}, auditing alone: load {load} → {Load()}.");
                 rows.Add(Row(name, "100-patient page, auditing alone", m, 1, 0, provider == BenchProvider.Sqlite ? 2.0 : null));
                 rows.Add(Row(name, "DTO page (4 PHI fields + id), auditing alone / plain DTO", m, 3, 2, null));
@@ -72,6 +73,7 @@ public static class ReadPathRun
                 rows.Add(Row(name, "(plain DTO / plain entity page)", m, 2, 0, null));
                 rows.Add(Row(name, "(diagnostic: DTO page of 4 PHI fields / DTO page of 1 PHI field, both auditing alone)", m, 3, 4, null));
                 rows.Add(Row(name, "(diagnostic: IAuditSink.AppendAsync of the page's 100 records, no query / plain entity page)", m, 5, 0, null));
+                rows.Add(Row(name, "(diagnostic: the page with ReadAuditCommit.PerPatient / plain entity page)", m, 6, 0, null));
             }
 
             // 2. The same page through the full stack: query only, values read, and the DTO projection.
