@@ -60,16 +60,16 @@ public sealed class BenchHost : IDisposable
     /// Diagnostic, through reflection on internals (not an API): the instance's group-commit writer's committed
     /// transactions so far, or null when it cannot be read. Lets <c>--throughput</c> report records per commit.
     /// </summary>
-    public long? WriterTransactions
+    public long? WriterTransactions => WriterTransactionsOf(_services);
+
+    /// <summary>The same diagnostic for any service provider built with <c>AddQueryAuditing()</c> (null when it cannot be read).</summary>
+    public static long? WriterTransactionsOf(IServiceProvider services)
     {
-        get
-        {
-            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
-            var runtimeType = Type.GetType("Hipaa.EfCore.Auditing.AuditRuntime, Hipaa.EfCore");
-            var runtime = runtimeType is null ? null : _services.GetService(runtimeType);
-            var writer = runtime?.GetType().GetProperty("Writer", Any)?.GetValue(runtime);
-            return writer?.GetType().GetProperty("Transactions", Any)?.GetValue(writer) as long?;
-        }
+        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        var runtimeType = Type.GetType("Hipaa.EfCore.Auditing.AuditRuntime, Hipaa.EfCore");
+        var runtime = runtimeType is null ? null : services.GetService(runtimeType);
+        var writer = runtime?.GetType().GetProperty("Writer", Any)?.GetValue(runtime);
+        return writer?.GetType().GetProperty("Transactions", Any)?.GetValue(writer) as long?;
     }
 
     public AuditReports Reports => _services.GetRequiredService<AuditReports>();

@@ -9,10 +9,19 @@ using Hipaa.Benchmarks.Auditing;
 //   scripts/with-postgres.sh dotnet run -c Release --project benchmarks/Hipaa.Benchmarks.Auditing -- --filter '*WhoAccessedPostgres*' --launchCount 1 --warmupCount 3 --iterationCount 10
 // Single-call latency percentiles (not BenchmarkDotNet):  ... -- --latency [calls, default 3000]
 // Point query under concurrency, audited vs plain q/s (not BenchmarkDotNet): ... -- --throughput [seconds per phase, default 2] [rounds, default 5] [Memory|File|FileSyncNormal ...] [seal=SECONDS, default 1] [callers=2,4,8] [nonphi: the table without PHI, diagnostic]
+// The rebuilt read path (issue 13), plain EF Core vs auditing alone vs the full stack, paired rounds in one process (not BenchmarkDotNet):
+//   ... -- --read-path [rounds, default 30] [Sqlite|Postgres ..., default Sqlite and, when HIPAA_TEST_POSTGRES is set, Postgres] [seconds=S per 8-caller phase, default 2] [throughput-rounds=N, default 5]
+//   scripts/bench-read-path.sh [same arguments]   (starts a throwaway PostgreSQL cluster, runs both providers, removes it)
 // Quick look: ... --job short; setups and their checks only: ... --job dry
 if (args.Length > 0 && args[0] == "--latency")
 {
     LatencyRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3_000);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--read-path")
+{
+    ReadPathRun.Run(args[1..]);
     return;
 }
 
