@@ -43,7 +43,7 @@ public class AuditInsertPathBenchmarks
     public void Setup()
     {
         var connectionString = BenchPostgres.Database(_database, recreate: true);
-        _options = new DbContextOptionsBuilder<MirrorDb>().UseNpgsql(connectionString).Options;
+        _options = new DbContextOptionsBuilder<MirrorDb>().UseNpgsql(connectionString).DangerouslyAllowPhiWithoutHipaa().Options;
         using (var db = new MirrorDb(_options))
         {
             db.Database.EnsureCreated();

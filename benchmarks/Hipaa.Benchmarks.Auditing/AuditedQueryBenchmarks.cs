@@ -344,7 +344,7 @@ public class AuditedQueryBenchmarks
             pragma.ExecuteNonQuery();
         }
 
-        using (var mirror = new MirrorDb(new DbContextOptionsBuilder<MirrorDb>().UseSqlite(_rawConnection).Options))
+        using (var mirror = new MirrorDb(new DbContextOptionsBuilder<MirrorDb>().UseSqlite(_rawConnection).DangerouslyAllowPhiWithoutHipaa().Options))
         {
             mirror.Database.ExecuteSqlRaw(mirror.Database.GenerateCreateScript());
         }

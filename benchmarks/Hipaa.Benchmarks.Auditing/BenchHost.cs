@@ -130,8 +130,8 @@ public sealed class BenchHost : IDisposable
     {
         _ = Provider switch
         {
-            BenchProvider.Sqlite => options.UseSqlite(ConnectionString),
-            BenchProvider.Postgres => options.UseNpgsql(ConnectionString),
+            BenchProvider.Sqlite => options.UseSqlite(ConnectionString).DangerouslyAllowPhiWithoutHipaa(), // the plain baselines map the same PHI entities
+            BenchProvider.Postgres => options.UseNpgsql(ConnectionString).DangerouslyAllowPhiWithoutHipaa(),
             _ => throw new ArgumentOutOfRangeException(nameof(options)),
         };
         return _interceptor is null ? options : options.AddInterceptors(_interceptor);

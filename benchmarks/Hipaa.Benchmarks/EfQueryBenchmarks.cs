@@ -58,8 +58,8 @@ public class EfQueryBenchmarks
             .UseLocalDevelopmentKey(Path.Combine(_directory, "kek.bin"))
             .UseKeyStore(o => o.UseSqlite(keyStore));
         services.AddDbContextFactory<HipaaClinicDb>((sp, o) => o.UseSqlite(_hipaaConnection).UseHipaa(sp));
-        services.AddDbContextFactory<PlainClinicDb>(o => o.UseSqlite(_plainConnection));
-        services.AddDbContextFactory<InterceptedClinicDb>(o => o.UseSqlite(_plainConnection).AddInterceptors(NoOpMaterializationInterceptor.Instance));
+        services.AddDbContextFactory<PlainClinicDb>(o => o.UseSqlite(_plainConnection).DangerouslyAllowPhiWithoutHipaa()); // plain baseline: the same entities, no safeguards
+        services.AddDbContextFactory<InterceptedClinicDb>(o => o.UseSqlite(_plainConnection).DangerouslyAllowPhiWithoutHipaa().AddInterceptors(NoOpMaterializationInterceptor.Instance));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _hipaa = _services.GetRequiredService<IDbContextFactory<HipaaClinicDb>>();
         _plain = _services.GetRequiredService<IDbContextFactory<PlainClinicDb>>();
