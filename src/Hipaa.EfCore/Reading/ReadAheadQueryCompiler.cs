@@ -132,8 +132,8 @@ internal sealed class ReadAheadQueryCompiler(
         queryContext => Batching(queryContext) is { } batch ? new ReadAheadEnumerable<T>(compiled(queryContext), batch) : compiled(queryContext);
 
     private static Func<QueryContext, Task<T>> SingleAsync<T>(Func<QueryContext, Task<T>> compiled, PatientPin? pin) =>
-        queryContext => Batching(queryContext) is { } batch || pin is not null
-            ? HoldUntilRecordedAsync(compiled, queryContext, Batching(queryContext), pin)
+        queryContext => Batching(queryContext) is var batch && (batch is not null || pin is not null)
+            ? HoldUntilRecordedAsync(compiled, queryContext, batch, pin)
             : compiled(queryContext);
 
     private static async Task<T> HoldUntilRecordedAsync<T>(Func<QueryContext, Task<T>> compiled, QueryContext queryContext, Batch? batch, PatientPin? pin)
