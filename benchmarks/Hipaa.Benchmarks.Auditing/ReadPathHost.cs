@@ -429,7 +429,10 @@ public sealed class ReadPathHost : IDisposable
         var connection = db.Database.GetDbConnection();
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM hipaa_audit";
+        // Per patient: a row of several patients (patient_ids, joined by U+001F) counts once for each of them.
+        var separator = Provider == BenchProvider.Sqlite ? "char(31)" : "chr(31)";
+        command.CommandText = "SELECT COALESCE(SUM(CASE WHEN patient_ids = '' THEN 1 ELSE LENGTH(patient_ids) - LENGTH(REPLACE(patient_ids, "
+            + separator + ", '')) + 1 END), 0) FROM hipaa_audit";
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 

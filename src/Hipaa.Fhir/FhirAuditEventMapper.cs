@@ -86,11 +86,14 @@ public sealed class FhirAuditEventMapper
 
         AddAgents(auditEvent, record);
 
-        if (record.PatientId is { } patientId)
+        // A record of several patients (one query returning many patients' rows) names each of them, as BALP's query
+        // events do; the same record seen from one patient (the who-accessed report) names that patient.
+        IEnumerable<string> patients = record.PatientId is { } patientId ? [patientId] : record.PatientIds;
+        foreach (string patient in patients)
         {
             auditEvent.Entity.Add(new AuditEvent.EntityComponent
             {
-                What = new ResourceReference("Patient/" + patientId),
+                What = new ResourceReference("Patient/" + patient),
                 Type = AuditCodes.Person,
                 Role = AuditCodes.PatientRole,
             });

@@ -21,6 +21,7 @@ public sealed class ConventionTests
     private static readonly Type[] UnsealedForProxies =
     [
         typeof(Hipaa.EfCore.Auditing.AuditEntry),
+        typeof(Hipaa.EfCore.Auditing.AuditPatientEntry),
         typeof(Hipaa.EfCore.Auditing.AuditCheckpointEntry),
     ];
 

@@ -227,6 +227,28 @@ public sealed class FhirAuditEventMapperTests
     }
 
     [Fact]
+    public void ToAuditEvent_RecordOfSeveralPatients_NamesEachPatientAsAnEntity()
+    {
+        AuditRecord record = Read() with { PatientId = null, PatientIds = ["patient-1", "patient-2", "patient-3"] };
+
+        AuditEvent e = _mapper.ToAuditEvent(record);
+
+        Assert.Equal(
+            ["Patient/patient-1", "Patient/patient-2", "Patient/patient-3"],
+            e.Entity.Where(x => x.Role?.Code == "1").Select(x => x.What.Reference));
+    }
+
+    [Fact]
+    public void ToAuditEvent_RecordOfSeveralPatientsSeenFromOne_NamesOnlyThatPatient()
+    {
+        AuditRecord record = Read() with { PatientId = "patient-2", PatientIds = ["patient-1", "patient-2", "patient-3"] };
+
+        AuditEvent e = _mapper.ToAuditEvent(record);
+
+        Assert.Equal("Patient/patient-2", Assert.Single(e.Entity, x => x.Role?.Code == "1").What.Reference);
+    }
+
+    [Fact]
     public async Task WriteNdjsonAsync_Records_WritesOneParsableAuditEventPerLine()
     {
         AuditRecord[] records = [Read(), Read() with { RecordId = Guid.NewGuid(), Action = AuditAction.Update }];

@@ -2,9 +2,11 @@ namespace Hipaa.Auditing;
 
 /// <summary>
 /// One audit record: who did what to which patient's records, when, from where, for what purpose, and how it ended —
-/// never the PHI values themselves. One record per patient per access (as IHE BALP does); an access that cannot be tied
-/// to a patient has a null <see cref="PatientId"/> and says what it touched (<see cref="Entity"/>,
-/// <see cref="QueryFingerprint"/>, <see cref="RowCount"/>). docs/audit.md describes every field.
+/// never the PHI values themselves. An access of one patient's records has that patient in <see cref="PatientId"/>; a query
+/// that returned several patients' records is one record naming all of them in <see cref="PatientIds"/> (stored once,
+/// indexed per patient, and reported per patient by the who-accessed report, which sets <see cref="PatientId"/> to the
+/// patient asked about). An access that cannot be tied to a patient has neither and says what it touched
+/// (<see cref="Entity"/>, <see cref="QueryFingerprint"/>, <see cref="RowCount"/>). docs/audit.md describes every field.
 /// </summary>
 public sealed record AuditRecord
 {
@@ -25,6 +27,12 @@ public sealed record AuditRecord
 
     /// <summary>Gets the patient whose records were touched; <see langword="null"/> when the access could not be tied to one.</summary>
     public string? PatientId { get; init; }
+
+    /// <summary>
+    /// Gets every patient of a record written once for several patients (a query returning many patients' rows); empty for
+    /// a record of one patient (<see cref="PatientId"/>) or of none.
+    /// </summary>
+    public IReadOnlyList<string> PatientIds { get; init; } = [];
 
     /// <summary>Gets what was done.</summary>
     public required AuditAction Action { get; init; }

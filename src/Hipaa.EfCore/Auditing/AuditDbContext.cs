@@ -12,5 +12,7 @@ internal sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) :
 
     public DbSet<AuditCheckpointEntry> Checkpoints => Set<AuditCheckpointEntry>();
 
+    public DbSet<AuditPatientEntry> PatientIndex => Set<AuditPatientEntry>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) => AuditModel.Configure(modelBuilder);
 }

@@ -31,6 +31,13 @@ internal class AuditEntry
 
     public string? PatientId { get; set; }
 
+    /// <summary>
+    /// The patients of a record written once for several patients (a page of a query), joined by
+    /// <see cref="ListSeparator"/>, with <see cref="PatientId"/> null; empty otherwise. Indexed per patient in
+    /// <c>hipaa_audit_patients</c> when the record is sealed (<see cref="AuditPatientEntry"/>).
+    /// </summary>
+    public string PatientIds { get; set; } = string.Empty;
+
     public AuditAction Action { get; set; }
 
     public string Entity { get; set; } = string.Empty;
@@ -83,7 +90,8 @@ internal class AuditEntry
         ActorId = record.ActorId,
         ActorRoles = Join(record.ActorRoles),
         ClientApplication = record.ClientApplication,
-        PatientId = record.PatientId,
+        PatientId = record.PatientIds.Count > 1 ? null : record.PatientId ?? (record.PatientIds.Count == 1 ? record.PatientIds[0] : null),
+        PatientIds = record.PatientIds.Count > 1 ? Join(record.PatientIds) : string.Empty,
         Action = record.Action,
         Entity = record.Entity,
         Categories = Join(record.Categories),
@@ -111,6 +119,7 @@ internal class AuditEntry
         ActorRoles = Split(ActorRoles),
         ClientApplication = ClientApplication,
         PatientId = PatientId,
+        PatientIds = Split(PatientIds),
         Action = Action,
         Entity = Entity,
         Categories = Split(Categories),
@@ -129,6 +138,15 @@ internal class AuditEntry
         RowCount = RowCount,
         Decision = Decision,
     };
+
+    /// <summary>The patients this record concerns: <see cref="PatientId"/>, or every one of <see cref="PatientIds"/>.</summary>
+    public IReadOnlyList<string> Patients() => PatientIds.Length > 0 ? Split(PatientIds) : PatientId is { } one ? [one] : [];
+
+    /// <summary>
+    /// The record as seen from <paramref name="patientId"/>, one of its patients: the same record with
+    /// <see cref="AuditRecord.PatientId"/> set to that patient (and <see cref="AuditRecord.PatientIds"/> naming all of them).
+    /// </summary>
+    public AuditRecord ToRecordFor(string patientId) => ToRecord() with { PatientId = patientId };
 
     private static string Join(IReadOnlyList<string> values) => values.Count == 0 ? string.Empty : string.Join(ListSeparator, values);
 

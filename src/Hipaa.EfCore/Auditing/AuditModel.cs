@@ -9,6 +9,8 @@ internal static class AuditModel
 
     public const string CheckpointTable = "hipaa_audit_checkpoints";
 
+    public const string PatientIndexTable = "hipaa_audit_patients";
+
     public static void Configure(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<AuditEntry>(entry =>
@@ -22,6 +24,7 @@ internal static class AuditModel
             entry.Property(e => e.ActorRoles).HasColumnName("actor_roles").IsRequired();
             entry.Property(e => e.ClientApplication).HasColumnName("client_application").HasMaxLength(256);
             entry.Property(e => e.PatientId).HasColumnName("patient_id").HasMaxLength(128);
+            entry.Property(e => e.PatientIds).HasColumnName("patient_ids").IsRequired().HasDefaultValue(string.Empty);
             entry.Property(e => e.Action).HasColumnName("action").HasConversion<string>().HasMaxLength(16);
             entry.Property(e => e.Entity).HasColumnName("entity").HasMaxLength(256).IsRequired();
             entry.Property(e => e.Categories).HasColumnName("categories").IsRequired();
@@ -47,6 +50,16 @@ internal static class AuditModel
             entry.HasIndex(e => new { e.PatientId, e.OccurredAt }).HasDatabaseName("ix_hipaa_audit_patient_time");
             entry.HasIndex(e => e.ChainPosition).IsUnique().HasDatabaseName("ix_hipaa_audit_chain_position");
             entry.HasIndex(e => e.SealedAt).HasDatabaseName("ix_hipaa_audit_sealed_at");
+        });
+
+        modelBuilder.Entity<AuditPatientEntry>(index =>
+        {
+            index.ToTable(PatientIndexTable);
+            index.HasKey(i => new { i.PatientId, i.OccurredAt, i.AuditId });
+            index.Property(i => i.PatientId).HasColumnName("patient_id").HasMaxLength(128);
+            index.Property(i => i.OccurredAt).HasColumnName("occurred_at");
+            index.Property(i => i.AuditId).HasColumnName("audit_id").ValueGeneratedNever();
+            index.HasIndex(i => i.AuditId).HasDatabaseName("ix_hipaa_audit_patients_audit_id");
         });
 
         modelBuilder.Entity<AuditCheckpointEntry>(checkpoint =>

@@ -84,7 +84,7 @@ internal sealed partial class AuditRuntime : IDisposable
         var tables = _phiTables.GetOrAdd(model, m => new PhiTableSet(
             [
                 .. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>(),
-                .. m.GetEntityTypes().Where(t => t.ClrType == typeof(AuditEntry) || t.ClrType == typeof(AuditCheckpointEntry)).Select(PhiEntityModel.ForAuditTable),
+                .. m.GetEntityTypes().Where(t => t.ClrType == typeof(AuditEntry) || t.ClrType == typeof(AuditCheckpointEntry) || t.ClrType == typeof(AuditPatientEntry)).Select(PhiEntityModel.ForAuditTable),
             ],
             SqlDialect.For(context.Database.ProviderName)));
         var described = tables.Describe(context, sql);
@@ -133,6 +133,7 @@ internal sealed partial class AuditRuntime : IDisposable
 
     private async Task AppendReadsAsync(DbContext context, IReadOnlyList<AuditEntry> entries, bool async, CancellationToken cancellationToken)
     {
+        entries = ReadRecordCombiner.Combine(entries);
         try
         {
             if (context.Database.CurrentTransaction is { } transaction && context.Database.ProviderName == SqliteProvider)

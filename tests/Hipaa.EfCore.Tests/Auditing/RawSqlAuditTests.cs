@@ -457,7 +457,7 @@ public sealed class PostgresRawSqlAuditTests() : RawSqlAuditTests("postgres")
 
         var write = Assert.Single(host.Records().Skip(before));
         Assert.Equal((AuditAction.Execute, null), (write.Action, write.PatientId));
-        Assert.Equal(["AuditCheckpointEntry", "AuditEntry", "Diagnosis", "LabResult", "Note", "Patient", "Prescription", "PsychotherapyNote"], write.Entity.Split(',').Order()); // the audit log too
+        Assert.Equal(["AuditCheckpointEntry", "AuditEntry", "AuditPatientEntry", "Diagnosis", "LabResult", "Note", "Patient", "Prescription", "PsychotherapyNote"], write.Entity.Split(',').Order()); // the audit log too
         Assert.Equal(0, Count("SELECT COUNT(*) FROM lab_results"));
     }
 }

@@ -30,13 +30,44 @@ public abstract class TestDatabase : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown provider."),
     };
 
-    /// <summary>Every audit row, oldest first, read straight from the table through the SDK's own audit context.</summary>
-    internal List<Hipaa.EfCore.Auditing.AuditEntry> AuditRecords()
+    /// <summary>
+    /// Every audit record per patient, oldest first, as the who-accessed report sees them: a row written once for several
+    /// patients (<c>patient_ids</c>) appears once per patient, with <c>PatientId</c> set to that patient. Read straight
+    /// from the table through the SDK's own audit context; <see cref="AuditRows"/> gives the rows as stored.
+    /// </summary>
+    internal List<Hipaa.EfCore.Auditing.AuditEntry> AuditRecords() =>
+        [.. AuditRows().SelectMany(row => row.PatientIds.Length == 0
+            ? [row]
+            : row.Patients().Select(patient => CopyFor(row, patient)))];
+
+    /// <summary>Every audit row as stored, oldest first.</summary>
+    internal List<Hipaa.EfCore.Auditing.AuditEntry> AuditRows()
     {
         var options = new DbContextOptionsBuilder<Hipaa.EfCore.Auditing.AuditDbContext>();
         Use(options);
         using var audit = new Hipaa.EfCore.Auditing.AuditDbContext(options.Options);
         return [.. audit.Entries.AsNoTracking().OrderBy(e => e.Id)];
+    }
+
+    /// <summary>The per-patient index rows (written when records of several patients are sealed).</summary>
+    internal List<Hipaa.EfCore.Auditing.AuditPatientEntry> AuditPatientIndex()
+    {
+        var options = new DbContextOptionsBuilder<Hipaa.EfCore.Auditing.AuditDbContext>();
+        Use(options);
+        using var audit = new Hipaa.EfCore.Auditing.AuditDbContext(options.Options);
+        return [.. audit.PatientIndex.AsNoTracking().OrderBy(e => e.AuditId).ThenBy(e => e.PatientId)];
+    }
+
+    private static Hipaa.EfCore.Auditing.AuditEntry CopyFor(Hipaa.EfCore.Auditing.AuditEntry row, string patient)
+    {
+        var copy = (Hipaa.EfCore.Auditing.AuditEntry)Activator.CreateInstance(typeof(Hipaa.EfCore.Auditing.AuditEntry))!;
+        foreach (var property in typeof(Hipaa.EfCore.Auditing.AuditEntry).GetProperties().Where(p => p.CanWrite))
+        {
+            property.SetValue(copy, property.GetValue(row));
+        }
+
+        copy.PatientId = patient;
+        return copy;
     }
 
     /// <summary>Reads one column of every row with plain ADO.NET, as an attacker with the database would.</summary>

@@ -66,6 +66,8 @@ internal sealed class ShapesHost : IDisposable
     /// <summary>Gets the application's audit runtime (its writer counts the transactions it committed).</summary>
     public AuditRuntime Runtime => _services.GetRequiredService<AuditRuntime>();
 
+    public IServiceProvider Services => _services;
+
     public ShapesDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ShapesDb>>().CreateDbContext();
 
     /// <summary>Every audit row, oldest first.</summary>

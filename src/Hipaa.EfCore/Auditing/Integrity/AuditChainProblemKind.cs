@@ -45,4 +45,10 @@ internal enum AuditChainProblemKind
     /// (docs/audit.md, "Anchoring"). Not reported with <see cref="AuditVerificationOptions.InsecureAcceptUnanchored"/>.
     /// </summary>
     Unanchored = 12,
+
+    /// <summary>
+    /// The per-patient index of the records of several patients (<c>hipaa_audit_patients</c>) disagrees with their sealed patient
+    /// lists: an index row was deleted (hiding an access from "who accessed this patient"), added, or its time changed.
+    /// </summary>
+    PatientIndexMismatch = 13,
 }

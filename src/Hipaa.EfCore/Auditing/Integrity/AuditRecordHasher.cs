@@ -8,6 +8,9 @@ namespace Hipaa.EfCore.Auditing.Integrity;
 /// <summary>
 /// The canonical bytes of an audit row and its chain hash (docs/audit.md, "Chain format"). Version 1:
 /// <c>Hash = SHA-256("hipaa-audit-v1" || previous hash (32 bytes) || position (8 bytes, big-endian) || canonical record)</c>.
+/// Version 2, for a record of several patients (<see cref="AuditEntry.PatientIds"/> not empty): the domain
+/// <c>hipaa-audit-v2</c> and the patient list appended to the version 1 canonical record as one more length-prefixed
+/// string. Records of one patient or none keep version 1, so every record sealed before version 2 verifies unchanged.
 /// </summary>
 /// <remarks>
 /// The canonical record is every non-chain column of <see cref="AuditEntry"/> except the store-generated
@@ -27,6 +30,9 @@ internal static class AuditRecordHasher
 
     /// <summary>Gets the domain separation prefix of every record hash, <c>hipaa-audit-v1</c> in ASCII.</summary>
     public static ReadOnlySpan<byte> Domain => "hipaa-audit-v1"u8;
+
+    /// <summary>Gets the domain separation prefix of a record of several patients, <c>hipaa-audit-v2</c> in ASCII.</summary>
+    public static ReadOnlySpan<byte> MultiPatientDomain => "hipaa-audit-v2"u8;
 
     /// <summary>Gets the previous hash of position 1: 32 zero bytes.</summary>
     public static ReadOnlySpan<byte> GenesisHash => Genesis;
@@ -52,15 +58,16 @@ internal static class AuditRecordHasher
         ArgumentNullException.ThrowIfNull(entry);
         var buffer = new ArrayBufferWriter<byte>(512);
         WriteCanonical(entry, buffer);
-        return ComputeHash(previousHash, position, buffer.WrittenSpan);
+        return ComputeHash(previousHash, position, buffer.WrittenSpan, multiPatient: entry.PatientIds.Length > 0);
     }
 
     /// <summary>Computes the chain hash of a canonical record at <paramref name="position"/>.</summary>
     /// <param name="previousHash">The hash of the record at <paramref name="position"/> − 1 (<see cref="GenesisHash"/> for 1).</param>
     /// <param name="position">The chain position, from 1.</param>
     /// <param name="canonicalRecord">The record's canonical bytes (<see cref="Canonicalize"/>).</param>
+    /// <param name="multiPatient">Whether the record names several patients (version 2's domain).</param>
     /// <returns>The 32-byte hash.</returns>
-    public static byte[] ComputeHash(ReadOnlySpan<byte> previousHash, long position, ReadOnlySpan<byte> canonicalRecord)
+    public static byte[] ComputeHash(ReadOnlySpan<byte> previousHash, long position, ReadOnlySpan<byte> canonicalRecord, bool multiPatient)
     {
         if (previousHash.Length != HashSize)
         {
@@ -69,7 +76,7 @@ internal static class AuditRecordHasher
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(position);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Domain);
+        hash.AppendData(multiPatient ? MultiPatientDomain : Domain);
         hash.AppendData(previousHash);
         Span<byte> positionBytes = stackalloc byte[sizeof(long)];
         BinaryPrimitives.WriteInt64BigEndian(positionBytes, position);
@@ -106,6 +113,10 @@ internal static class AuditRecordHasher
         BinaryPrimitives.WriteInt32BigEndian(output.GetSpan(sizeof(int)), entry.RowCount);
         output.Advance(sizeof(int));
         WriteString(output, entry.Decision);
+        if (entry.PatientIds.Length > 0)
+        {
+            WriteString(output, entry.PatientIds);
+        }
     }
 
     private static void WriteInt64(ArrayBufferWriter<byte> output, long value)

@@ -104,6 +104,10 @@ internal sealed class AuditRetention
                 }
 
                 long through = anchor.Value;
+                await context.PatientIndex
+                    .Where(i => context.Entries.Where(e => e.ChainPosition != null && e.ChainPosition <= through).Select(e => e.Id).Contains(i.AuditId))
+                    .ExecuteDeleteAsync(cancellationToken)
+                    .ConfigureAwait(false);
                 int deleted = await context.Entries
                     .Where(e => e.ChainPosition != null && e.ChainPosition <= through)
                     .ExecuteDeleteAsync(cancellationToken)

@@ -42,8 +42,9 @@ internal sealed partial class AuditSealer : IDisposable
 
     /// <summary>
     /// Seals up to <paramref name="maxRecords"/> unsealed rows, oldest id first: in one transaction it takes the chain lock,
-    /// reads the head, gives each row the next position, its previous hash, its hash and <c>sealed_at</c>, writes a signed
-    /// checkpoint of the new head and commits. Returns at once with <see cref="AuditSealResult.Empty"/> when nothing waits.
+    /// reads the head, gives each row the next position, its previous hash, its hash and <c>sealed_at</c>, indexes the
+    /// patients of each record of several patients (<c>hipaa_audit_patients</c>), writes a signed checkpoint of the new
+    /// head and commits. Returns at once with <see cref="AuditSealResult.Empty"/> when nothing waits.
     /// </summary>
     /// <param name="maxRecords">The most rows to seal in this transaction (at least 1).</param>
     /// <param name="cancellationToken">Cancels the seal; nothing is sealed.</param>
@@ -163,6 +164,14 @@ internal sealed partial class AuditSealer : IDisposable
                 entry.Hash = AuditRecordHasher.ComputeHash(previous, position, entry);
                 entry.SealedAt = now;
                 previous = entry.Hash;
+                if (entry.PatientIds.Length > 0)
+                {
+                    // The per-patient index of a record of several patients, from its list as just hashed.
+                    foreach (string patientId in entry.Patients().Distinct(StringComparer.Ordinal))
+                    {
+                        context.PatientIndex.Add(new AuditPatientEntry { PatientId = patientId, OccurredAt = entry.OccurredAt, AuditId = entry.Id });
+                    }
+                }
             }
 
             await AuditSealWriter.WriteAsync(context, pending, cancellationToken).ConfigureAwait(false);

@@ -200,6 +200,11 @@ internal sealed class AuditVerifier
                         : string.Create(CultureInfo.InvariantCulture, $"The chain ends at position {last}, but the checkpoint from {beyond.Source} made at {Time(beyond.CreatedAt)} covers position {beyond.Position}: {Range(last + 1, beyond.Position)} were deleted from the end of the chain.")));
             }
 
+            if (await PatientIndexCheck.RunAsync(context, maxPosition, settings.BatchSize, cancellationToken).ConfigureAwait(false) is { } indexProblem)
+            {
+                return Result(indexProblem);
+            }
+
             _anchored = _anchoredThrough >= last;
             if (!_anchored && !settings.InsecureAcceptUnanchored)
             {
@@ -336,7 +341,7 @@ internal sealed class AuditVerifier
             }
 
             byte[] canonical = AuditRecordHasher.Canonicalize(row);
-            bool selfConsistent = AuditRecordHasher.ComputeHash(row.PreviousHash, position, canonical).AsSpan().SequenceEqual(row.Hash);
+            bool selfConsistent = AuditRecordHasher.ComputeHash(row.PreviousHash, position, canonical, row.PatientIds.Length > 0).AsSpan().SequenceEqual(row.Hash);
             if (!selfConsistent)
             {
                 return await DiagnoseMismatchAsync(row, canonical, cancellationToken).ConfigureAwait(false);
@@ -501,7 +506,7 @@ internal sealed class AuditVerifier
             {
                 foreach (long candidate in (ReadOnlySpan<long>)[position - distance, position + distance])
                 {
-                    if (candidate >= 1 && AuditRecordHasher.ComputeHash(row.PreviousHash, candidate, canonical).AsSpan().SequenceEqual(row.Hash))
+                    if (candidate >= 1 && AuditRecordHasher.ComputeHash(row.PreviousHash, candidate, canonical, row.PatientIds.Length > 0).AsSpan().SequenceEqual(row.Hash))
                     {
                         return candidate;
                     }

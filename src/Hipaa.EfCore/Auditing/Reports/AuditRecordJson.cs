@@ -25,6 +25,7 @@ internal static class AuditRecordJson
         WriteList(writer, "actorRoles", record.ActorRoles);
         writer.WriteString("clientApplication", record.ClientApplication);
         writer.WriteString("patientId", record.PatientId);
+        WriteList(writer, "patientIds", record.PatientIds);
         writer.WriteString("action", record.Action.ToString());
         writer.WriteString("entity", record.Entity);
         WriteList(writer, "categories", record.Categories);

@@ -60,8 +60,10 @@ public sealed class AuditReports
 
     /// <summary>
     /// Who accessed <paramref name="patientId"/>'s records between <paramref name="from"/> and <paramref name="to"/>: every
-    /// audit record of the patient (reads, writes, exports, disclosures, denied attempts), oldest first. Uses the
-    /// <c>(patient_id, occurred_at)</c> index.
+    /// audit record of the patient (reads, writes, exports, disclosures, denied attempts), oldest first, including the
+    /// records of accesses that returned several patients' rows (each with <see cref="AuditRecord.PatientId"/> set to this
+    /// patient and <see cref="AuditRecord.PatientIds"/> naming all). Uses the <c>(patient_id, occurred_at)</c> index and the
+    /// per-patient index <c>hipaa_audit_patients</c>.
     /// </summary>
     /// <param name="patientId">The patient.</param>
     /// <param name="from">The earliest time included; <see langword="null"/> for no lower bound.</param>
@@ -86,7 +88,7 @@ public sealed class AuditReports
             "Who-accessed report" + Window(from, to),
             rows.Count,
             cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => r.ToRecord())];
+        return [.. rows.Select(r => r.ToRecordFor(patientId))];
     }
 
     /// <summary>
@@ -289,7 +291,7 @@ public sealed class AuditReports
         DateTimeOffset start = from ?? now.AddYears(-defaultYears);
         DateTimeOffset end = to ?? now;
         List<AuditEntry> rows = await QueryPatientAsync(patientId, start, end, disclosuresOnly: true, cancellationToken).ConfigureAwait(false);
-        DisclosureAccountingEntry[] entries = [.. rows.Where(counts).Select(e => e.ToRecord()).Select(r => new DisclosureAccountingEntry
+        DisclosureAccountingEntry[] entries = [.. rows.Where(counts).Select(e => e.ToRecordFor(patientId)).Select(r => new DisclosureAccountingEntry
         {
             RecordId = r.RecordId,
             DisclosedAt = r.OccurredAt,
@@ -312,19 +314,28 @@ public sealed class AuditReports
         bool disclosuresOnly,
         CancellationToken cancellationToken)
     {
-        (string filter, List<object> parameters) = TimeFilter(from, to, firstIndex: 1);
+        (string filter, List<object> parameters) = TimeFilter(from, to, firstIndex: 2);
         parameters.Insert(0, patientId);
-        string sql = "SELECT * FROM hipaa_audit WHERE patient_id = {0}" + filter
+        parameters.Insert(1, "%" + patientId + "%");
+
+        // One statement, so one snapshot: the patient's own records (ix_hipaa_audit_patient_time), the sealed records of
+        // several patients through their per-patient index, and the records of several patients not sealed yet (few: at
+        // most one sealing interval's, served by ix_hipaa_audit_chain_position), whose lists are checked exactly below.
+        // A record sealed while the report runs is in exactly one of the last two.
+        string sql = "SELECT * FROM hipaa_audit WHERE (patient_id = {0}"
+            + " OR id IN (SELECT audit_id FROM hipaa_audit_patients WHERE patient_id = {0}" + filter + ")"
+            + " OR (chain_position IS NULL AND patient_ids LIKE {1}))" + filter
             + (disclosuresOnly ? " AND action IN ('Disclose', 'Export') AND outcome = 'Success'" : string.Empty)
             + " ORDER BY occurred_at, id";
         AuditDbContext context = new(_options);
         await using (context.ConfigureAwait(false))
         {
-            return await context.Entries
+            List<AuditEntry> rows = await context.Entries
                 .FromSqlRaw(sql, [.. parameters])
                 .AsNoTracking()
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
+            return [.. rows.Where(r => r.PatientId == patientId || r.Patients().Contains(patientId, StringComparer.Ordinal))];
         }
     }
 

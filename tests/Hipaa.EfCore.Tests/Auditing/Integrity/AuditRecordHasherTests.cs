@@ -64,6 +64,39 @@ public sealed class AuditRecordHasherTests
         Assert.Equal(VectorHash, Convert.ToHexStringLower(hash));
     }
 
+    [Fact]
+    public void ComputeHash_RecordOfSeveralPatients_IsVersion2WithThePatientListAppended()
+    {
+        AuditEntry entry = VectorEntry();
+        entry.PatientId = null;
+        entry.PatientIds = "patient-1\u001fpatient-2";
+        byte[] previous = RandomNumberGenerator.GetBytes(32);
+
+        byte[] hash = AuditRecordHasher.ComputeHash(previous, 7, entry);
+
+        AuditEntry withoutList = VectorEntry();
+        withoutList.PatientId = null;
+        byte[] list = Encoding.UTF8.GetBytes("patient-1\u001fpatient-2");
+        byte[] canonical = [.. AuditRecordHasher.Canonicalize(withoutList), .. BigEndian((uint)list.Length), .. list];
+        Assert.Equal(canonical, AuditRecordHasher.Canonicalize(entry));
+        Assert.Equal(SHA256.HashData([.. "hipaa-audit-v2"u8, .. previous, .. BigEndian(7L), .. canonical]), hash);
+    }
+
+    [Fact]
+    public void ComputeHash_PatientListChanged_ChangesTheHash()
+    {
+        AuditEntry original = VectorEntry();
+        original.PatientId = null;
+        original.PatientIds = "patient-1\u001fpatient-2";
+        AuditEntry changed = VectorEntry();
+        changed.PatientId = null;
+        changed.PatientIds = "patient-1";
+
+        Assert.NotEqual(
+            AuditRecordHasher.ComputeHash(AuditRecordHasher.GenesisHash, 1, original),
+            AuditRecordHasher.ComputeHash(AuditRecordHasher.GenesisHash, 1, changed));
+    }
+
     public static TheoryData<string> Mutations() => [.. MutationsByName.Keys];
 
     [Theory]

@@ -117,6 +117,38 @@ public abstract class AuditRetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task PurgeExpiredAsync_RecordsOfSeveralPatients_DeletesTheirIndexRowsAndKeepsTheRecentOnes()
+    {
+        using (var sealer = _store.Sealer())
+        {
+            _store.Append(2, n => AuditStore.Record(n) with { PatientId = null, PatientIds = ["old-a", "old-b", "old-c"] });
+            await sealer.SealAsync(100);
+            _store.Time.Advance(TimeSpan.FromDays(400));
+            _store.Append(1, n => AuditStore.Record(n, occurredAt: _store.Time.GetUtcNow()) with { PatientId = null, PatientIds = ["new-a", "new-b"] });
+            await sealer.SealAsync(100);
+        }
+
+        using (var context = new AuditDbContext(_store.Options))
+        {
+            Assert.Equal(8, context.PatientIndex.Count());
+        }
+
+        _store.Time.Advance(SixYears - TimeSpan.FromDays(200));
+        using (AccessContext.Begin(Officer()))
+        {
+            Assert.Equal(2, (await new AuditRetention(_store.Options, _store.Time).PurgeExpiredAsync(SixYears)).RecordsDeleted);
+        }
+
+        using (var context = new AuditDbContext(_store.Options))
+        {
+            Assert.Equal(["new-a", "new-b"], context.PatientIndex.Select(i => i.PatientId).OrderBy(p => p).ToList());
+        }
+
+        AuditVerificationResult result = await _store.VerifyAsync();
+        Assert.True(result.IsValid, result.Problem?.ToString());
+    }
+
+    [Fact]
     public async Task PurgeExpiredAsync_EverythingExpired_KeepsTheHeadCheckpointAndSealingContinuesFromIt()
     {
         await _store.AppendAndSealAsync(batches: 2, perBatch: 3);

@@ -175,7 +175,7 @@ public abstract class AuditReportsTests : IDisposable
         Assert.Equal(3, lines.Length);
         using var first = JsonDocument.Parse(lines[0]);
         Assert.Equal(
-            ["recordId", "occurredAt", "actorId", "actorRoles", "clientApplication", "patientId", "action", "entity", "categories",
+            ["recordId", "occurredAt", "actorId", "actorRoles", "clientApplication", "patientId", "patientIds", "action", "entity", "categories",
              "labels", "fields", "redactedFields", "purposeOfUse", "outcome", "clientAddress", "requestId", "breakGlassReason",
              "recipient", "description", "recordKeys", "queryFingerprint", "rowCount", "decision"],
             first.RootElement.EnumerateObject().Select(p => p.Name));
