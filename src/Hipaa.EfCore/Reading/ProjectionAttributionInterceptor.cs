@@ -118,6 +118,11 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
                 var visitor = new PhiValueVisitor(runtime, model);
                 var body = visitor.Visit(lambda.Body);
                 attributed = visitor.Complete;
+                if (attributed && !ReferenceEquals(body, lambda.Body) && SharedMaterialization.TryShare(body, lambda.Parameters, model) is { } shared)
+                {
+                    body = shared;
+                }
+
                 return ReferenceEquals(body, lambda.Body)
                     ? call
                     : Replace(call, projection, Expression.Quote(Expression.Lambda(lambda.Type, body, lambda.Parameters)));

@@ -12,7 +12,12 @@ internal sealed class ShapesHost : IDisposable
     private readonly ServiceProvider _services;
     private readonly TestDatabase _database;
 
-    public ShapesHost(TestDatabase database, Action<QueryAuditingOptions>? configure = null, bool enforcePolicy = false, Action<DbContextOptionsBuilder>? auditStore = null)
+    public ShapesHost(
+        TestDatabase database,
+        Action<QueryAuditingOptions>? configure = null,
+        bool enforcePolicy = false,
+        Action<DbContextOptionsBuilder>? auditStore = null,
+        Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor? interceptor = null)
     {
         _database = database;
         if (enforcePolicy)
@@ -35,7 +40,14 @@ internal sealed class ShapesHost : IDisposable
             services.AddHipaa().AddPolicyEnforcement(_ => { });
         }
 
-        services.AddDbContextFactory<ShapesDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        services.AddDbContextFactory<ShapesDb>((sp, options) =>
+        {
+            database.Use(options.UseHipaa(sp));
+            if (interceptor is not null)
+            {
+                options.AddInterceptors(interceptor);
+            }
+        });
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         using var context = CreateContext();
         if (!context.Database.EnsureCreated())
