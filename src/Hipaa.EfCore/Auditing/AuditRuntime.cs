@@ -14,7 +14,6 @@ namespace Hipaa.EfCore.Auditing;
 /// <summary>Access auditing for one application: options, clock, the group-commit writer and per-entity metadata.</summary>
 internal sealed partial class AuditRuntime : IDisposable
 {
-    private readonly ConcurrentDictionary<IEntityType, PhiEntityModel?> _models = new();
     private readonly ConcurrentDictionary<IModel, PhiTableSet> _phiTables = new();
     private readonly ConcurrentDictionary<IModel, ConditionalWeakTable<string, AuditedCommand>> _commands = new();
     private readonly ILogger _logger;
@@ -58,7 +57,7 @@ internal sealed partial class AuditRuntime : IDisposable
 
     public TimeProvider Time { get; }
 
-    public PhiEntityModel? GetModel(IEntityType entityType) => _models.GetOrAdd(entityType, PhiEntityModel.Create);
+    public PhiEntityModel? GetModel(IEntityType entityType) => HipaaAnnotations.PhiModel(entityType);
 
     /// <summary>
     /// The PHI entity types whose tables a SQL command may touch, found in its tokenized text (quoted or unquoted, any

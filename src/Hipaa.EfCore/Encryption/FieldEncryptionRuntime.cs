@@ -10,7 +10,6 @@ namespace Hipaa.EfCore.Encryption;
 /// </summary>
 internal sealed class FieldEncryptionRuntime
 {
-    private readonly ConcurrentDictionary<IEntityType, EncryptedEntityModel?> _models = new();
     private readonly FieldEncryptionOptions _options;
 
     public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options)
@@ -25,7 +24,7 @@ internal sealed class FieldEncryptionRuntime
 
     public FieldEncryptionOptions Options => _options;
 
-    public EncryptedEntityModel? GetModel(IEntityType entityType) => _models.GetOrAdd(entityType, EncryptedEntityModel.Create);
+    public EncryptedEntityModel? GetModel(IEntityType entityType) => HipaaAnnotations.EncryptionModel(entityType);
 
     public byte[] ComputeBlindIndex(FieldValueCodec codec, object value, string table, string column) =>
         BlindIndex.Compute(KeyRing.GetIndexKey(table, column), codec, value, table, column);

@@ -12,7 +12,6 @@ namespace Hipaa.EfCore.Enforcement;
 internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforcementOptions options, IConsentStore? consents, TimeProvider time)
 {
     private static readonly ConditionalWeakTable<DbContext, Dictionary<string, IReadOnlyList<Consent>>> ConsentCache = [];
-    private readonly ConditionalWeakTable<IEntityType, StrongBox<IProperty?>> _authors = [];
 
     public PolicyEngine Engine { get; } = engine;
 
@@ -34,8 +33,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
     public DeniedReadHandling DeniedReadsFor(string category) =>
         options.DeniedReadsByCategory.TryGetValue(category, out var handling) ? handling : options.DeniedReads;
 
-    public IProperty? AuthorProperty(IEntityType entityType) =>
-        _authors.GetValue(entityType, static type => new StrongBox<IProperty?>(AuthorIdProperty.Find(type))).Value;
+    public IProperty? AuthorProperty(IEntityType entityType) => HipaaAnnotations.AuthorProperty(entityType);
 
     /// <summary>The patient's consents, loaded once per context (a context lives for one request or unit of work).</summary>
     private IReadOnlyList<Consent> ConsentsOf(DbContext context, string patientId)

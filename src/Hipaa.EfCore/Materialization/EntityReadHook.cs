@@ -14,7 +14,6 @@ namespace Hipaa.EfCore.Materialization;
 /// </summary>
 internal sealed class EntityReadHook
 {
-    private static readonly ConditionalWeakTable<IEntityType, StrongBox<EntityReadHook?>> Hooks = [];
 
     private readonly EncryptedEntityModel? _encryption;
     private readonly PhiEntityModel? _phi;
@@ -43,7 +42,7 @@ internal sealed class EntityReadHook
 
         _keySlots = [.. (entityType.FindPrimaryKey()?.Properties ?? []).Select(Slot)];
         _patientSlot = PatientIdProperty.Find(entityType) is { } patient ? Slot(patient) : -1;
-        _authorSlot = phi is not null && AuthorIdProperty.Find(entityType) is { } author ? Slot(author) : -1;
+        _authorSlot = phi is not null && HipaaAnnotations.AuthorProperty(entityType) is { } author ? Slot(author) : -1;
         _ciphertextSlots = encryption is null ? [] : [.. encryption.Properties.Select(p => Slot(p.Ciphertext))];
         Inputs = inputs;
     }
@@ -54,13 +53,15 @@ internal sealed class EntityReadHook
     public IReadOnlyList<IProperty> Inputs { get; }
 
     /// <summary>The hook of an entity type, or <see langword="null"/> when it has neither encrypted properties nor PHI.</summary>
-    public static EntityReadHook? For(IEntityType entityType) =>
-        Hooks.GetValue(entityType, static type =>
-        {
-            var encryption = EncryptedEntityModel.Create(type);
-            var phi = PhiEntityModel.Create(type);
-            return new StrongBox<EntityReadHook?>(encryption is null && phi is null ? null : new EntityReadHook(type, encryption, phi));
-        }).Value;
+    public static EntityReadHook? For(IEntityType entityType) => HipaaAnnotations.Hook(entityType);
+
+    /// <summary>Builds the hook of <paramref name="type"/> (kept as a runtime annotation, <see cref="HipaaAnnotations"/>).</summary>
+    internal static EntityReadHook? Create(IEntityType type)
+    {
+        var encryption = HipaaAnnotations.EncryptionModel(type);
+        var phi = HipaaAnnotations.PhiModel(type);
+        return encryption is null && phi is null ? null : new EntityReadHook(type, encryption, phi);
+    }
 
     /// <summary>Called by the compiled materializer for each entity, after its properties are set and before EF tracks or returns it.</summary>
     public void OnMaterialized(object entity, MaterializationContext materialization, object?[] values, bool tracking)

@@ -14,7 +14,10 @@ public abstract class SharedMaterializationTests : IDisposable
 {
     private static readonly string A = ShapesHost.A.ToString(), B = ShapesHost.B.ToString(), C = ShapesHost.C.ToString();
     private readonly TestDatabase _database;
-    private readonly Counter _counter = new();
+    // One interceptor instance for every test: each new instance in the options would make EF Core build another internal
+    // service provider, and past twenty in one process it refuses (ManyServiceProvidersCreatedWarning). Counts are per async flow.
+    private static readonly Counter SharedCounter = new();
+    private readonly Counter.Counts _counter = new();
 
     protected SharedMaterializationTests(string provider) => _database = TestDatabase.Create(provider);
 
@@ -27,7 +30,7 @@ public abstract class SharedMaterializationTests : IDisposable
     [Fact]
     public async Task Read_DtoOfFourValuesOfOneEntity_MaterializesItOncePerRow()
     {
-        using var host = new ShapesHost(_database, interceptor: _counter);
+        using var host = new ShapesHost(_database, interceptor: SharedCounter);
         var rows = await CountedAsync(host, db => db.Members.AsNoTracking()
             .Select(m => new MemberRow { Id = m.Id, Name = m.Name, BirthYear = m.BirthYear, Street = m.Home!.Street })
             .ToListAsync());
@@ -43,7 +46,7 @@ public abstract class SharedMaterializationTests : IDisposable
     [Fact]
     public async Task Read_ProjectionOverANoteAndItsPatient_MaterializesEachOncePerRowAndRecordsBoth()
     {
-        using var host = new ShapesHost(_database, interceptor: _counter);
+        using var host = new ShapesHost(_database, interceptor: SharedCounter);
         var before = host.Records().Count;
         var rows = await CountedAsync(host, db => db.Visits.AsNoTracking()
             .Select(v => new { v.Text, v.Minutes, Patient = v.Member!.Name, Born = v.Member.BirthYear })
@@ -59,7 +62,7 @@ public abstract class SharedMaterializationTests : IDisposable
     [Fact]
     public async Task Read_ProjectionMixingPhiValuesWithACapturedVariableAndClientCode_ReturnsTheRightValues()
     {
-        using var host = new ShapesHost(_database, interceptor: _counter);
+        using var host = new ShapesHost(_database, interceptor: SharedCounter);
         var suffix = " (seen)";
         var rows = await CountedAsync(host, db => db.Members.AsNoTracking()
             .OrderBy(m => m.Name)
@@ -74,7 +77,7 @@ public abstract class SharedMaterializationTests : IDisposable
     [Fact]
     public async Task Read_JoinOfAPhiEntityWithANonPhiEntity_ReadsTheOtherColumnsFromTheRow()
     {
-        using var host = new ShapesHost(_database, interceptor: _counter);
+        using var host = new ShapesHost(_database, interceptor: SharedCounter);
         var rows = await CountedAsync(host, db => (
             from m in db.Members.AsNoTracking()
             from c in db.Clinics
@@ -90,6 +93,7 @@ public abstract class SharedMaterializationTests : IDisposable
         using (AccessContext.Begin(ShapesHost.Therapist()))
         using (var db = host.CreateContext())
         {
+            Counter.Current.Value = _counter;
             _counter.Reset();
             return await query(db);
         }
@@ -106,27 +110,35 @@ public abstract class SharedMaterializationTests : IDisposable
         public string? Street { get; init; }
     }
 
-    /// <summary>Counts the entity instances EF Core materializes, per type.</summary>
+    /// <summary>Counts the entity instances EF Core materializes, per type, into the counts of the current async flow.</summary>
     private sealed class Counter : IMaterializationInterceptor
     {
-        public int Members { get; private set; }
-
-        public int Visits { get; private set; }
-
-        public void Reset() => (Members, Visits) = (0, 0);
+        public static readonly AsyncLocal<Counts?> Current = new();
 
         public object InitializedInstance(MaterializationInterceptionData materializationData, object entity)
         {
-            if (entity is Member)
+            if (Current.Value is { } counts)
             {
-                Members++;
-            }
-            else if (entity is Visit)
-            {
-                Visits++;
+                if (entity is Member)
+                {
+                    counts.Members++;
+                }
+                else if (entity is Visit)
+                {
+                    counts.Visits++;
+                }
             }
 
             return entity;
+        }
+
+        public sealed class Counts
+        {
+            public int Members { get; set; }
+
+            public int Visits { get; set; }
+
+            public void Reset() => (Members, Visits) = (0, 0);
         }
     }
 }
