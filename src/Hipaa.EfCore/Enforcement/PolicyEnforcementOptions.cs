@@ -20,4 +20,12 @@ public sealed class PolicyEnforcementOptions
 
     /// <summary>Gets per-category exceptions to <see cref="DeniedReads"/>, keyed by category name (e.g. <c>"PsychotherapyNote"</c>).</summary>
     public IDictionary<string, DeniedReadHandling> DeniedReadsByCategory { get; } = new Dictionary<string, DeniedReadHandling>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets how long a <c>DbContext</c> may reuse a patient's consents it loaded from the <see cref="IConsentStore"/>
+    /// before loading them again: the bound on how long a consent revoked (or granted) while a context lives goes unseen by
+    /// that context's decisions. Defaults to 10 seconds; <see cref="TimeSpan.Zero"/> loads them for every decision; at most
+    /// 5 minutes. Each context has its own copies, so a new context (one per request) always starts from the store.
+    /// </summary>
+    public TimeSpan ConsentCacheLifetime { get; set; } = TimeSpan.FromSeconds(10);
 }

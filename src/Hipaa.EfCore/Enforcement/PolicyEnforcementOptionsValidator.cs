@@ -6,6 +6,8 @@ namespace Hipaa.EfCore.Enforcement;
 /// <summary>Validates <see cref="PolicyEnforcementOptions"/> at start-up: the catalog and every configured change, each problem listed.</summary>
 internal sealed class PolicyEnforcementOptionsValidator : IValidateOptions<PolicyEnforcementOptions>
 {
+    private static readonly TimeSpan MaxConsentCacheLifetime = TimeSpan.FromMinutes(5);
+
     public ValidateOptionsResult Validate(string? name, PolicyEnforcementOptions options)
     {
         var problems = new List<string>(new PolicyEnforcementCatalog(options).Problems);
@@ -20,6 +22,11 @@ internal sealed class PolicyEnforcementOptionsValidator : IValidateOptions<Polic
             {
                 problems.Add($"DeniedReadsByCategory['{category}'] is {(int)handling}; use Redact or Throw.");
             }
+        }
+
+        if (options.ConsentCacheLifetime < TimeSpan.Zero || options.ConsentCacheLifetime > MaxConsentCacheLifetime)
+        {
+            problems.Add($"ConsentCacheLifetime is {options.ConsentCacheLifetime}; use a value from 00:00:00 (load consents for every decision) to {MaxConsentCacheLifetime}: it bounds how long a revoked consent can still permit an access.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -11,7 +11,7 @@ namespace Hipaa.EfCore.Enforcement;
 /// <summary>Policy decisions for EF Core accesses: builds the request from the access context and the row, redacts or refuses.</summary>
 internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforcementOptions options, IConsentStore? consents, TimeProvider time)
 {
-    private static readonly ConditionalWeakTable<DbContext, Dictionary<string, IReadOnlyList<Consent>>> ConsentCache = [];
+    private static readonly ConditionalWeakTable<DbContext, Dictionary<string, (IReadOnlyList<Consent> Consents, long LoadedAt)>> ConsentCache = [];
 
     public PolicyEngine Engine { get; } = engine;
 
@@ -35,7 +35,10 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
 
     public IProperty? AuthorProperty(IEntityType entityType) => HipaaAnnotations.AuthorProperty(entityType);
 
-    /// <summary>The patient's consents, loaded once per context (a context lives for one request or unit of work).</summary>
+    /// <summary>
+    /// The patient's consents, loaded at most once per <see cref="PolicyEnforcementOptions.ConsentCacheLifetime"/> per context:
+    /// a consent revoked while a context lives stops permitting that context's accesses within the lifetime.
+    /// </summary>
     private IReadOnlyList<Consent> ConsentsOf(DbContext context, string patientId)
     {
         if (consents is null)
@@ -46,12 +49,14 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
         var cache = ConsentCache.GetOrCreateValue(context);
         lock (cache)
         {
-            if (!cache.TryGetValue(patientId, out var list))
+            var now = time.GetTimestamp();
+            if (!cache.TryGetValue(patientId, out var entry) || time.GetElapsedTime(entry.LoadedAt, now) >= options.ConsentCacheLifetime)
             {
-                cache[patientId] = list = consents.ListAsync(patientId).GetAwaiter().GetResult();
+                entry = (consents.ListAsync(patientId).GetAwaiter().GetResult(), now);
+                cache[patientId] = entry;
             }
 
-            return list;
+            return entry.Consents;
         }
     }
 }
