@@ -124,7 +124,7 @@ internal sealed partial class KeyRing
     /// Crypto-shreds a scope: erases the wrapped form of every data key of the scope. Values they encrypted can never be
     /// decrypted again; other instances stop decrypting them within <see cref="KeyRingSettings.CacheLifetime"/>.
     /// </summary>
-    public async Task<int> DestroyScopeAsync(string scope, CancellationToken cancellationToken)
+    public async Task<ScopeShredResult> DestroyScopeAsync(string scope, CancellationToken cancellationToken)
     {
         var records = await _store.ListAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
@@ -145,7 +145,7 @@ internal sealed partial class KeyRing
         }
 
         LogScopeDestroyed(_logger, scope, destroyed.Count);
-        return destroyed.Count;
+        return new ScopeShredResult(records.Count, destroyed.Count);
     }
 
     /// <summary>Whether <paramref name="keyId"/> is the key new values of <paramref name="scope"/> are encrypted with.</summary>

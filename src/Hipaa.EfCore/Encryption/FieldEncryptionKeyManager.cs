@@ -41,11 +41,28 @@ public sealed class FieldEncryptionKeyManager
     /// <see cref="FieldDecryptionFailure.KeyDestroyed"/>, or null under <see cref="ShreddedValueHandling.ReturnNull"/>).
     /// Other instances stop decrypting within <see cref="FieldEncryptionOptions.KeyCacheLifetime"/>.
     /// </summary>
-    /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient"/>.</param>
+    /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient(Guid)"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The number of data keys destroyed.</returns>
-    public Task<int> ShredAsync(DataKeyScope scope, CancellationToken cancellationToken = default) =>
-        _runtime.KeyRing.DestroyScopeAsync(Validate(scope), cancellationToken);
+    /// <returns>The number of data keys destroyed: 0 when the scope was already shredded.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The key store holds no data key for <paramref name="scope"/>, so nothing was shredded: no value was ever encrypted
+    /// under it (a wrong id, a table or column name in another case, or a patient with no encrypted values).
+    /// </exception>
+    public async Task<int> ShredAsync(DataKeyScope scope, CancellationToken cancellationToken = default)
+    {
+        var name = Validate(scope);
+        var result = await _runtime.KeyRing.DestroyScopeAsync(name, cancellationToken).ConfigureAwait(false);
+        if (scope.SpelledAs is { } spelled)
+        {
+            var legacy = await _runtime.KeyRing.DestroyScopeAsync(spelled, cancellationToken).ConfigureAwait(false);
+            result = new ScopeShredResult(result.KeysFound + legacy.KeysFound, result.KeysDestroyed + legacy.KeysDestroyed);
+        }
+
+        return result.KeysFound > 0
+            ? result.KeysDestroyed
+            : throw new InvalidOperationException(
+                $"The key store holds no data key for scope '{name}', so nothing was shredded: no value was ever encrypted under it. Check the id (the value of the entity's [PatientId] property; table and column names are case-sensitive) and the key store the application uses.");
+    }
 
     /// <summary>
     /// Re-encrypts, in batches, every value not encrypted under its scope's active data key (after a roll). Each batch

@@ -176,7 +176,7 @@ public sealed class KeyRingTests
 
         var destroyed = await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
 
-        Assert.Equal(1, destroyed);
+        Assert.Equal(new ScopeShredResult(KeysFound: 1, KeysDestroyed: 1), destroyed);
         var ex = Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(first.Id));
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, ex.Failure);
         Assert.Equal(first.Id, ex.KeyId);
@@ -210,11 +210,11 @@ public sealed class KeyRingTests
         var v1 = ring.GetEncryptionKey(KeyScopes.Patient("1")).Id;
         var v2 = await ring.RollDataKeyAsync(KeyScopes.Patient("1"), CancellationToken.None);
 
-        Assert.Equal(2, await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        Assert.Equal(2, (await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)).KeysDestroyed);
 
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(v1)).Failure);
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(v2)).Failure);
-        Assert.Equal(0, await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)); // nothing left to destroy
+        Assert.Equal(0, (await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)).KeysDestroyed); // nothing left to destroy
     }
 
     [Fact]
