@@ -69,5 +69,21 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
         }
     }
 
-    public Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken) => Task.CompletedTask;
+    public bool TryUpdate(DataKeyRecord record)
+    {
+        lock (_gate)
+        {
+            var stored = _records.Find(r => r.Id == record.Id);
+            if (stored is null || stored.Revision != record.Revision || stored.State > record.State)
+            {
+                return false;
+            }
+
+            _records[_records.IndexOf(stored)] = record;
+            record.Revision++;
+            return true;
+        }
+    }
+
+    public Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryUpdate(record));
 }

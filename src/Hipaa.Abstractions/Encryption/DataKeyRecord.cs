@@ -30,4 +30,10 @@ internal sealed class DataKeyRecord
 
     /// <summary>Encryptions reserved so far by all application instances (NIST SP 800-38D invocation limit).</summary>
     public long InvocationsReserved { get; set; }
+
+    /// <summary>
+    /// Counts the changes of the key's state (retire, destroy, re-wrap): the optimistic-concurrency token of
+    /// <see cref="IDataKeyStore.TryUpdate"/>. 0 when inserted; reserving invocations does not change it.
+    /// </summary>
+    public long Revision { get; set; }
 }

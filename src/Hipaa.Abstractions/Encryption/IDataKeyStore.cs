@@ -4,6 +4,10 @@ namespace Hipaa.Encryption;
 /// Persists wrapped keys (the EF-backed implementation lives in Hipaa.EfCore). Sync members exist because EF Core
 /// materializes entities synchronously; the async ones serve everything else.
 /// </summary>
+/// <remarks>
+/// A key's state only moves forward (active → retired → destroyed) and every change of it is a compare-and-set on
+/// <see cref="DataKeyRecord.Revision"/>: a writer that read an older state than the stored one changes nothing.
+/// </remarks>
 internal interface IDataKeyStore
 {
     DataKeyRecord? Find(Guid id);
@@ -25,6 +29,14 @@ internal interface IDataKeyStore
 
     Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken);
 
-    /// <summary>Saves changes to existing records (state, wrapped key, wrapping key id).</summary>
-    Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the record's state, wrapped key, wrapping key, algorithm and times — and nothing else (not the reserved
+    /// invocations) — if the stored key still has revision <see cref="DataKeyRecord.Revision"/> and a state no later than
+    /// the record's; then stores and sets the next revision. False, changing nothing, when another writer changed the key
+    /// first (or it is gone): read it again and decide anew.
+    /// </summary>
+    bool TryUpdate(DataKeyRecord record);
+
+    /// <inheritdoc cref="TryUpdate"/>
+    Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken);
 }

@@ -17,6 +17,9 @@ internal sealed partial class KeyRing
     /// <summary>How many exhausted keys one request for an encryption key may retire before it reports the key store as failing.</summary>
     private const int MaxRollsPerCall = 1024;
 
+    /// <summary>How many times a state change (roll, shred, re-wrap) re-reads a key that another writer changed first.</summary>
+    private const int MaxStateChangeAttempts = 64;
+
     private readonly IDataKeyStore _store;
     private readonly IKeyEncryptionKeyResolver? _resolver;
     private readonly KeyRingSettings _settings;
@@ -26,6 +29,7 @@ internal sealed partial class KeyRing
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey> _activeByScope;
     private readonly SingleFlightCache<Guid, DataKey>.Loader _loadById;
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey>.Loader _loadActive;
+    private readonly long _recheckTimestampTicks;
     private volatile IKeyEncryptionKey _kek;
 
     public KeyRing(IDataKeyStore store, IKeyEncryptionKey kek, IKeyEncryptionKeyResolver? resolver, KeyRingSettings settings, TimeProvider time, ILogger logger)
@@ -40,13 +44,18 @@ internal sealed partial class KeyRing
         _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time);
         _loadById = LoadByIdAsync;
         _loadActive = LoadOrCreateActiveAsync;
+        _recheckTimestampTicks = (long)(settings.KeyStateRecheckInterval.TotalSeconds * time.TimestampFrequency);
     }
 
     /// <summary>Gets the KEK that wraps new intermediate keys.</summary>
     public IKeyEncryptionKey KeyEncryptionKey => _kek;
 
+    /// <summary>
+    /// The key new values of <paramref name="scope"/> are encrypted with. Throws <see cref="ShreddedScopeException"/> when
+    /// the scope was shredded — on this instance at once, on others within <see cref="KeyRingSettings.KeyStateRecheckInterval"/>.
+    /// </summary>
     public DataKey GetEncryptionKey(string scope) =>
-        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsDestroyed && key.TryConsumeInvocation()
+        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsDestroyed && key.IsKnownActiveAt(_time.GetTimestamp()) && key.TryConsumeInvocation()
             ? key
             : GetEncryptionKeyAsync(scope, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -80,38 +89,78 @@ internal sealed partial class KeyRing
         ArgumentNullException.ThrowIfNull(newKek);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyWrapAlgorithm);
         var intermediates = await _store.ListAsync(DataKeyKind.Intermediate, KeyScopes.Root, cancellationToken).ConfigureAwait(false);
-        var changed = new List<DataKeyRecord>();
-        foreach (var record in intermediates.Where(r => r.State != DataKeyState.Destroyed && r.WrappedKey is not null))
+        var rewrapped = 0;
+        foreach (var listed in intermediates)
         {
-            var material = await UnwrapWithKekAsync(record, async: true, cancellationToken).ConfigureAwait(false);
-            try
+            var record = listed;
+            for (var attempt = 0; record is { State: not DataKeyState.Destroyed, WrappedKey: not null }; attempt++)
             {
-                record.WrappedKey = await CallKekAsync(newKek, k => k.WrapKeyAsync(keyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false);
-                record.WrappedBy = newKek.KeyId;
-                record.WrapAlgorithm = keyWrapAlgorithm;
-                changed.Add(record);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(material);
+                if (attempt == MaxStateChangeAttempts)
+                {
+                    throw new KeyServiceUnavailableException($"Intermediate key {record.Id} could not be re-wrapped: other writers kept changing it. Retry the rotation.");
+                }
+
+                var material = await UnwrapWithKekAsync(record, async: true, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    record.WrappedKey = await CallKekAsync(newKek, k => k.WrapKeyAsync(keyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false);
+                    record.WrappedBy = newKek.KeyId;
+                    record.WrapAlgorithm = keyWrapAlgorithm;
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(material);
+                }
+
+                if (await _store.TryUpdateAsync(record, cancellationToken).ConfigureAwait(false))
+                {
+                    rewrapped++;
+                    break;
+                }
+
+                // Another writer changed the key since it was read: re-wrap what is stored now.
+                record = await _store.FindAsync(record.Id, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await _store.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
         _kek = newKek;
-        LogKekRotated(_logger, newKek.KeyId, changed.Count);
-        return changed.Count;
+        LogKekRotated(_logger, newKek.KeyId, rewrapped);
+        return rewrapped;
     }
 
-    /// <summary>Retires the scope's active data key and makes a new one: new writes use it, old values still decrypt.</summary>
+    /// <summary>
+    /// Retires the scope's active data key and makes a new one: new writes use it, old values still decrypt. A shredded
+    /// scope stays shredded: rolling it throws <see cref="ShreddedScopeException"/>, also when the shred wins a race with
+    /// this roll.
+    /// </summary>
     public async Task<Guid> RollDataKeyAsync(string scope, CancellationToken cancellationToken)
     {
-        var latest = await _store.FindLatestAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
-        if (latest is { State: DataKeyState.Active })
+        for (var attempt = 0; ; attempt++)
         {
+            if (attempt == MaxStateChangeAttempts)
+            {
+                throw new KeyServiceUnavailableException($"The data key of scope '{scope}' could not be rolled: other writers kept changing it. Retry.");
+            }
+
+            var latest = await _store.FindLatestAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
+            if (latest is { State: DataKeyState.Destroyed })
+            {
+                throw Shredded(scope);
+            }
+
+            if (latest is not { State: DataKeyState.Active })
+            {
+                break; // no key yet, or retired already: the next use makes the next version
+            }
+
             latest.State = DataKeyState.Retired;
             latest.RetiredAt = _time.GetUtcNow();
-            await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
+            if (await _store.TryUpdateAsync(latest, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            // Another writer (a shred, another roll) changed the key since it was read: decide again on what is stored now.
         }
 
         _activeByScope.Remove((DataKeyKind.Data, scope));
@@ -121,31 +170,68 @@ internal sealed partial class KeyRing
     }
 
     /// <summary>
-    /// Crypto-shreds a scope: erases the wrapped form of every data key of the scope. Values they encrypted can never be
-    /// decrypted again; other instances stop decrypting them within <see cref="KeyRingSettings.CacheLifetime"/>.
+    /// Crypto-shreds a scope: erases the wrapped form of every data key of the scope, and closes the scope to new values
+    /// (a destroyed entry above every version, so a writer that read an older state cannot add a key). Values the keys
+    /// encrypted can never be decrypted again; other instances stop decrypting them within
+    /// <see cref="KeyRingSettings.CacheLifetime"/> and stop encrypting within <see cref="KeyRingSettings.KeyStateRecheckInterval"/>.
+    /// Every change is a compare-and-set: a writer racing the shred either loses or is seen and destroyed in turn.
     /// </summary>
     public async Task<ScopeShredResult> DestroyScopeAsync(string scope, CancellationToken cancellationToken)
     {
-        var records = await _store.ListAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
-        var destroyed = new List<DataKeyRecord>();
-        foreach (var record in records.Where(r => r.State != DataKeyState.Destroyed))
+        var destroyed = 0;
+        IReadOnlyList<DataKeyRecord> records;
+        for (var attempt = 0; ; attempt++)
         {
-            record.State = DataKeyState.Destroyed;
-            record.WrappedKey = null;
-            record.DestroyedAt = now;
-            destroyed.Add(record);
+            if (attempt == MaxStateChangeAttempts)
+            {
+                throw new KeyServiceUnavailableException($"Scope '{scope}' could not be shredded completely: other writers kept adding or changing its keys. Retry; the keys destroyed so far stay destroyed.");
+            }
+
+            records = await _store.ListAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
+            if (records.Count == 0)
+            {
+                break;
+            }
+
+            var now = _time.GetUtcNow();
+            var lostARace = false;
+            foreach (var record in records.Where(r => r.State != DataKeyState.Destroyed))
+            {
+                record.State = DataKeyState.Destroyed;
+                record.WrappedKey = null;
+                record.DestroyedAt = now;
+                if (await _store.TryUpdateAsync(record, cancellationToken).ConfigureAwait(false))
+                {
+                    destroyed++;
+                    _keysById.Remove(record.Id);
+                }
+                else
+                {
+                    lostARace = true;
+                }
+            }
+
+            if (lostARace)
+            {
+                continue; // another writer changed a key meanwhile: list again, destroy what it left
+            }
+
+            if (destroyed == 0 || await _store.TryInsertAsync(Tombstone(scope, records.Max(r => r.Version) + 1, now), cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            // Another writer inserted the next version first: list again and destroy it too.
         }
 
-        await _store.UpdateAsync(destroyed, cancellationToken).ConfigureAwait(false);
         _activeByScope.Remove((DataKeyKind.Data, scope));
         foreach (var record in records)
         {
             _keysById.Remove(record.Id);
         }
 
-        LogScopeDestroyed(_logger, scope, destroyed.Count);
-        return new ScopeShredResult(records.Count, destroyed.Count);
+        LogScopeDestroyed(_logger, scope, destroyed);
+        return new ScopeShredResult(records.Count, destroyed);
     }
 
     /// <summary>Whether <paramref name="keyId"/> is the key new values of <paramref name="scope"/> are encrypted with.</summary>
@@ -170,15 +256,26 @@ internal sealed partial class KeyRing
         for (var rolls = 0; rolls < MaxRollsPerCall;)
         {
             var key = await GetActiveAsync(DataKeyKind.Data, scope, async, cancellationToken).ConfigureAwait(false);
+            if (!await IsStillActiveAsync(key, async, cancellationToken).ConfigureAwait(false))
+            {
+                // Shredded or rolled elsewhere: the next pass loads what the key table holds now (and throws if shredded).
+                _activeByScope.Remove((DataKeyKind.Data, scope), key);
+                rolls++;
+                continue;
+            }
+
             if (key.TryConsumeInvocation())
             {
                 return key;
             }
 
+            var reservedAt = _time.GetTimestamp();
             if (_store.TryReserveInvocations(key.Id, _settings.InvocationReservationBlock, _settings.MaxInvocationsPerKey))
             {
-                // The caller that reserved takes one encryption of its block at once, so it always makes progress.
+                // The caller that reserved takes one encryption of its block at once, so it always makes progress. Only an
+                // active key can be reserved, so the reservation also confirms the key's state.
                 key.AddInvocationBudget(_settings.InvocationReservationBlock - 1);
+                key.ConfirmActiveUntil(reservedAt + _recheckTimestampTicks);
                 return key;
             }
 
@@ -193,7 +290,11 @@ internal sealed partial class KeyRing
             {
                 latest.State = DataKeyState.Retired;
                 latest.RetiredAt = _time.GetUtcNow();
-                await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
+
+                // Losing this compare-and-set means another writer changed the key first; either way the next pass re-reads.
+                _ = async
+                    ? await _store.TryUpdateAsync(latest, cancellationToken).ConfigureAwait(false)
+                    : _store.TryUpdate(latest);
             }
 
             // Only evict the exhausted key: another thread may already have put its successor in the cache.
@@ -212,6 +313,52 @@ internal sealed partial class KeyRing
 
         throw new KeyServiceUnavailableException($"No data key with encryption budget could be obtained for scope '{scope}'. Check the key store.");
     }
+
+    /// <summary>
+    /// Whether a cached encryption key is still the active one: answered from memory within the re-check interval of the
+    /// last time the key store said so, otherwise by reading the key's state (one point lookup per key per interval).
+    /// </summary>
+    private async ValueTask<bool> IsStillActiveAsync(DataKey key, bool async, CancellationToken cancellationToken)
+    {
+        var readAt = _time.GetTimestamp();
+        if (key.IsKnownActiveAt(readAt))
+        {
+            return true;
+        }
+
+        DataKeyRecord? record;
+        try
+        {
+            record = async ? await _store.FindAsync(key.Id, cancellationToken).ConfigureAwait(false) : _store.Find(key.Id);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new KeyServiceUnavailableException($"The key store could not be read for scope '{key.Scope}'. Nothing was written; retry when the database is reachable.", exception);
+        }
+
+        if (record is not { State: DataKeyState.Active, WrappedKey: not null })
+        {
+            return false;
+        }
+
+        key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+        return true;
+    }
+
+    private static ShreddedScopeException Shredded(string scope) =>
+        new($"Scope '{scope}' was crypto-shredded: its data keys were destroyed and it accepts no new values. Nothing was written.") { Scope = scope };
+
+    /// <summary>The entry that closes a shredded scope: destroyed from the start, it never held a key.</summary>
+    private static DataKeyRecord Tombstone(string scope, int version, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        Kind = DataKeyKind.Data,
+        Scope = scope,
+        Version = version,
+        State = DataKeyState.Destroyed,
+        CreatedAt = now,
+        DestroyedAt = now,
+    };
 
     private ValueTask<DataKey> GetActiveAsync(DataKeyKind kind, string scope, bool async, CancellationToken cancellationToken) =>
         _activeByScope.GetOrLoadAsync((kind, scope), _loadActive, async, cancellationToken);
@@ -251,6 +398,7 @@ internal sealed partial class KeyRing
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
+            var readAt = _time.GetTimestamp();
             DataKeyRecord? latest;
             try
             {
@@ -265,7 +413,14 @@ internal sealed partial class KeyRing
 
             if (latest is { State: DataKeyState.Active, WrappedKey: not null })
             {
-                return await UnwrapAsync(latest, async, cancellationToken).ConfigureAwait(false);
+                var active = await UnwrapAsync(latest, async, cancellationToken).ConfigureAwait(false);
+                active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                return active;
+            }
+
+            if (slot.Kind == DataKeyKind.Data && latest is { State: DataKeyState.Destroyed })
+            {
+                throw Shredded(slot.Scope);
             }
 
             var (record, key) = await CreateAsync(slot.Kind, slot.Scope, (latest?.Version ?? 0) + 1, async, cancellationToken).ConfigureAwait(false);
@@ -273,6 +428,7 @@ internal sealed partial class KeyRing
             if (inserted)
             {
                 LogKeyCreated(_logger, slot.Kind.ToString(), slot.Scope, record.Version, record.Id);
+                key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
                 return key;
             }
 

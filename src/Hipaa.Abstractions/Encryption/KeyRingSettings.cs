@@ -8,6 +8,12 @@ internal sealed record KeyRingSettings
 
     public int CacheCapacity { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long an instance encrypts with a cached data key before it asks the key store again whether the key is still
+    /// active: the bound within which a shred or roll on another instance stops this instance's writes under the old key.
+    /// </summary>
+    public TimeSpan KeyStateRecheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The key-wrap algorithm asked of the KEK for intermediate keys.</summary>
     public string KeyWrapAlgorithm { get; init; } = Encryption.KeyWrapAlgorithm.AesKeyWrap256;
 

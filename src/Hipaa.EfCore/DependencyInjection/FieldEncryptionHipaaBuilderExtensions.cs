@@ -147,6 +147,7 @@ public static class FieldEncryptionHipaaBuilderExtensions
             new KeyRingSettings
             {
                 CacheLifetime = options.KeyCacheLifetime,
+                KeyStateRecheckInterval = options.KeyStateRecheckInterval < options.KeyCacheLifetime ? options.KeyStateRecheckInterval : options.KeyCacheLifetime,
                 CacheCapacity = options.KeyCacheCapacity,
                 KeyWrapAlgorithm = kek.KeyWrapAlgorithm,
             },

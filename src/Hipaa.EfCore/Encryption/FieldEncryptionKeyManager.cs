@@ -32,6 +32,7 @@ public sealed class FieldEncryptionKeyManager
     /// <param name="scope">The scope.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The new data key's id.</returns>
+    /// <exception cref="ShreddedScopeException">The scope was shredded (also when the shred won a race with this roll): it stays shredded.</exception>
     public Task<Guid> RollDataKeyAsync(DataKeyScope scope, CancellationToken cancellationToken = default) =>
         _runtime.KeyRing.RollDataKeyAsync(Validate(scope), cancellationToken);
 
@@ -39,7 +40,10 @@ public sealed class FieldEncryptionKeyManager
     /// Crypto-shreds <paramref name="scope"/>: destroys its data keys, so every value they encrypted can never be
     /// decrypted again (reading one gives <see cref="FieldDecryptionException"/> with
     /// <see cref="FieldDecryptionFailure.KeyDestroyed"/>, or null under <see cref="ShreddedValueHandling.ReturnNull"/>).
-    /// Other instances stop decrypting within <see cref="FieldEncryptionOptions.KeyCacheLifetime"/>.
+    /// Other instances stop decrypting within <see cref="FieldEncryptionOptions.KeyCacheLifetime"/> and stop encrypting
+    /// within <see cref="FieldEncryptionOptions.KeyStateRecheckInterval"/>; from then on a write to the scope throws
+    /// <see cref="ShreddedScopeException"/> everywhere (the scope stays closed). A roll racing the shred never brings a
+    /// destroyed key back: every key state change is a compare-and-set.
     /// </summary>
     /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient(Guid)"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -159,6 +163,19 @@ public sealed class FieldEncryptionKeyManager
         return new ReencryptionResult(rows, values);
     }
 
+    /// <summary>Whether a value needs no re-encryption: it is under its scope's active key, or its scope was shredded (it stays as it is).</summary>
+    private async ValueTask<bool> IsActiveOrShreddedAsync(string scope, Guid keyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _runtime.KeyRing.IsActiveKeyAsync(scope, keyId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ShreddedScopeException)
+        {
+            return true;
+        }
+    }
+
     private async Task<int> RewriteRowAsync(DbContext context, object entity, bool plaintextMigration, CancellationToken cancellationToken)
     {
         var entry = context.Entry(entity);
@@ -184,7 +201,7 @@ public sealed class FieldEncryptionKeyManager
             {
                 var keyId = FieldCipher.ReadKeyId(stored, model.DisplayName, property.Name);
                 needsRewrite = !plaintextMigration
-                    && !await _runtime.KeyRing.IsActiveKeyAsync(_runtime.ScopeFor(model, property, patientId), keyId, cancellationToken).ConfigureAwait(false);
+                    && !await IsActiveOrShreddedAsync(_runtime.ScopeFor(model, property, patientId), keyId, cancellationToken).ConfigureAwait(false);
             }
 
             if (!needsRewrite || property.GetValue(entity) is not { } value)

@@ -198,9 +198,51 @@ public sealed class KeyRingTests
         Assert.Equal(unwraps, _kek.Unwraps);
         Assert.Equal("Jane Doe", Open(cold, secondValue));
 
-        // New values of the shredded patient get a new key, never the destroyed one.
-        var next = ring.GetEncryptionKey(KeyScopes.Patient("1"));
-        Assert.NotEqual(first.Id, next.Id);
+        // The scope stays shredded: a new value is refused (never encrypted under the destroyed key, nor under a new one),
+        // here and on the cold instance.
+        Assert.Equal(KeyScopes.Patient("1"), Assert.Throws<ShreddedScopeException>(() => ring.GetEncryptionKey(KeyScopes.Patient("1"))).Scope);
+        await Assert.ThrowsAsync<ShreddedScopeException>(async () => await cold.GetEncryptionKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        await Assert.ThrowsAsync<ShreddedScopeException>(() => cold.RollDataKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        Assert.DoesNotContain(_store.Snapshot(), r => r.Scope == KeyScopes.Patient("1") && r.State != DataKeyState.Destroyed);
+    }
+
+    [Fact]
+    public async Task GetEncryptionKey_WarmInstanceAfterAShredElsewhere_RefusedOnceTheRecheckIntervalPassedAndNotBefore()
+    {
+        var warm = Ring();
+        var key = warm.GetEncryptionKey(KeyScopes.Patient("1"));
+        await Ring().DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
+        var finds = _store.Finds;
+
+        // Within the interval the warm instance answers from memory (no key-store read per write): the documented bound.
+        _time.Advance(Settings.KeyStateRecheckInterval - TimeSpan.FromTicks(1));
+        Assert.Equal(key.Id, warm.GetEncryptionKey(KeyScopes.Patient("1")).Id);
+        Assert.Equal(finds, _store.Finds);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        var refused = Assert.Throws<ShreddedScopeException>(() => warm.GetEncryptionKey(KeyScopes.Patient("1")));
+        Assert.Equal(KeyScopes.Patient("1"), refused.Scope);
+        await Assert.ThrowsAsync<ShreddedScopeException>(async () => await warm.GetEncryptionKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        Assert.True(Settings.KeyStateRecheckInterval < Settings.CacheLifetime);
+    }
+
+    [Fact]
+    public void GetEncryptionKey_KeyStillActive_ReadsItsStateOncePerRecheckInterval()
+    {
+        var ring = Ring();
+        ring.GetEncryptionKey(KeyScopes.Application);
+        var finds = _store.Finds;
+
+        for (var interval = 1; interval <= 3; interval++)
+        {
+            _time.Advance(Settings.KeyStateRecheckInterval);
+            for (var i = 0; i < 100; i++)
+            {
+                ring.GetEncryptionKey(KeyScopes.Application);
+            }
+
+            Assert.Equal(finds + interval, _store.Finds);
+        }
     }
 
     [Fact]

@@ -2,12 +2,15 @@ using Hipaa.EfCore.Encryption;
 using Hipaa.EfCore.Tests.Infrastructure;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hipaa.EfCore.Tests.Encryption;
 
 /// <summary>
-/// Key operations as an attacker or an unlucky operator meets them (issue 9): a shred named in another spelling, a shred
-/// of nothing. Run against SQLite and against the real PostgreSQL.
+/// Key operations as an attacker, a race or an unlucky operator meets them (issue 9): a roll racing a shred, a warm
+/// second instance writing after a shred, a shred named in another spelling, a shred of nothing. Run against SQLite and
+/// against the real PostgreSQL.
 /// </summary>
 public abstract class FieldEncryptionKeyManagerTests : IDisposable
 {
@@ -20,6 +23,113 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
     {
         _database.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    // ---- Finding 2: a roll racing a shred ----
+
+    [Fact]
+    public async Task RollDataKey_RacingAShredThatCommitsFirst_NeverResurrectsTheDestroyedKey()
+    {
+        using var host = Host();
+        var patient = await SavePatientAsync(host);
+        var scope = KeyScopes.Patient(patient.Id.ToString());
+        var store = new PausingDataKeyStore(KeyStore());
+        var roller = Ring(store);
+
+        // The roller reads the active key, then is held just before it writes the key's new state.
+        var pause = store.PauseNextUpdate();
+        var roll = roller.RollDataKeyAsync(scope, CancellationToken.None);
+        await pause.Entered;
+        Assert.Equal(1, await host.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id)));
+        pause.Release();
+        var rolled = await Record.ExceptionAsync(() => roll);
+
+        Assert.Equal(0, CountWrappedKeys(scope));
+        await AssertShreddedOnAFreshInstanceAsync(patient);
+        Assert.IsType<ShreddedScopeException>(rolled);
+    }
+
+    [Fact]
+    public async Task Shred_RacingARollThatCommitsFirst_DestroysTheRolledKeyToo()
+    {
+        using var host = Host();
+        var patient = await SavePatientAsync(host);
+        var scope = KeyScopes.Patient(patient.Id.ToString());
+        var store = new PausingDataKeyStore(KeyStore());
+        var shredder = Ring(store);
+
+        // The shredder lists the scope's keys, then is held just before it destroys them; a roll retires the key it
+        // listed and creates the next version meanwhile.
+        var pause = store.PauseNextUpdate();
+        var shred = shredder.DestroyScopeAsync(scope, CancellationToken.None);
+        await pause.Entered;
+        await host.Keys.RollDataKeyAsync(DataKeyScope.ForPatient(patient.Id));
+        pause.Release();
+        await shred;
+
+        Assert.Equal(0, CountWrappedKeys(scope));
+        await AssertShreddedOnAFreshInstanceAsync(patient);
+        using var writer = Host();
+        await using var context = writer.CreateContext();
+        context.Add(NewNote(patient.Id));
+        await Assert.ThrowsAsync<ShreddedScopeException>(() => context.SaveChangesAsync());
+    }
+
+    [Fact]
+    public async Task KeyTableOfAnEarlierVersion_IsUpgradedInPlaceAndItsKeysKeepWorking()
+    {
+        Patient patient;
+        using (var before = Host())
+        {
+            patient = await SavePatientAsync(before);
+        }
+
+        // The table as an earlier version created it: no revision column.
+        _database.Execute($"ALTER TABLE hipaa_keys DROP COLUMN {KeyStoreDbContext.RevisionColumn}");
+
+        using var host = Host();
+        await using (var context = host.CreateContext())
+        {
+            Assert.Equal(patient.Ssn, (await context.Patients.SingleAsync(p => p.Id == patient.Id)).Ssn);
+        }
+
+        var next = await SavePatientAsync(host);
+        Assert.NotEqual(Guid.Empty, await host.Keys.RollDataKeyAsync(DataKeyScope.ForPatient(next.Id)));
+        Assert.Equal(1, await host.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id)));
+        await AssertShreddedOnAFreshInstanceAsync(patient);
+    }
+
+    // ---- Finding 3: writes after a shred on a warm second instance ----
+
+    [Fact]
+    public async Task SaveChanges_OnAWarmSecondInstanceAfterAShred_IsRefusedWithinTheBoundAndWritesNothing()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+        using var first = Host(time: time);
+        using var second = Host(time: time);
+        var erased = await SavePatientAsync(second); // the second instance now holds the patient's data key
+        var kept = await SavePatientAsync(second);
+
+        await first.Keys.ShredAsync(DataKeyScope.ForPatient(erased.Id));
+
+        // The documented bound is 10 seconds, far below the 5-minute key cache lifetime.
+        time.Advance(TimeSpan.FromSeconds(11));
+        await using (var context = second.CreateContext())
+        {
+            context.Add(NewNote(erased.Id));
+            var failure = await Assert.ThrowsAsync<ShreddedScopeException>(() => context.SaveChangesAsync());
+            Assert.Equal(KeyScopes.Patient(erased.Id.ToString()), failure.Scope);
+            Assert.Throws<ShreddedScopeException>(() => context.SaveChanges());
+        }
+
+        Assert.Equal(0, CountNotes(erased.Id));
+        await using (var context = second.CreateContext())
+        {
+            context.Add(NewNote(kept.Id));
+            await context.SaveChangesAsync();
+        }
+
+        Assert.Equal(1, CountNotes(kept.Id));
     }
 
     // ---- Finding 4: a shred that does nothing ----
@@ -64,6 +174,46 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
 
     private EncryptionHost Host(Action<FieldEncryptionOptions>? configure = null, TimeProvider? time = null) =>
         new(_database, _kek, configure, time);
+
+    /// <summary>The key store another application instance would use: the hosts keep their keys in the test database.</summary>
+    private EfDataKeyStore KeyStore()
+    {
+        var options = new DbContextOptionsBuilder<KeyStoreDbContext>();
+        _database.Use(options);
+        return new EfDataKeyStore(options.Options);
+    }
+
+    private KeyRing Ring(IDataKeyStore store) =>
+        new(store, _kek, null, new KeyRingSettings { KeyWrapAlgorithm = KeyWrapAlgorithm.AesGcmKeyWrap256 }, TimeProvider.System, NullLogger.Instance);
+
+    private long CountWrappedKeys(string scope)
+    {
+        using var connection = _database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM hipaa_keys WHERE scope = @scope AND wrapped_key IS NOT NULL";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@scope";
+        parameter.Value = scope;
+        command.Parameters.Add(parameter);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private int CountNotes(Guid patientId)
+    {
+        using var host = Host();
+        using var context = host.CreateContext();
+        return context.Notes.Count(n => n.PatientId == patientId);
+    }
+
+    private async Task AssertShreddedOnAFreshInstanceAsync(Patient patient)
+    {
+        using var fresh = Host();
+        await using var context = fresh.CreateContext();
+        var failure = await Assert.ThrowsAsync<FieldDecryptionException>(() => context.Patients.Where(p => p.Id == patient.Id).ToListAsync());
+        Assert.Equal(FieldDecryptionFailure.KeyDestroyed, failure.Failure);
+    }
+
+    private static Note NewNote(Guid patientId) => new() { Id = Guid.NewGuid(), PatientId = patientId, Title = "Session", Text = "Written after the shred." };
 
     private static async Task<Patient> SavePatientAsync(EncryptionHost host)
     {
