@@ -150,6 +150,20 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task ShredAsync_ByText_AlsoDestroysAKeyAnEarlierVersionStoredUnderThatSpelling()
+    {
+        using var host = Host();
+        await SavePatientAsync(host);
+
+        // An earlier version stored a string [PatientId] holding a Guid under the spelling it had.
+        var spelled = Guid.NewGuid().ToString().ToUpperInvariant();
+        Ring(KeyStore()).GetEncryptionKey(KeyScopes.PatientPrefix + spelled);
+
+        Assert.Equal(1, await host.Keys.ShredAsync(DataKeyScope.ForPatient(spelled)));
+        Assert.Equal(0, CountWrappedKeys(KeyScopes.PatientPrefix + spelled));
+    }
+
+    [Fact]
     public async Task ShredAsync_ScopeWithNoKey_ThrowsSayingNothingWasShredded()
     {
         using var host = Host();
