@@ -29,6 +29,17 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
     public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
         Task.FromResult(FindLatest(kind, scope));
 
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
+    {
+        lock (_gate)
+        {
+            return _records.Find(r => r.Kind == kind && r.Scope == scope && r.Version == version);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken) =>
+        Task.FromResult(FindVersion(kind, scope, version));
+
     public bool TryInsert(DataKeyRecord record)
     {
         lock (_gate)

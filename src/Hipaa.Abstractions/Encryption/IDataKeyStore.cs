@@ -19,6 +19,11 @@ internal interface IDataKeyStore
 
     Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken);
 
+    /// <summary>The key of a kind in a scope with exactly <paramref name="version"/>, if any.</summary>
+    DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version);
+
+    Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken);
+
     /// <summary>Inserts a new key; false when another writer inserted the same (kind, scope, version) first.</summary>
     bool TryInsert(DataKeyRecord record);
 

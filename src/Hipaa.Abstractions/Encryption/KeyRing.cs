@@ -10,6 +10,12 @@ namespace Hipaa.Encryption;
 /// by an intermediate key), all stored wrapped in the key table, unwrapped keys cached (bounded, time-limited,
 /// single-flight). The KEK is called once per intermediate key per cache period, never per value or per patient.
 /// </summary>
+/// <remarks>
+/// No intermediate key is used unless it is authenticated (<see cref="RootKeyAuthenticator"/>): version 1 by trust on
+/// first use or the deployment's pin, every later version by a link only a holder of the previous version could make.
+/// Data and index keys are authenticated by their intermediate key (AES-GCM with the entry's id, kind and scope as
+/// associated data). So with an asymmetric KEK, whose wrapping anyone can do, a key row someone inserted is refused.
+/// </remarks>
 internal sealed partial class KeyRing
 {
     private static readonly byte[] KeyWrapLabel = "hipaa-key-v1"u8.ToArray();
@@ -31,6 +37,7 @@ internal sealed partial class KeyRing
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey>.Loader _loadActive;
     private readonly long _recheckTimestampTicks;
     private volatile IKeyEncryptionKey _kek;
+    private int _unpinnedWarned;
 
     public KeyRing(IDataKeyStore store, IKeyEncryptionKey kek, IKeyEncryptionKeyResolver? resolver, KeyRingSettings settings, TimeProvider time, ILogger logger)
     {
@@ -103,6 +110,8 @@ internal sealed partial class KeyRing
                 var material = await UnwrapWithKekAsync(record, async: true, cancellationToken).ConfigureAwait(false);
                 try
                 {
+                    // A forged intermediate key is refused, not re-wrapped into respectability.
+                    await VerifyRootAsync(record, material, async: true, cancellationToken).ConfigureAwait(false);
                     record.WrappedKey = await CallKekAsync(newKek, k => k.WrapKeyAsync(keyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false);
                     record.WrappedBy = newKek.KeyId;
                     record.WrapAlgorithm = keyWrapAlgorithm;
@@ -232,6 +241,56 @@ internal sealed partial class KeyRing
 
         LogScopeDestroyed(_logger, scope, destroyed);
         return new ScopeShredResult(records.Count, destroyed);
+    }
+
+    /// <summary>
+    /// Retires the active intermediate key and makes the next version, linked to it (<see cref="RootKeyAuthenticator"/>):
+    /// new data and index keys are wrapped by the new one; existing ones stay wrapped by theirs, which still unwraps them.
+    /// </summary>
+    public async Task<Guid> RollIntermediateKeyAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (attempt == MaxStateChangeAttempts)
+            {
+                throw new KeyServiceUnavailableException("The intermediate key could not be rolled: other writers kept changing it. Retry.");
+            }
+
+            var latest = await _store.FindLatestAsync(DataKeyKind.Intermediate, KeyScopes.Root, cancellationToken).ConfigureAwait(false);
+            if (latest is not { State: DataKeyState.Active })
+            {
+                break;
+            }
+
+            // Never retire (and link from) a key that is not this deployment's.
+            await GetByIdAsync(latest.Id, async: true, cancellationToken).ConfigureAwait(false);
+            latest.State = DataKeyState.Retired;
+            latest.RetiredAt = _time.GetUtcNow();
+            if (await _store.TryUpdateAsync(latest, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+
+        _activeByScope.Remove((DataKeyKind.Intermediate, KeyScopes.Root));
+        var key = await GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async: true, cancellationToken).ConfigureAwait(false);
+        LogIntermediateKeyRolled(_logger, key.Id);
+        return key.Id;
+    }
+
+    /// <summary>The pin of this deployment's first intermediate key (creating it if the key table is empty), for <see cref="KeyRingSettings.RootKeyPin"/>.</summary>
+    public async Task<string> GetRootKeyPinAsync(CancellationToken cancellationToken)
+    {
+        var genesis = await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, 1, cancellationToken).ConfigureAwait(false);
+        if (genesis is null)
+        {
+            await GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async: true, cancellationToken).ConfigureAwait(false);
+            genesis = await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, 1, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeyServiceUnavailableException("The first intermediate key could not be read back from the key store. Retry.");
+        }
+
+        var key = await GetByIdAsync(genesis.Id, async: true, cancellationToken).ConfigureAwait(false);
+        return RootKeyAuthenticator.Pin(key.Id, key.Material);
     }
 
     /// <summary>Whether <paramref name="keyId"/> is the key new values of <paramref name="scope"/> are encrypted with.</summary>
@@ -423,7 +482,13 @@ internal sealed partial class KeyRing
                 throw Shredded(slot.Scope);
             }
 
-            var (record, key) = await CreateAsync(slot.Kind, slot.Scope, (latest?.Version ?? 0) + 1, async, cancellationToken).ConfigureAwait(false);
+            if (slot.Kind == DataKeyKind.Intermediate && latest is null && _settings.RootKeyPin is { } pin)
+            {
+                throw new KeyAuthenticationException(
+                    $"The key table holds no intermediate key, but RootKeyPin names '{pin.Split(':')[0]}': the key table was emptied or replaced, or this is another deployment's key store. Nothing was written. Restore the key table; remove RootKeyPin only to start a new deployment.");
+            }
+
+            var (record, key) = await CreateAsync(slot.Kind, slot.Scope, latest, async, cancellationToken).ConfigureAwait(false);
             var inserted = async ? await _store.TryInsertAsync(record, cancellationToken).ConfigureAwait(false) : _store.TryInsert(record);
             if (inserted)
             {
@@ -438,7 +503,7 @@ internal sealed partial class KeyRing
         throw new KeyServiceUnavailableException($"A key for scope '{slot.Scope}' could not be created: other writers kept winning. Retry.");
     }
 
-    private async ValueTask<(DataKeyRecord Record, DataKey Key)> CreateAsync(DataKeyKind kind, string scope, int version, bool async, CancellationToken cancellationToken)
+    private async ValueTask<(DataKeyRecord Record, DataKey Key)> CreateAsync(DataKeyKind kind, string scope, DataKeyRecord? latest, bool async, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7(_time.GetUtcNow());
         var material = RandomNumberGenerator.GetBytes(DataKey.KeySizeBytes);
@@ -449,12 +514,19 @@ internal sealed partial class KeyRing
                 Id = id,
                 Kind = kind,
                 Scope = scope,
-                Version = version,
+                Version = (latest?.Version ?? 0) + 1,
                 State = DataKeyState.Active,
                 CreatedAt = _time.GetUtcNow(),
             };
             if (kind == DataKeyKind.Intermediate)
             {
+                if (latest is not null)
+                {
+                    // Link the new version to the one it follows, which only a holder of that key's material can do.
+                    var predecessor = await GetPredecessorAsync(record, latest, async, cancellationToken).ConfigureAwait(false);
+                    record.Authenticator = RootKeyAuthenticator.Link(predecessor.Material, predecessor.Id, record, material);
+                }
+
                 var kek = _kek;
                 record.WrappedKey = async
                     ? await CallKekAsync(kek, k => k.WrapKeyAsync(_settings.KeyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false)
@@ -478,12 +550,98 @@ internal sealed partial class KeyRing
         }
     }
 
+    /// <summary>The authenticated intermediate key that <paramref name="record"/> (version n) follows: <paramref name="previous"/>, version n − 1.</summary>
+    private async ValueTask<DataKey> GetPredecessorAsync(DataKeyRecord record, DataKeyRecord previous, bool async, CancellationToken cancellationToken)
+    {
+        if (previous.Kind != DataKeyKind.Intermediate || previous.Version != record.Version - 1)
+        {
+            throw Forged(record, $"claims to follow entry {previous.Id}, which is not intermediate key version {record.Version - 1}");
+        }
+
+        try
+        {
+            return await GetByIdAsync(previous.Id, async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataKeyUnavailableException unavailable)
+        {
+            throw Forged(record, $"follows intermediate key version {record.Version - 1} ({previous.Id}), which holds no key material to link from", unavailable);
+        }
+    }
+
+    /// <summary>
+    /// Refuses an intermediate key that cannot be shown to be this deployment's: version 1 unless it matches the pin (when
+    /// one is configured), any later version unless its link from the previous version verifies.
+    /// </summary>
+    private async ValueTask VerifyRootAsync(DataKeyRecord record, byte[] material, bool async, CancellationToken cancellationToken)
+    {
+        PrecheckRoot(record);
+        if (record.Version == 1)
+        {
+            if (_settings.RootKeyPin is { } pin)
+            {
+                if (!RootKeyAuthenticator.MatchesPin(pin, record.Id, material))
+                {
+                    throw Forged(record, $"does not match the pinned first intermediate key (RootKeyPin names '{pin.Split(':')[0]}'): the key table's first intermediate key was replaced");
+                }
+            }
+            else if ((IsPublicWrap(_settings.KeyWrapAlgorithm) || IsPublicWrap(record.WrapAlgorithm)) && Interlocked.Exchange(ref _unpinnedWarned, 1) == 0)
+            {
+                LogRootKeyNotPinned(_logger, record.WrapAlgorithm, RootKeyAuthenticator.Pin(record.Id, material));
+            }
+
+            return;
+        }
+
+        var previous = (async
+            ? await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, record.Version - 1, cancellationToken).ConfigureAwait(false)
+            : _store.FindVersion(DataKeyKind.Intermediate, KeyScopes.Root, record.Version - 1))
+            ?? throw Forged(record, $"claims to follow intermediate key version {record.Version - 1}, which is not in the key table");
+        var predecessor = await GetPredecessorAsync(record, previous, async, cancellationToken).ConfigureAwait(false);
+        if (!RootKeyAuthenticator.IsLinkValid(predecessor.Material, predecessor.Id, record, material))
+        {
+            throw Forged(record, $"carries a link that intermediate key version {record.Version - 1} ({previous.Id}) did not make");
+        }
+    }
+
+    /// <summary>The checks that need no unwrap, made before the KEK is asked (a forged entry costs no KMS call).</summary>
+    private static void PrecheckRoot(DataKeyRecord record)
+    {
+        if (!string.Equals(record.Scope, KeyScopes.Root, StringComparison.Ordinal) || record.Version < 1)
+        {
+            throw Forged(record, $"has scope '{record.Scope}' and version {record.Version}; intermediate keys have scope '{KeyScopes.Root}' and versions from 1");
+        }
+
+        if (record.Version > 1 && record.Authenticator is not { Length: RootKeyAuthenticator.Size })
+        {
+            throw Forged(record, $"carries no link from intermediate key version {record.Version - 1}, which every later version needs (version 1 alone has none)");
+        }
+    }
+
+    private static bool IsPublicWrap(string algorithm) => algorithm.StartsWith("RSA", StringComparison.OrdinalIgnoreCase);
+
+    private static KeyAuthenticationException Forged(DataKeyRecord record, string reason, Exception? inner = null)
+    {
+        var message = $"{RootKeyAuthenticator.Describe(record)} was refused: it {reason}. It was not made by this deployment: with a key-encryption key whose wrapping is public (RSA), anyone with the public key and write access to the key table can insert such an entry. Nothing was encrypted or decrypted under it; investigate the key table (docs/encryption.md, \"Authenticated key hierarchy\").";
+        var keyId = record.Id.ToString();
+        return inner is null ? new KeyAuthenticationException(message) { KeyId = keyId } : new KeyAuthenticationException(message, inner) { KeyId = keyId };
+    }
+
     private async ValueTask<DataKey> UnwrapAsync(DataKeyRecord record, bool async, CancellationToken cancellationToken)
     {
         byte[] material;
         if (record.Kind == DataKeyKind.Intermediate)
         {
+            PrecheckRoot(record);
             material = await UnwrapWithKekAsync(record, async, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await VerifyRootAsync(record, material, async, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                CryptographicOperations.ZeroMemory(material);
+                throw;
+            }
         }
         else
         {
@@ -641,6 +799,12 @@ internal sealed partial class KeyRing
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Crypto-shredded scope {Scope}: destroyed {Count} data keys.")]
     private static partial void LogScopeDestroyed(ILogger logger, string scope, int count);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Intermediate keys are wrapped with {Algorithm}, which anyone with the public key can do: pin the first intermediate key so that a key table replaced by someone with write access to the database is refused. Set FieldEncryptionOptions.RootKeyPin to \"{Pin}\" (docs/encryption.md).")]
+    private static partial void LogRootKeyNotPinned(ILogger logger, string algorithm, string pin);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Rolled the intermediate key; new key {KeyId}, linked to its predecessor.")]
+    private static partial void LogIntermediateKeyRolled(ILogger logger, Guid keyId);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Data key {KeyId} of scope {Scope} reached its invocation limit and is retired.")]
     private static partial void LogInvocationLimitReached(ILogger logger, Guid keyId, string scope);

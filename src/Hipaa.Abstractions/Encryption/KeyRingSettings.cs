@@ -14,6 +14,12 @@ internal sealed record KeyRingSettings
     /// </summary>
     public TimeSpan KeyStateRecheckInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The pin of this deployment's first intermediate key (<see cref="RootKeyAuthenticator.Pin"/>), or
+    /// <see langword="null"/> to trust it on first use. When set, a key table whose first intermediate key is another is refused.
+    /// </summary>
+    public string? RootKeyPin { get; init; }
+
     /// <summary>The key-wrap algorithm asked of the KEK for intermediate keys.</summary>
     public string KeyWrapAlgorithm { get; init; } = Encryption.KeyWrapAlgorithm.AesKeyWrap256;
 

@@ -45,6 +45,19 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
+    {
+        using var context = Open();
+        return context.Keys.AsNoTracking().FirstOrDefault(k => k.Kind == kind && k.Scope == scope && k.Version == version);
+    }
+
+    public async Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        return await context.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Kind == kind && k.Scope == scope && k.Version == version, cancellationToken).ConfigureAwait(false);
+    }
+
     public bool TryInsert(DataKeyRecord record)
     {
         using var context = Open();
@@ -255,7 +268,8 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
 
     /// <summary>
     /// Brings a key table created by an earlier version up to date: adds <c>revision</c> (existing rows get 0, the
-    /// revision of a key never changed since it was inserted). Safe to run from several instances at once.
+    /// revision of a key never changed since it was inserted) and <c>authenticator</c> (null: earlier versions only
+    /// ever wrote intermediate key version 1, which needs none). Safe to run from several instances at once.
     /// </summary>
     private static async Task AddMissingColumnsAsync(KeyStoreDbContext context, bool async, CancellationToken cancellationToken)
     {
@@ -270,6 +284,14 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
                 ColumnType = entity.FindProperty(nameof(DataKeyRecord.Revision))!.GetRelationalTypeMapping().StoreType,
                 IsNullable = false,
                 DefaultValue = 0L,
+            },
+            new()
+            {
+                Table = KeyStoreDbContext.TableName,
+                Name = KeyStoreDbContext.AuthenticatorColumn,
+                ClrType = typeof(byte[]),
+                ColumnType = entity.FindProperty(nameof(DataKeyRecord.Authenticator))!.GetRelationalTypeMapping().StoreType,
+                IsNullable = true,
             },
         ];
         foreach (var column in columns)

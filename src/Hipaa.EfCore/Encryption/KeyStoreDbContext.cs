@@ -15,6 +15,9 @@ internal sealed class KeyStoreDbContext(DbContextOptions<KeyStoreDbContext> opti
     /// <summary>Added after the first release: tables created earlier get it (<see cref="EfDataKeyStore"/>, on first use).</summary>
     public const string RevisionColumn = "revision";
 
+    /// <summary>Added after the first release, like <see cref="RevisionColumn"/>.</summary>
+    public const string AuthenticatorColumn = "authenticator";
+
     public DbSet<DataKeyRecord> Keys => Set<DataKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -35,6 +38,7 @@ internal sealed class KeyStoreDbContext(DbContextOptions<KeyStoreDbContext> opti
         key.Property(k => k.DestroyedAt).HasColumnName("destroyed_at");
         key.Property(k => k.InvocationsReserved).HasColumnName("invocations_reserved");
         key.Property(k => k.Revision).HasColumnName(RevisionColumn);
+        key.Property(k => k.Authenticator).HasColumnName(AuthenticatorColumn);
         key.HasIndex(k => new { k.Kind, k.Scope, k.Version }).IsUnique().HasDatabaseName("ix_hipaa_keys_kind_scope_version");
     }
 }

@@ -76,6 +76,18 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
     public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
         Task.FromResult(FindLatest(kind, scope));
 
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
+    {
+        lock (_gate)
+        {
+            var found = _records.Values.FirstOrDefault(r => r.Kind == kind && r.Version == version && string.Equals(r.Scope, scope, StringComparison.Ordinal));
+            return found is null ? null : Copy(found);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken) =>
+        Task.FromResult(FindVersion(kind, scope, version));
+
     public bool TryInsert(DataKeyRecord record)
     {
         lock (_gate)
@@ -164,5 +176,6 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
         DestroyedAt = record.DestroyedAt,
         InvocationsReserved = record.InvocationsReserved,
         Revision = record.Revision,
+        Authenticator = record.Authenticator?.ToArray(),
     };
 }

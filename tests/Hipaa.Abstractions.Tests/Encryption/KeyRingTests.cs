@@ -418,6 +418,35 @@ public sealed class KeyRingTests
         Assert.IsAssignableFrom<CryptographicException>(ex);
     }
 
+    // ---- A forged intermediate key (asymmetric KEK: wrapping needs only the public key) ----
+
+    [Fact]
+    public void GetEncryptionKey_ForgedRootOneVersionHigherWrappedWithThePublicKey_ThrowsKeyAuthenticationAndWrapsNothingUnderIt()
+    {
+        using var rsa = new Hipaa.Testing.RsaKeyEncryptionKey("rsa-kek");
+        var settings = Settings with { KeyWrapAlgorithm = KeyWrapAlgorithm.RsaOaep256 };
+        Ring(rsa, settings).GetEncryptionKey(KeyScopes.Patient("1"));
+        var genuine = Assert.Single(_store.Snapshot(), r => r.Kind == DataKeyKind.Intermediate);
+        var forged = new DataKeyRecord
+        {
+            Id = Guid.NewGuid(),
+            Kind = DataKeyKind.Intermediate,
+            Scope = KeyScopes.Root,
+            Version = genuine.Version + 1,
+            State = DataKeyState.Active,
+            WrappedKey = Hipaa.Testing.RsaKeyEncryptionKey.WrapWithPublicKey(rsa.PublicKey, RandomNumberGenerator.GetBytes(32)),
+            WrappedBy = rsa.KeyId,
+            WrapAlgorithm = KeyWrapAlgorithm.RsaOaep256,
+        };
+        Assert.True(_store.TryInsert(forged));
+
+        var ex = Record.Exception(() => Ring(rsa, settings).GetEncryptionKey(KeyScopes.Patient("2")));
+
+        Assert.DoesNotContain(_store.Snapshot(), r => r.WrappedBy == forged.Id.ToString());
+        var refused = Assert.IsType<KeyAuthenticationException>(ex);
+        Assert.Equal(forged.Id.ToString(), refused.KeyId);
+    }
+
     // ---- NIST SP 800-38D invocation limit ----
 
     [Fact]

@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using Hipaa.EfCore.Encryption;
 using Hipaa.EfCore.Tests.Infrastructure;
 using Hipaa.Encryption;
+using Hipaa.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -8,7 +10,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Hipaa.EfCore.Tests.Encryption;
 
 /// <summary>
-/// Key operations as an attacker, a race or an unlucky operator meets them (issue 9): a roll racing a shred, a warm
+/// Key operations as an attacker, a race or an unlucky operator meets them (issue 9): a forged intermediate key made
+/// with an asymmetric KEK's public key, a roll racing a shred, a warm
 /// second instance writing after a shred, a shred named in another spelling, a shred of nothing. Run against SQLite and
 /// against the real PostgreSQL.
 /// </summary>
@@ -23,6 +26,37 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
     {
         _database.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    // ---- Finding 1: a forged intermediate key ----
+
+    [Fact]
+    public async Task ForgedRootKeyOneVersionHigher_MadeWithTheKekPublicKeyOnly_IsRefusedAndNothingIsWrappedUnderIt()
+    {
+        using var kek = new RsaKeyEncryptionKey("rsa-kek");
+        Patient existing;
+        using (var before = RsaHost(kek))
+        {
+            existing = await SavePatientAsync(before);
+        }
+
+        // The attacker has the KEK's public key and write access to the key table, and knows the key it wraps.
+        var forgedMaterial = RandomNumberGenerator.GetBytes(32);
+        var forged = InsertForgedRoot(kek, forgedMaterial, version: 2);
+
+        using var host = RsaHost(kek);
+        await using (var context = host.CreateContext())
+        {
+            context.Add(new Patient { Id = Guid.NewGuid(), DisplayName = "New", Ssn = "987-65-4321" });
+            var failure = await Assert.ThrowsAsync<KeyAuthenticationException>(() => context.SaveChangesAsync());
+            Assert.Equal(forged.Id.ToString(), failure.KeyId);
+        }
+
+        Assert.DoesNotContain(AllKeys(), k => k.WrappedBy == forged.Id.ToString());
+        await using (var context = host.CreateContext())
+        {
+            Assert.Equal(existing.Ssn, (await context.Patients.SingleAsync(p => p.Id == existing.Id)).Ssn);
+        }
     }
 
     // ---- Finding 2: a roll racing a shred ----
@@ -184,6 +218,47 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
 
         Assert.Equal(1, await host.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id)));
         Assert.Equal(0, await host.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id)));
+    }
+
+    private EncryptionHost RsaHost(RsaKeyEncryptionKey kek, Action<FieldEncryptionOptions>? configure = null) =>
+        new(_database, kek, configure, algorithm: KeyWrapAlgorithm.RsaOaep256);
+
+    private KeyStoreDbContext KeyTable()
+    {
+        var options = new DbContextOptionsBuilder<KeyStoreDbContext>();
+        _database.Use(options);
+        return new KeyStoreDbContext(options.Options);
+    }
+
+    private List<DataKeyRecord> AllKeys()
+    {
+        using var table = KeyTable();
+        return [.. table.Keys.AsNoTracking()];
+    }
+
+    /// <summary>
+    /// What someone with the KEK's public key and write access does: inserts an intermediate ("root") key row they made
+    /// (through the SDK's own table mapping, which is just a convenient SQL client here).
+    /// </summary>
+    private DataKeyRecord InsertForgedRoot(RsaKeyEncryptionKey kek, byte[] material, int version, Action<DataKeyRecord>? change = null)
+    {
+        var forged = new DataKeyRecord
+        {
+            Id = Guid.NewGuid(),
+            Kind = DataKeyKind.Intermediate,
+            Scope = KeyScopes.Root,
+            Version = version,
+            State = DataKeyState.Active,
+            WrappedKey = RsaKeyEncryptionKey.WrapWithPublicKey(kek.PublicKey, material),
+            WrappedBy = kek.KeyId,
+            WrapAlgorithm = KeyWrapAlgorithm.RsaOaep256,
+            CreatedAt = DateTimeOffset.UnixEpoch,
+        };
+        change?.Invoke(forged);
+        using var table = KeyTable();
+        table.Keys.Add(forged);
+        table.SaveChanges();
+        return forged;
     }
 
     private EncryptionHost Host(Action<FieldEncryptionOptions>? configure = null, TimeProvider? time = null) =>

@@ -23,6 +23,11 @@ internal sealed class PausingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
     public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
         inner.FindLatestAsync(kind, scope, cancellationToken);
 
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version) => inner.FindVersion(kind, scope, version);
+
+    public Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken) =>
+        inner.FindVersionAsync(kind, scope, version, cancellationToken);
+
     public bool TryInsert(DataKeyRecord record) => inner.TryInsert(record);
 
     public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => inner.TryInsertAsync(record, cancellationToken);
