@@ -150,6 +150,7 @@ public static class FieldEncryptionHipaaBuilderExtensions
                 KeyStateRecheckInterval = options.KeyStateRecheckInterval < options.KeyCacheLifetime ? options.KeyStateRecheckInterval : options.KeyCacheLifetime,
                 CacheCapacity = options.KeyCacheCapacity,
                 KeyWrapAlgorithm = kek.KeyWrapAlgorithm,
+                RootKeyPin = options.RootKeyPin,
             },
             services.GetRequiredService<TimeProvider>(),
             loggerFactory.CreateLogger("Hipaa.Encryption.KeyRing"));

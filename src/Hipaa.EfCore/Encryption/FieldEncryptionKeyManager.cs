@@ -28,6 +28,26 @@ public sealed class FieldEncryptionKeyManager
     public Task<int> RotateKeyEncryptionKeyAsync(IKeyEncryptionKey newKeyEncryptionKey, string keyWrapAlgorithm, CancellationToken cancellationToken = default) =>
         _runtime.KeyRing.RotateKeyEncryptionKeyAsync(newKeyEncryptionKey, keyWrapAlgorithm, cancellationToken);
 
+    /// <summary>
+    /// Retires the active intermediate key and makes the next version, linked to it so that every instance can tell it
+    /// from a forged one. New data and index keys are wrapped by the new intermediate key; existing ones stay wrapped by
+    /// theirs (no data key and no data is rewritten). One KEK wrap.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new intermediate key's id.</returns>
+    public Task<Guid> RollIntermediateKeyAsync(CancellationToken cancellationToken = default) =>
+        _runtime.KeyRing.RollIntermediateKeyAsync(cancellationToken);
+
+    /// <summary>
+    /// The pin of this deployment's first intermediate key, for <see cref="FieldEncryptionOptions.RootKeyPin"/>: its id and
+    /// a fingerprint of it (which reveals nothing of the key). Creates the key when the key table is empty. Read it once,
+    /// from an instance you trust, and put it in every instance's configuration.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The pin, <c>{id}:{32 hex digits}</c>.</returns>
+    public Task<string> GetRootKeyPinAsync(CancellationToken cancellationToken = default) =>
+        _runtime.KeyRing.GetRootKeyPinAsync(cancellationToken);
+
     /// <summary>Retires the active data key of <paramref name="scope"/> and makes a new one. Old values still decrypt; <see cref="ReencryptAsync"/> moves them.</summary>
     /// <param name="scope">The scope.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

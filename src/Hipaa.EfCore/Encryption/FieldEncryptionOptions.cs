@@ -21,6 +21,15 @@ public sealed class FieldEncryptionOptions
     /// </summary>
     public TimeSpan KeyStateRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Gets or sets the pin of this deployment's first intermediate key, as <c>FieldEncryptionKeyManager.GetRootKeyPinAsync</c>
+    /// returns it (<c>{id}:{32 hex digits}</c>; it reveals nothing of the key). When set, a key table whose first
+    /// intermediate key is not the pinned one — replaced, or emptied and refilled, by someone with write access to the
+    /// database — is refused with <see cref="KeyAuthenticationException"/>. Defaults to <see langword="null"/>: the first
+    /// intermediate key is trusted on first use. Set it whenever the key-encryption key's wrapping is public (RSA).
+    /// </summary>
+    public string? RootKeyPin { get; set; }
+
     /// <summary>Gets or sets the largest number of unwrapped keys kept in memory. Defaults to 10,000.</summary>
     public int KeyCacheCapacity { get; set; } = 10_000;
 

@@ -447,6 +447,67 @@ public sealed class KeyRingTests
         Assert.Equal(forged.Id.ToString(), refused.KeyId);
     }
 
+    [Fact]
+    public async Task RollIntermediateKeyAsync_NextVersionIsLinkedAndUsedByAColdRing()
+    {
+        var ring = Ring();
+        var before = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+
+        var rolled = await ring.RollIntermediateKeyAsync(CancellationToken.None);
+
+        var intermediates = _store.Snapshot().Where(r => r.Kind == DataKeyKind.Intermediate).OrderBy(r => r.Version).ToList();
+        Assert.Equal((DataKeyState.Retired, (byte[]?)null), (intermediates[0].State, intermediates[0].Authenticator));
+        Assert.Equal((rolled, DataKeyState.Active, RootKeyAuthenticator.Size), (intermediates[1].Id, intermediates[1].State, intermediates[1].Authenticator!.Length));
+        var cold = Ring();
+        var after = cold.GetEncryptionKey(KeyScopes.Patient("2"));
+        Assert.Equal(rolled.ToString(), Assert.Single(_store.Snapshot(), r => r.Id == after.Id).WrappedBy);
+        Assert.Equal(before.Id, cold.GetDecryptionKey(before.Id).Id); // still unwrapped by the retired version
+    }
+
+    public static TheoryData<string> LinkTamperings => ["authenticator", "version", "no authenticator", "predecessor gone"];
+
+    [Theory]
+    [MemberData(nameof(LinkTamperings))]
+    public async Task GetDecryptionKey_LinkedIntermediateKeyAltered_ThrowsKeyAuthentication(string tampering)
+    {
+        var ring = Ring();
+        ring.GetEncryptionKey(KeyScopes.Application);
+        await ring.RollIntermediateKeyAsync(CancellationToken.None);
+        var key = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        var intermediates = _store.Snapshot().Where(r => r.Kind == DataKeyKind.Intermediate).OrderBy(r => r.Version).ToList();
+        var linked = intermediates[1];
+        switch (tampering)
+        {
+            case "authenticator": _store.Tamper(linked.Id, r => r.Authenticator![0] ^= 0x01); break;
+            case "version": _store.Tamper(linked.Id, r => r.Version = 3); break; // claims to follow a version that is not there
+            case "no authenticator": _store.Tamper(linked.Id, r => r.Authenticator = null); break;
+            case "predecessor gone": _store.Tamper(intermediates[0].Id, r => r.Version = 7); break;
+        }
+
+        var ex = Assert.Throws<KeyAuthenticationException>(() => Ring().GetDecryptionKey(key.Id));
+
+        Assert.Equal(linked.Id.ToString(), ex.KeyId);
+    }
+
+    [Fact]
+    public async Task GetEncryptionKey_PinnedFirstIntermediateKeyReplaced_ThrowsKeyAuthentication()
+    {
+        Ring().GetEncryptionKey(KeyScopes.Application);
+        var pin = await Ring().GetRootKeyPinAsync(CancellationToken.None);
+        var pinned = Settings with { RootKeyPin = pin };
+        Assert.NotEqual(Guid.Empty, Ring(settings: pinned).GetEncryptionKey(KeyScopes.Patient("1")).Id);
+        Assert.True(RootKeyAuthenticator.TryParsePin(pin, out var pinnedId));
+        var genuine = Assert.Single(_store.Snapshot(), r => r.Kind == DataKeyKind.Intermediate);
+        Assert.Equal(genuine.Id, pinnedId);
+
+        // Same id, another key wrapped by the same KEK (as anyone could with a public-wrap KEK).
+        _store.Tamper(genuine.Id, r => r.WrappedKey = _kek.WrapKey(r.WrapAlgorithm, RandomNumberGenerator.GetBytes(32)));
+
+        var ex = Assert.Throws<KeyAuthenticationException>(() => Ring(settings: pinned).GetEncryptionKey(KeyScopes.Patient("2")));
+        Assert.Equal(genuine.Id.ToString(), ex.KeyId);
+        Assert.Throws<KeyAuthenticationException>(() => new KeyRing(new InMemoryDataKeyStore(), _kek, null, pinned, _time, NullLogger.Instance).GetEncryptionKey(KeyScopes.Application));
+    }
+
     // ---- NIST SP 800-38D invocation limit ----
 
     [Fact]

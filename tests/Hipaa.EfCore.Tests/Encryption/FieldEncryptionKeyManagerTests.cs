@@ -59,6 +59,99 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ForgedRootKey_WithALinkTheAttackerMadeUnderItsOwnKey_IsRefused()
+    {
+        using var kek = new RsaKeyEncryptionKey("rsa-kek");
+        using (var before = RsaHost(kek))
+        {
+            await SavePatientAsync(before);
+        }
+
+        // The best the attacker can do: a link computed with a key they know, claiming the genuine version 1 as predecessor.
+        var genuine = Assert.Single(AllKeys(), k => k.Kind == DataKeyKind.Intermediate);
+        var forgedMaterial = RandomNumberGenerator.GetBytes(32);
+        var forged = InsertForgedRoot(kek, forgedMaterial, version: 2, change: r => r.Authenticator = RootKeyAuthenticator.Link(forgedMaterial, genuine.Id, r, forgedMaterial));
+
+        using var host = RsaHost(kek);
+        await using var context = host.CreateContext();
+        context.Add(new Patient { Id = Guid.NewGuid(), DisplayName = "New", Ssn = "987-65-4321" });
+        var failure = await Assert.ThrowsAsync<KeyAuthenticationException>(() => context.SaveChangesAsync());
+        Assert.Equal(forged.Id.ToString(), failure.KeyId);
+        Assert.DoesNotContain(AllKeys(), k => k.WrappedBy == forged.Id.ToString());
+    }
+
+    [Fact]
+    public async Task PinnedRootKey_KeyTableReplacedOrEmptiedByAnAttacker_IsRefused()
+    {
+        using var kek = new RsaKeyEncryptionKey("rsa-kek");
+        string pin;
+        using (var before = RsaHost(kek))
+        {
+            await SavePatientAsync(before);
+            pin = await before.Keys.GetRootKeyPinAsync();
+        }
+
+        using (var pinned = RsaHost(kek, o => o.RootKeyPin = pin))
+        {
+            await SavePatientAsync(pinned); // the genuine key table passes
+        }
+
+        // The attacker deletes every key (destroying all existing values) and plants a hierarchy of their own.
+        _database.Execute("DELETE FROM hipaa_keys");
+        var forged = InsertForgedRoot(kek, RandomNumberGenerator.GetBytes(32), version: 1);
+        using (var host = RsaHost(kek, o => o.RootKeyPin = pin))
+        await using (var context = host.CreateContext())
+        {
+            context.Add(new Patient { Id = Guid.NewGuid(), DisplayName = "New", Ssn = "987-65-4321" });
+            var failure = await Assert.ThrowsAsync<KeyAuthenticationException>(() => context.SaveChangesAsync());
+            Assert.Equal(forged.Id.ToString(), failure.KeyId);
+        }
+
+        Assert.DoesNotContain(AllKeys(), k => k.Kind != DataKeyKind.Intermediate);
+
+        // Or leaves the table empty, so that the application would start a new hierarchy.
+        _database.Execute("DELETE FROM hipaa_keys");
+        using (var host = RsaHost(kek, o => o.RootKeyPin = pin))
+        await using (var context = host.CreateContext())
+        {
+            context.Add(new Patient { Id = Guid.NewGuid(), DisplayName = "New", Ssn = "987-65-4321" });
+            await Assert.ThrowsAsync<KeyAuthenticationException>(() => context.SaveChangesAsync());
+        }
+
+        Assert.Empty(AllKeys());
+    }
+
+    [Fact]
+    public async Task RollIntermediateKeyThenRotateKek_ColdInstanceWithOnlyTheNewKekReadsEverythingAndWritesUnderTheNewKey()
+    {
+        using var oldKek = new RsaKeyEncryptionKey("rsa-kek-1");
+        using var newKek = new RsaKeyEncryptionKey("rsa-kek-2");
+        Patient first, second;
+        Guid rolled;
+        using (var host = new EncryptionHost(_database, oldKek, resolver: new FixedKeyResolver(oldKek, newKek), algorithm: KeyWrapAlgorithm.RsaOaep256))
+        {
+            first = await SavePatientAsync(host);
+            rolled = await host.Keys.RollIntermediateKeyAsync();
+            second = await SavePatientAsync(host);
+            Assert.Equal(2, await host.Keys.RotateKeyEncryptionKeyAsync(newKek, KeyWrapAlgorithm.RsaOaep256));
+        }
+
+        using var cold = RsaHost(newKek);
+        await using (var context = cold.CreateContext())
+        {
+            Assert.Equal(first.Ssn, (await context.Patients.SingleAsync(p => p.Id == first.Id)).Ssn);
+            Assert.Equal(second.Ssn, (await context.Patients.SingleAsync(p => p.Id == second.Id)).Ssn);
+        }
+
+        var third = await SavePatientAsync(cold);
+        var keys = AllKeys();
+        Assert.Equal(rolled.ToString(), Assert.Single(keys, k => k.Scope == KeyScopes.Patient(third.Id.ToString())).WrappedBy);
+        Assert.Equal(rolled.ToString(), Assert.Single(keys, k => k.Scope == KeyScopes.Patient(second.Id.ToString())).WrappedBy);
+        Assert.NotEqual(rolled.ToString(), Assert.Single(keys, k => k.Scope == KeyScopes.Patient(first.Id.ToString())).WrappedBy);
+        Assert.All(keys.Where(k => k.Kind == DataKeyKind.Intermediate), k => Assert.Equal(newKek.KeyId, k.WrappedBy));
+    }
+
     // ---- Finding 2: a roll racing a shred ----
 
     [Fact]
@@ -118,8 +211,9 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
             patient = await SavePatientAsync(before);
         }
 
-        // The table as an earlier version created it: no revision column.
+        // The table as an earlier version created it: no revision, no authenticator.
         _database.Execute($"ALTER TABLE hipaa_keys DROP COLUMN {KeyStoreDbContext.RevisionColumn}");
+        _database.Execute($"ALTER TABLE hipaa_keys DROP COLUMN {KeyStoreDbContext.AuthenticatorColumn}");
 
         using var host = Host();
         await using (var context = host.CreateContext())
@@ -129,6 +223,8 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
 
         var next = await SavePatientAsync(host);
         Assert.NotEqual(Guid.Empty, await host.Keys.RollDataKeyAsync(DataKeyScope.ForPatient(next.Id)));
+        Assert.NotEqual(Guid.Empty, await host.Keys.RollIntermediateKeyAsync());
+        await SavePatientAsync(host);
         Assert.Equal(1, await host.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id)));
         await AssertShreddedOnAFreshInstanceAsync(patient);
     }
