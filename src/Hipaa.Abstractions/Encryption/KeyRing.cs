@@ -96,6 +96,14 @@ internal sealed partial class KeyRing
         ArgumentNullException.ThrowIfNull(newKek);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyWrapAlgorithm);
         var intermediates = await _store.ListAsync(DataKeyKind.Intermediate, KeyScopes.Root, cancellationToken).ConfigureAwait(false);
+
+        // Authenticate the whole chain first, under the KEKs that wrap it now (each link needs its predecessor, which is
+        // cached from here on, so nothing below needs the new KEK to be resolvable yet).
+        foreach (var record in intermediates.Where(r => r is { State: not DataKeyState.Destroyed, WrappedKey: not null }))
+        {
+            await GetByIdAsync(record.Id, async: true, cancellationToken).ConfigureAwait(false);
+        }
+
         var rewrapped = 0;
         foreach (var listed in intermediates)
         {

@@ -306,6 +306,23 @@ public sealed class KeyRingTests
     }
 
     [Fact]
+    public async Task RotateKeyEncryptionKeyAsync_AfterAnIntermediateRollOnAColdRingWithoutResolver_RewrapsTheWholeChain()
+    {
+        var newKek = new CountingKeyEncryptionKey("kek-2027");
+        var ring = Ring();
+        var before = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        await ring.RollIntermediateKeyAsync(CancellationToken.None);
+        var after = ring.GetEncryptionKey(KeyScopes.Patient("2"));
+
+        Assert.Equal(2, await Ring().RotateKeyEncryptionKeyAsync(newKek, KeyWrapAlgorithm.AesKeyWrap256, CancellationToken.None));
+
+        var onlyNew = Ring(newKek);
+        Assert.Equal(before.Id, onlyNew.GetDecryptionKey(before.Id).Id);
+        Assert.Equal(after.Id, onlyNew.GetDecryptionKey(after.Id).Id);
+        Assert.All(_store.Snapshot().Where(r => r.Kind == DataKeyKind.Intermediate), r => Assert.Equal(newKek.KeyId, r.WrappedBy));
+    }
+
+    [Fact]
     public async Task GetDecryptionKey_IntermediateStillWrappedByTheOldKek_IsReadThroughTheResolver()
     {
         var newKek = new CountingKeyEncryptionKey("kek-2027");
