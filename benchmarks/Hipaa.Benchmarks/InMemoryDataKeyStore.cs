@@ -29,6 +29,17 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
     public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
         Task.FromResult(FindLatest(kind, scope));
 
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
+    {
+        lock (_gate)
+        {
+            return _records.Find(r => r.Kind == kind && r.Scope == scope && r.Version == version);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken) =>
+        Task.FromResult(FindVersion(kind, scope, version));
+
     public bool TryInsert(DataKeyRecord record)
     {
         lock (_gate)
@@ -69,5 +80,21 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
         }
     }
 
-    public Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken) => Task.CompletedTask;
+    public bool TryUpdate(DataKeyRecord record)
+    {
+        lock (_gate)
+        {
+            var stored = _records.Find(r => r.Id == record.Id);
+            if (stored is null || stored.Revision != record.Revision || stored.State > record.State)
+            {
+                return false;
+            }
+
+            _records[_records.IndexOf(stored)] = record;
+            record.Revision++;
+            return true;
+        }
+    }
+
+    public Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryUpdate(record));
 }

@@ -14,6 +14,7 @@ internal sealed class DataKey
     private readonly byte[] _material;
     private AesGcm? _idle;
     private long _invocationBudget;
+    private long _activeUntil;
 
     public DataKey(Guid id, string scope, ReadOnlySpan<byte> material)
     {
@@ -35,6 +36,27 @@ internal sealed class DataKey
     public string Scope { get; }
 
     public static DataKey Destroyed(Guid id, string scope) => new(id, scope, new byte[KeySizeBytes]) { IsDestroyed = true };
+
+    /// <summary>
+    /// Whether the key store said this key was active recently enough to encrypt with it at <paramref name="timestamp"/>
+    /// (a <see cref="TimeProvider.GetTimestamp"/>): a shred or roll elsewhere is seen within the re-check interval.
+    /// </summary>
+    public bool IsKnownActiveAt(long timestamp) => timestamp < Volatile.Read(ref _activeUntil);
+
+    /// <summary>Records that the key store said this key was active; valid until <paramref name="untilTimestamp"/> (never shortened).</summary>
+    public void ConfirmActiveUntil(long untilTimestamp)
+    {
+        long current;
+        do
+        {
+            current = Volatile.Read(ref _activeUntil);
+            if (current >= untilTimestamp)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _activeUntil, untilTimestamp, current) != current);
+    }
 
     /// <summary>Takes one encryption from the budget reserved in the key store (NIST SP 800-38D §8.3 bound); false when exhausted.</summary>
     public bool TryConsumeInvocation() => Interlocked.Decrement(ref _invocationBudget) >= 0;

@@ -30,4 +30,17 @@ internal sealed class DataKeyRecord
 
     /// <summary>Encryptions reserved so far by all application instances (NIST SP 800-38D invocation limit).</summary>
     public long InvocationsReserved { get; set; }
+
+    /// <summary>
+    /// For an intermediate key of version 2 or later, the link that proves a holder of the previous version made it
+    /// (<see cref="RootKeyAuthenticator"/>); <see langword="null"/> for version 1 and for data and index keys (which their
+    /// intermediate key authenticates as AES-GCM associated data). Written once, at insertion.
+    /// </summary>
+    public byte[]? Authenticator { get; set; }
+
+    /// <summary>
+    /// Counts the changes of the key's state (retire, destroy, re-wrap): the optimistic-concurrency token of
+    /// <see cref="IDataKeyStore.TryUpdate"/>. 0 when inserted; reserving invocations does not change it.
+    /// </summary>
+    public long Revision { get; set; }
 }

@@ -4,6 +4,10 @@ namespace Hipaa.Encryption;
 /// Persists wrapped keys (the EF-backed implementation lives in Hipaa.EfCore). Sync members exist because EF Core
 /// materializes entities synchronously; the async ones serve everything else.
 /// </summary>
+/// <remarks>
+/// A key's state only moves forward (active → retired → destroyed) and every change of it is a compare-and-set on
+/// <see cref="DataKeyRecord.Revision"/>: a writer that read an older state than the stored one changes nothing.
+/// </remarks>
 internal interface IDataKeyStore
 {
     DataKeyRecord? Find(Guid id);
@@ -15,6 +19,11 @@ internal interface IDataKeyStore
 
     Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken);
 
+    /// <summary>The key of a kind in a scope with exactly <paramref name="version"/>, if any.</summary>
+    DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version);
+
+    Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken);
+
     /// <summary>Inserts a new key; false when another writer inserted the same (kind, scope, version) first.</summary>
     bool TryInsert(DataKeyRecord record);
 
@@ -25,6 +34,14 @@ internal interface IDataKeyStore
 
     Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken);
 
-    /// <summary>Saves changes to existing records (state, wrapped key, wrapping key id).</summary>
-    Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the record's state, wrapped key, wrapping key, algorithm and times — and nothing else (not the reserved
+    /// invocations) — if the stored key still has revision <see cref="DataKeyRecord.Revision"/> and a state no later than
+    /// the record's; then stores and sets the next revision. False, changing nothing, when another writer changed the key
+    /// first (or it is gone): read it again and decide anew.
+    /// </summary>
+    bool TryUpdate(DataKeyRecord record);
+
+    /// <inheritdoc cref="TryUpdate"/>
+    Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken);
 }

@@ -10,12 +10,21 @@ namespace Hipaa.Encryption;
 /// by an intermediate key), all stored wrapped in the key table, unwrapped keys cached (bounded, time-limited,
 /// single-flight). The KEK is called once per intermediate key per cache period, never per value or per patient.
 /// </summary>
+/// <remarks>
+/// No intermediate key is used unless it is authenticated (<see cref="RootKeyAuthenticator"/>): version 1 by trust on
+/// first use or the deployment's pin, every later version by a link only a holder of the previous version could make.
+/// Data and index keys are authenticated by their intermediate key (AES-GCM with the entry's id, kind and scope as
+/// associated data). So with an asymmetric KEK, whose wrapping anyone can do, a key row someone inserted is refused.
+/// </remarks>
 internal sealed partial class KeyRing
 {
     private static readonly byte[] KeyWrapLabel = "hipaa-key-v1"u8.ToArray();
 
     /// <summary>How many exhausted keys one request for an encryption key may retire before it reports the key store as failing.</summary>
     private const int MaxRollsPerCall = 1024;
+
+    /// <summary>How many times a state change (roll, shred, re-wrap) re-reads a key that another writer changed first.</summary>
+    private const int MaxStateChangeAttempts = 64;
 
     private readonly IDataKeyStore _store;
     private readonly IKeyEncryptionKeyResolver? _resolver;
@@ -26,7 +35,9 @@ internal sealed partial class KeyRing
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey> _activeByScope;
     private readonly SingleFlightCache<Guid, DataKey>.Loader _loadById;
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey>.Loader _loadActive;
+    private readonly long _recheckTimestampTicks;
     private volatile IKeyEncryptionKey _kek;
+    private int _unpinnedWarned;
 
     public KeyRing(IDataKeyStore store, IKeyEncryptionKey kek, IKeyEncryptionKeyResolver? resolver, KeyRingSettings settings, TimeProvider time, ILogger logger)
     {
@@ -40,13 +51,18 @@ internal sealed partial class KeyRing
         _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time);
         _loadById = LoadByIdAsync;
         _loadActive = LoadOrCreateActiveAsync;
+        _recheckTimestampTicks = (long)(settings.KeyStateRecheckInterval.TotalSeconds * time.TimestampFrequency);
     }
 
     /// <summary>Gets the KEK that wraps new intermediate keys.</summary>
     public IKeyEncryptionKey KeyEncryptionKey => _kek;
 
+    /// <summary>
+    /// The key new values of <paramref name="scope"/> are encrypted with. Throws <see cref="ShreddedScopeException"/> when
+    /// the scope was shredded — on this instance at once, on others within <see cref="KeyRingSettings.KeyStateRecheckInterval"/>.
+    /// </summary>
     public DataKey GetEncryptionKey(string scope) =>
-        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsDestroyed && key.TryConsumeInvocation()
+        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsDestroyed && key.IsKnownActiveAt(_time.GetTimestamp()) && key.TryConsumeInvocation()
             ? key
             : GetEncryptionKeyAsync(scope, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -80,38 +96,88 @@ internal sealed partial class KeyRing
         ArgumentNullException.ThrowIfNull(newKek);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyWrapAlgorithm);
         var intermediates = await _store.ListAsync(DataKeyKind.Intermediate, KeyScopes.Root, cancellationToken).ConfigureAwait(false);
-        var changed = new List<DataKeyRecord>();
-        foreach (var record in intermediates.Where(r => r.State != DataKeyState.Destroyed && r.WrappedKey is not null))
+
+        // Authenticate the whole chain first, under the KEKs that wrap it now (each link needs its predecessor, which is
+        // cached from here on, so nothing below needs the new KEK to be resolvable yet).
+        foreach (var record in intermediates.Where(r => r is { State: not DataKeyState.Destroyed, WrappedKey: not null }))
         {
-            var material = await UnwrapWithKekAsync(record, async: true, cancellationToken).ConfigureAwait(false);
-            try
+            await GetByIdAsync(record.Id, async: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        var rewrapped = 0;
+        foreach (var listed in intermediates)
+        {
+            var record = listed;
+            for (var attempt = 0; record is { State: not DataKeyState.Destroyed, WrappedKey: not null }; attempt++)
             {
-                record.WrappedKey = await CallKekAsync(newKek, k => k.WrapKeyAsync(keyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false);
-                record.WrappedBy = newKek.KeyId;
-                record.WrapAlgorithm = keyWrapAlgorithm;
-                changed.Add(record);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(material);
+                if (attempt == MaxStateChangeAttempts)
+                {
+                    throw new KeyServiceUnavailableException($"Intermediate key {record.Id} could not be re-wrapped: other writers kept changing it. Retry the rotation.");
+                }
+
+                var material = await UnwrapWithKekAsync(record, async: true, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // A forged intermediate key is refused, not re-wrapped into respectability.
+                    await VerifyRootAsync(record, material, async: true, cancellationToken).ConfigureAwait(false);
+                    record.WrappedKey = await CallKekAsync(newKek, k => k.WrapKeyAsync(keyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false);
+                    record.WrappedBy = newKek.KeyId;
+                    record.WrapAlgorithm = keyWrapAlgorithm;
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(material);
+                }
+
+                if (await _store.TryUpdateAsync(record, cancellationToken).ConfigureAwait(false))
+                {
+                    rewrapped++;
+                    break;
+                }
+
+                // Another writer changed the key since it was read: re-wrap what is stored now.
+                record = await _store.FindAsync(record.Id, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await _store.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
         _kek = newKek;
-        LogKekRotated(_logger, newKek.KeyId, changed.Count);
-        return changed.Count;
+        LogKekRotated(_logger, newKek.KeyId, rewrapped);
+        return rewrapped;
     }
 
-    /// <summary>Retires the scope's active data key and makes a new one: new writes use it, old values still decrypt.</summary>
+    /// <summary>
+    /// Retires the scope's active data key and makes a new one: new writes use it, old values still decrypt. A shredded
+    /// scope stays shredded: rolling it throws <see cref="ShreddedScopeException"/>, also when the shred wins a race with
+    /// this roll.
+    /// </summary>
     public async Task<Guid> RollDataKeyAsync(string scope, CancellationToken cancellationToken)
     {
-        var latest = await _store.FindLatestAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
-        if (latest is { State: DataKeyState.Active })
+        for (var attempt = 0; ; attempt++)
         {
+            if (attempt == MaxStateChangeAttempts)
+            {
+                throw new KeyServiceUnavailableException($"The data key of scope '{scope}' could not be rolled: other writers kept changing it. Retry.");
+            }
+
+            var latest = await _store.FindLatestAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
+            if (latest is { State: DataKeyState.Destroyed })
+            {
+                throw Shredded(scope);
+            }
+
+            if (latest is not { State: DataKeyState.Active })
+            {
+                break; // no key yet, or retired already: the next use makes the next version
+            }
+
             latest.State = DataKeyState.Retired;
             latest.RetiredAt = _time.GetUtcNow();
-            await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
+            if (await _store.TryUpdateAsync(latest, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            // Another writer (a shred, another roll) changed the key since it was read: decide again on what is stored now.
         }
 
         _activeByScope.Remove((DataKeyKind.Data, scope));
@@ -121,31 +187,118 @@ internal sealed partial class KeyRing
     }
 
     /// <summary>
-    /// Crypto-shreds a scope: erases the wrapped form of every data key of the scope. Values they encrypted can never be
-    /// decrypted again; other instances stop decrypting them within <see cref="KeyRingSettings.CacheLifetime"/>.
+    /// Crypto-shreds a scope: erases the wrapped form of every data key of the scope, and closes the scope to new values
+    /// (a destroyed entry above every version, so a writer that read an older state cannot add a key). Values the keys
+    /// encrypted can never be decrypted again; other instances stop decrypting them within
+    /// <see cref="KeyRingSettings.CacheLifetime"/> and stop encrypting within <see cref="KeyRingSettings.KeyStateRecheckInterval"/>.
+    /// Every change is a compare-and-set: a writer racing the shred either loses or is seen and destroyed in turn.
     /// </summary>
-    public async Task<int> DestroyScopeAsync(string scope, CancellationToken cancellationToken)
+    public async Task<ScopeShredResult> DestroyScopeAsync(string scope, CancellationToken cancellationToken)
     {
-        var records = await _store.ListAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
-        var destroyed = new List<DataKeyRecord>();
-        foreach (var record in records.Where(r => r.State != DataKeyState.Destroyed))
+        var destroyed = 0;
+        IReadOnlyList<DataKeyRecord> records;
+        for (var attempt = 0; ; attempt++)
         {
-            record.State = DataKeyState.Destroyed;
-            record.WrappedKey = null;
-            record.DestroyedAt = now;
-            destroyed.Add(record);
+            if (attempt == MaxStateChangeAttempts)
+            {
+                throw new KeyServiceUnavailableException($"Scope '{scope}' could not be shredded completely: other writers kept adding or changing its keys. Retry; the keys destroyed so far stay destroyed.");
+            }
+
+            records = await _store.ListAsync(DataKeyKind.Data, scope, cancellationToken).ConfigureAwait(false);
+            if (records.Count == 0)
+            {
+                break;
+            }
+
+            var now = _time.GetUtcNow();
+            var lostARace = false;
+            foreach (var record in records.Where(r => r.State != DataKeyState.Destroyed))
+            {
+                record.State = DataKeyState.Destroyed;
+                record.WrappedKey = null;
+                record.DestroyedAt = now;
+                if (await _store.TryUpdateAsync(record, cancellationToken).ConfigureAwait(false))
+                {
+                    destroyed++;
+                    _keysById.Remove(record.Id);
+                }
+                else
+                {
+                    lostARace = true;
+                }
+            }
+
+            if (lostARace)
+            {
+                continue; // another writer changed a key meanwhile: list again, destroy what it left
+            }
+
+            if (destroyed == 0 || await _store.TryInsertAsync(Tombstone(scope, records.Max(r => r.Version) + 1, now), cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            // Another writer inserted the next version first: list again and destroy it too.
         }
 
-        await _store.UpdateAsync(destroyed, cancellationToken).ConfigureAwait(false);
         _activeByScope.Remove((DataKeyKind.Data, scope));
         foreach (var record in records)
         {
             _keysById.Remove(record.Id);
         }
 
-        LogScopeDestroyed(_logger, scope, destroyed.Count);
-        return destroyed.Count;
+        LogScopeDestroyed(_logger, scope, destroyed);
+        return new ScopeShredResult(records.Count, destroyed);
+    }
+
+    /// <summary>
+    /// Retires the active intermediate key and makes the next version, linked to it (<see cref="RootKeyAuthenticator"/>):
+    /// new data and index keys are wrapped by the new one; existing ones stay wrapped by theirs, which still unwraps them.
+    /// </summary>
+    public async Task<Guid> RollIntermediateKeyAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (attempt == MaxStateChangeAttempts)
+            {
+                throw new KeyServiceUnavailableException("The intermediate key could not be rolled: other writers kept changing it. Retry.");
+            }
+
+            var latest = await _store.FindLatestAsync(DataKeyKind.Intermediate, KeyScopes.Root, cancellationToken).ConfigureAwait(false);
+            if (latest is not { State: DataKeyState.Active })
+            {
+                break;
+            }
+
+            // Never retire (and link from) a key that is not this deployment's.
+            await GetByIdAsync(latest.Id, async: true, cancellationToken).ConfigureAwait(false);
+            latest.State = DataKeyState.Retired;
+            latest.RetiredAt = _time.GetUtcNow();
+            if (await _store.TryUpdateAsync(latest, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+
+        _activeByScope.Remove((DataKeyKind.Intermediate, KeyScopes.Root));
+        var key = await GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async: true, cancellationToken).ConfigureAwait(false);
+        LogIntermediateKeyRolled(_logger, key.Id);
+        return key.Id;
+    }
+
+    /// <summary>The pin of this deployment's first intermediate key (creating it if the key table is empty), for <see cref="KeyRingSettings.RootKeyPin"/>.</summary>
+    public async Task<string> GetRootKeyPinAsync(CancellationToken cancellationToken)
+    {
+        var genesis = await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, 1, cancellationToken).ConfigureAwait(false);
+        if (genesis is null)
+        {
+            await GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async: true, cancellationToken).ConfigureAwait(false);
+            genesis = await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, 1, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeyServiceUnavailableException("The first intermediate key could not be read back from the key store. Retry.");
+        }
+
+        var key = await GetByIdAsync(genesis.Id, async: true, cancellationToken).ConfigureAwait(false);
+        return RootKeyAuthenticator.Pin(key.Id, key.Material);
     }
 
     /// <summary>Whether <paramref name="keyId"/> is the key new values of <paramref name="scope"/> are encrypted with.</summary>
@@ -170,15 +323,26 @@ internal sealed partial class KeyRing
         for (var rolls = 0; rolls < MaxRollsPerCall;)
         {
             var key = await GetActiveAsync(DataKeyKind.Data, scope, async, cancellationToken).ConfigureAwait(false);
+            if (!await IsStillActiveAsync(key, async, cancellationToken).ConfigureAwait(false))
+            {
+                // Shredded or rolled elsewhere: the next pass loads what the key table holds now (and throws if shredded).
+                _activeByScope.Remove((DataKeyKind.Data, scope), key);
+                rolls++;
+                continue;
+            }
+
             if (key.TryConsumeInvocation())
             {
                 return key;
             }
 
+            var reservedAt = _time.GetTimestamp();
             if (_store.TryReserveInvocations(key.Id, _settings.InvocationReservationBlock, _settings.MaxInvocationsPerKey))
             {
-                // The caller that reserved takes one encryption of its block at once, so it always makes progress.
+                // The caller that reserved takes one encryption of its block at once, so it always makes progress. Only an
+                // active key can be reserved, so the reservation also confirms the key's state.
                 key.AddInvocationBudget(_settings.InvocationReservationBlock - 1);
+                key.ConfirmActiveUntil(reservedAt + _recheckTimestampTicks);
                 return key;
             }
 
@@ -193,7 +357,11 @@ internal sealed partial class KeyRing
             {
                 latest.State = DataKeyState.Retired;
                 latest.RetiredAt = _time.GetUtcNow();
-                await _store.UpdateAsync([latest], cancellationToken).ConfigureAwait(false);
+
+                // Losing this compare-and-set means another writer changed the key first; either way the next pass re-reads.
+                _ = async
+                    ? await _store.TryUpdateAsync(latest, cancellationToken).ConfigureAwait(false)
+                    : _store.TryUpdate(latest);
             }
 
             // Only evict the exhausted key: another thread may already have put its successor in the cache.
@@ -212,6 +380,52 @@ internal sealed partial class KeyRing
 
         throw new KeyServiceUnavailableException($"No data key with encryption budget could be obtained for scope '{scope}'. Check the key store.");
     }
+
+    /// <summary>
+    /// Whether a cached encryption key is still the active one: answered from memory within the re-check interval of the
+    /// last time the key store said so, otherwise by reading the key's state (one point lookup per key per interval).
+    /// </summary>
+    private async ValueTask<bool> IsStillActiveAsync(DataKey key, bool async, CancellationToken cancellationToken)
+    {
+        var readAt = _time.GetTimestamp();
+        if (key.IsKnownActiveAt(readAt))
+        {
+            return true;
+        }
+
+        DataKeyRecord? record;
+        try
+        {
+            record = async ? await _store.FindAsync(key.Id, cancellationToken).ConfigureAwait(false) : _store.Find(key.Id);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new KeyServiceUnavailableException($"The key store could not be read for scope '{key.Scope}'. Nothing was written; retry when the database is reachable.", exception);
+        }
+
+        if (record is not { State: DataKeyState.Active, WrappedKey: not null })
+        {
+            return false;
+        }
+
+        key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+        return true;
+    }
+
+    private static ShreddedScopeException Shredded(string scope) =>
+        new($"Scope '{scope}' was crypto-shredded: its data keys were destroyed and it accepts no new values. Nothing was written.") { Scope = scope };
+
+    /// <summary>The entry that closes a shredded scope: destroyed from the start, it never held a key.</summary>
+    private static DataKeyRecord Tombstone(string scope, int version, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        Kind = DataKeyKind.Data,
+        Scope = scope,
+        Version = version,
+        State = DataKeyState.Destroyed,
+        CreatedAt = now,
+        DestroyedAt = now,
+    };
 
     private ValueTask<DataKey> GetActiveAsync(DataKeyKind kind, string scope, bool async, CancellationToken cancellationToken) =>
         _activeByScope.GetOrLoadAsync((kind, scope), _loadActive, async, cancellationToken);
@@ -251,6 +465,7 @@ internal sealed partial class KeyRing
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
+            var readAt = _time.GetTimestamp();
             DataKeyRecord? latest;
             try
             {
@@ -265,14 +480,28 @@ internal sealed partial class KeyRing
 
             if (latest is { State: DataKeyState.Active, WrappedKey: not null })
             {
-                return await UnwrapAsync(latest, async, cancellationToken).ConfigureAwait(false);
+                var active = await UnwrapAsync(latest, async, cancellationToken).ConfigureAwait(false);
+                active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                return active;
             }
 
-            var (record, key) = await CreateAsync(slot.Kind, slot.Scope, (latest?.Version ?? 0) + 1, async, cancellationToken).ConfigureAwait(false);
+            if (slot.Kind == DataKeyKind.Data && latest is { State: DataKeyState.Destroyed })
+            {
+                throw Shredded(slot.Scope);
+            }
+
+            if (slot.Kind == DataKeyKind.Intermediate && latest is null && _settings.RootKeyPin is { } pin)
+            {
+                throw new KeyAuthenticationException(
+                    $"The key table holds no intermediate key, but RootKeyPin names '{pin.Split(':')[0]}': the key table was emptied or replaced, or this is another deployment's key store. Nothing was written. Restore the key table; remove RootKeyPin only to start a new deployment.");
+            }
+
+            var (record, key) = await CreateAsync(slot.Kind, slot.Scope, latest, async, cancellationToken).ConfigureAwait(false);
             var inserted = async ? await _store.TryInsertAsync(record, cancellationToken).ConfigureAwait(false) : _store.TryInsert(record);
             if (inserted)
             {
                 LogKeyCreated(_logger, slot.Kind.ToString(), slot.Scope, record.Version, record.Id);
+                key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
                 return key;
             }
 
@@ -282,7 +511,7 @@ internal sealed partial class KeyRing
         throw new KeyServiceUnavailableException($"A key for scope '{slot.Scope}' could not be created: other writers kept winning. Retry.");
     }
 
-    private async ValueTask<(DataKeyRecord Record, DataKey Key)> CreateAsync(DataKeyKind kind, string scope, int version, bool async, CancellationToken cancellationToken)
+    private async ValueTask<(DataKeyRecord Record, DataKey Key)> CreateAsync(DataKeyKind kind, string scope, DataKeyRecord? latest, bool async, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7(_time.GetUtcNow());
         var material = RandomNumberGenerator.GetBytes(DataKey.KeySizeBytes);
@@ -293,12 +522,19 @@ internal sealed partial class KeyRing
                 Id = id,
                 Kind = kind,
                 Scope = scope,
-                Version = version,
+                Version = (latest?.Version ?? 0) + 1,
                 State = DataKeyState.Active,
                 CreatedAt = _time.GetUtcNow(),
             };
             if (kind == DataKeyKind.Intermediate)
             {
+                if (latest is not null)
+                {
+                    // Link the new version to the one it follows, which only a holder of that key's material can do.
+                    var predecessor = await GetPredecessorAsync(record, latest, async, cancellationToken).ConfigureAwait(false);
+                    record.Authenticator = RootKeyAuthenticator.Link(predecessor.Material, predecessor.Id, record, material);
+                }
+
                 var kek = _kek;
                 record.WrappedKey = async
                     ? await CallKekAsync(kek, k => k.WrapKeyAsync(_settings.KeyWrapAlgorithm, material, cancellationToken), "wrap", cancellationToken).ConfigureAwait(false)
@@ -322,12 +558,98 @@ internal sealed partial class KeyRing
         }
     }
 
+    /// <summary>The authenticated intermediate key that <paramref name="record"/> (version n) follows: <paramref name="previous"/>, version n − 1.</summary>
+    private async ValueTask<DataKey> GetPredecessorAsync(DataKeyRecord record, DataKeyRecord previous, bool async, CancellationToken cancellationToken)
+    {
+        if (previous.Kind != DataKeyKind.Intermediate || previous.Version != record.Version - 1)
+        {
+            throw Forged(record, $"claims to follow entry {previous.Id}, which is not intermediate key version {record.Version - 1}");
+        }
+
+        try
+        {
+            return await GetByIdAsync(previous.Id, async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataKeyUnavailableException unavailable)
+        {
+            throw Forged(record, $"follows intermediate key version {record.Version - 1} ({previous.Id}), which holds no key material to link from", unavailable);
+        }
+    }
+
+    /// <summary>
+    /// Refuses an intermediate key that cannot be shown to be this deployment's: version 1 unless it matches the pin (when
+    /// one is configured), any later version unless its link from the previous version verifies.
+    /// </summary>
+    private async ValueTask VerifyRootAsync(DataKeyRecord record, byte[] material, bool async, CancellationToken cancellationToken)
+    {
+        PrecheckRoot(record);
+        if (record.Version == 1)
+        {
+            if (_settings.RootKeyPin is { } pin)
+            {
+                if (!RootKeyAuthenticator.MatchesPin(pin, record.Id, material))
+                {
+                    throw Forged(record, $"does not match the pinned first intermediate key (RootKeyPin names '{pin.Split(':')[0]}'): the key table's first intermediate key was replaced");
+                }
+            }
+            else if ((IsPublicWrap(_settings.KeyWrapAlgorithm) || IsPublicWrap(record.WrapAlgorithm)) && Interlocked.Exchange(ref _unpinnedWarned, 1) == 0)
+            {
+                LogRootKeyNotPinned(_logger, record.WrapAlgorithm, RootKeyAuthenticator.Pin(record.Id, material));
+            }
+
+            return;
+        }
+
+        var previous = (async
+            ? await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, record.Version - 1, cancellationToken).ConfigureAwait(false)
+            : _store.FindVersion(DataKeyKind.Intermediate, KeyScopes.Root, record.Version - 1))
+            ?? throw Forged(record, $"claims to follow intermediate key version {record.Version - 1}, which is not in the key table");
+        var predecessor = await GetPredecessorAsync(record, previous, async, cancellationToken).ConfigureAwait(false);
+        if (!RootKeyAuthenticator.IsLinkValid(predecessor.Material, predecessor.Id, record, material))
+        {
+            throw Forged(record, $"carries a link that intermediate key version {record.Version - 1} ({previous.Id}) did not make");
+        }
+    }
+
+    /// <summary>The checks that need no unwrap, made before the KEK is asked (a forged entry costs no KMS call).</summary>
+    private static void PrecheckRoot(DataKeyRecord record)
+    {
+        if (!string.Equals(record.Scope, KeyScopes.Root, StringComparison.Ordinal) || record.Version < 1)
+        {
+            throw Forged(record, $"has scope '{record.Scope}' and version {record.Version}; intermediate keys have scope '{KeyScopes.Root}' and versions from 1");
+        }
+
+        if (record.Version > 1 && record.Authenticator is not { Length: RootKeyAuthenticator.Size })
+        {
+            throw Forged(record, $"carries no link from intermediate key version {record.Version - 1}, which every later version needs (version 1 alone has none)");
+        }
+    }
+
+    private static bool IsPublicWrap(string algorithm) => algorithm.StartsWith("RSA", StringComparison.OrdinalIgnoreCase);
+
+    private static KeyAuthenticationException Forged(DataKeyRecord record, string reason, Exception? inner = null)
+    {
+        var message = $"{RootKeyAuthenticator.Describe(record)} was refused: it {reason}. It was not made by this deployment: with a key-encryption key whose wrapping is public (RSA), anyone with the public key and write access to the key table can insert such an entry. Nothing was encrypted or decrypted under it; investigate the key table (docs/encryption.md, \"Authenticated key hierarchy\").";
+        var keyId = record.Id.ToString();
+        return inner is null ? new KeyAuthenticationException(message) { KeyId = keyId } : new KeyAuthenticationException(message, inner) { KeyId = keyId };
+    }
+
     private async ValueTask<DataKey> UnwrapAsync(DataKeyRecord record, bool async, CancellationToken cancellationToken)
     {
         byte[] material;
         if (record.Kind == DataKeyKind.Intermediate)
         {
+            PrecheckRoot(record);
             material = await UnwrapWithKekAsync(record, async, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await VerifyRootAsync(record, material, async, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                CryptographicOperations.ZeroMemory(material);
+                throw;
+            }
         }
         else
         {
@@ -485,6 +807,12 @@ internal sealed partial class KeyRing
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Crypto-shredded scope {Scope}: destroyed {Count} data keys.")]
     private static partial void LogScopeDestroyed(ILogger logger, string scope, int count);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Intermediate keys are wrapped with {Algorithm}, which anyone with the public key can do: pin the first intermediate key so that a key table replaced by someone with write access to the database is refused. Set FieldEncryptionOptions.RootKeyPin to \"{Pin}\" (docs/encryption.md).")]
+    private static partial void LogRootKeyNotPinned(ILogger logger, string algorithm, string pin);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Rolled the intermediate key; new key {KeyId}, linked to its predecessor.")]
+    private static partial void LogIntermediateKeyRolled(ILogger logger, Guid keyId);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Data key {KeyId} of scope {Scope} reached its invocation limit and is retired.")]
     private static partial void LogInvocationLimitReached(ILogger logger, Guid keyId, string scope);

@@ -8,6 +8,18 @@ internal sealed record KeyRingSettings
 
     public int CacheCapacity { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long an instance encrypts with a cached data key before it asks the key store again whether the key is still
+    /// active: the bound within which a shred or roll on another instance stops this instance's writes under the old key.
+    /// </summary>
+    public TimeSpan KeyStateRecheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The pin of this deployment's first intermediate key (<see cref="RootKeyAuthenticator.Pin"/>), or
+    /// <see langword="null"/> to trust it on first use. When set, a key table whose first intermediate key is another is refused.
+    /// </summary>
+    public string? RootKeyPin { get; init; }
+
     /// <summary>The key-wrap algorithm asked of the KEK for intermediate keys.</summary>
     public string KeyWrapAlgorithm { get; init; } = Encryption.KeyWrapAlgorithm.AesKeyWrap256;
 

@@ -147,8 +147,10 @@ public static class FieldEncryptionHipaaBuilderExtensions
             new KeyRingSettings
             {
                 CacheLifetime = options.KeyCacheLifetime,
+                KeyStateRecheckInterval = options.KeyStateRecheckInterval < options.KeyCacheLifetime ? options.KeyStateRecheckInterval : options.KeyCacheLifetime,
                 CacheCapacity = options.KeyCacheCapacity,
                 KeyWrapAlgorithm = kek.KeyWrapAlgorithm,
+                RootKeyPin = options.RootKeyPin,
             },
             services.GetRequiredService<TimeProvider>(),
             loggerFactory.CreateLogger("Hipaa.Encryption.KeyRing"));

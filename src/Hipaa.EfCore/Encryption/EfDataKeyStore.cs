@@ -1,13 +1,17 @@
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Hipaa.EfCore.Encryption;
 
 /// <summary>
 /// The key table through EF Core, in the database <c>UseKeyStore(...)</c> names (the application's own or a separate
-/// one). The table is created on first use if missing; every call uses a short-lived context of its own.
+/// one). The table is created on first use if missing (and a table of an earlier version gets the columns added since);
+/// every call uses a short-lived context of its own. State changes are compare-and-set on the key's revision.
 /// </summary>
 internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options) : IDataKeyStore
 {
@@ -39,6 +43,19 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         await using var disposal = context.ConfigureAwait(false);
         return await context.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version)
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
+    {
+        using var context = Open();
+        return context.Keys.AsNoTracking().FirstOrDefault(k => k.Kind == kind && k.Scope == scope && k.Version == version);
+    }
+
+    public async Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        return await context.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Kind == kind && k.Scope == scope && k.Version == version, cancellationToken).ConfigureAwait(false);
     }
 
     public bool TryInsert(DataKeyRecord record)
@@ -99,17 +116,50 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         return await query.OrderBy(r => r.Scope).ThenBy(r => r.Version).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken)
+    public bool TryUpdate(DataKeyRecord record)
     {
-        if (records.Count == 0)
-        {
-            return;
-        }
+        using var context = Open();
+        return Updated(record, Changeable(context, record).ExecuteUpdate(s => SetState(s, record)));
+    }
 
+    public async Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken)
+    {
         var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var disposal = context.ConfigureAwait(false);
-        context.Keys.UpdateRange(records);
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return Updated(record, await Changeable(context, record).ExecuteUpdateAsync(s => SetState(s, record), cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The stored key, if nobody changed it since <paramref name="record"/> was read and its state would not go back.</summary>
+    private static IQueryable<DataKeyRecord> Changeable(KeyStoreDbContext context, DataKeyRecord record)
+    {
+        var id = record.Id;
+        var revision = record.Revision;
+        var state = record.State;
+        return context.Keys.Where(k => k.Id == id && k.Revision == revision && k.State <= state);
+    }
+
+    private static void SetState(UpdateSettersBuilder<DataKeyRecord> setters, DataKeyRecord record)
+    {
+        var next = record.Revision + 1;
+        setters
+            .SetProperty(k => k.State, record.State)
+            .SetProperty(k => k.WrappedKey, record.WrappedKey)
+            .SetProperty(k => k.WrappedBy, record.WrappedBy)
+            .SetProperty(k => k.WrapAlgorithm, record.WrapAlgorithm)
+            .SetProperty(k => k.RetiredAt, record.RetiredAt)
+            .SetProperty(k => k.DestroyedAt, record.DestroyedAt)
+            .SetProperty(k => k.Revision, next);
+    }
+
+    private static bool Updated(DataKeyRecord record, int rows)
+    {
+        if (rows != 1)
+        {
+            return false;
+        }
+
+        record.Revision++;
+        return true;
     }
 
     private bool Exists(DataKeyRecord record)
@@ -183,7 +233,11 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
             }
         }
 
-        if (!await TableExistsAsync(context, async, cancellationToken).ConfigureAwait(false))
+        if (await TableExistsAsync(context, async, cancellationToken).ConfigureAwait(false))
+        {
+            await AddMissingColumnsAsync(context, async, cancellationToken).ConfigureAwait(false);
+        }
+        else
         {
             Exception? failure = null;
             try
@@ -210,6 +264,92 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         }
 
         _ensured = true;
+    }
+
+    /// <summary>
+    /// Brings a key table created by an earlier version up to date: adds <c>revision</c> (existing rows get 0, the
+    /// revision of a key never changed since it was inserted) and <c>authenticator</c> (null: earlier versions only
+    /// ever wrote intermediate key version 1, which needs none). Safe to run from several instances at once.
+    /// </summary>
+    private static async Task AddMissingColumnsAsync(KeyStoreDbContext context, bool async, CancellationToken cancellationToken)
+    {
+        var entity = context.Model.FindEntityType(typeof(DataKeyRecord))!;
+        AddColumnOperation[] columns =
+        [
+            new()
+            {
+                Table = KeyStoreDbContext.TableName,
+                Name = KeyStoreDbContext.RevisionColumn,
+                ClrType = typeof(long),
+                ColumnType = entity.FindProperty(nameof(DataKeyRecord.Revision))!.GetRelationalTypeMapping().StoreType,
+                IsNullable = false,
+                DefaultValue = 0L,
+            },
+            new()
+            {
+                Table = KeyStoreDbContext.TableName,
+                Name = KeyStoreDbContext.AuthenticatorColumn,
+                ClrType = typeof(byte[]),
+                ColumnType = entity.FindProperty(nameof(DataKeyRecord.Authenticator))!.GetRelationalTypeMapping().StoreType,
+                IsNullable = true,
+            },
+        ];
+        foreach (var column in columns)
+        {
+            if (await ColumnExistsAsync(context, column.Name, async, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            Exception? failure = null;
+            try
+            {
+                foreach (var command in context.GetService<IMigrationsSqlGenerator>().Generate([column]))
+                {
+                    if (async)
+                    {
+                        await context.Database.ExecuteSqlRawAsync(command.CommandText, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        context.Database.ExecuteSqlRaw(command.CommandText);
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is System.Data.Common.DbException)
+            {
+                failure = exception;
+            }
+
+            // Another instance may have added it first; anything else is a real failure.
+            if (failure is not null && !await ColumnExistsAsync(context, column.Name, async, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"The key table '{KeyStoreDbContext.TableName}' was created by an earlier version and lacks column '{column.Name}', which could not be added. Give the key store's connection the right to alter the table, or add the column as docs/encryption.md describes.", failure);
+            }
+        }
+    }
+
+    private static async Task<bool> ColumnExistsAsync(KeyStoreDbContext context, string column, bool async, CancellationToken cancellationToken)
+    {
+        var sql = context.GetService<ISqlGenerationHelper>();
+        var probe = $"SELECT {sql.DelimitIdentifier(column)} FROM {sql.DelimitIdentifier(KeyStoreDbContext.TableName)} WHERE 1 = 0";
+        try
+        {
+            if (async)
+            {
+                await context.Database.ExecuteSqlRawAsync(probe, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                context.Database.ExecuteSqlRaw(probe);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> TableExistsAsync(KeyStoreDbContext context, bool async, CancellationToken cancellationToken)

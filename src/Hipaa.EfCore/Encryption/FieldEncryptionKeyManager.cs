@@ -28,10 +28,31 @@ public sealed class FieldEncryptionKeyManager
     public Task<int> RotateKeyEncryptionKeyAsync(IKeyEncryptionKey newKeyEncryptionKey, string keyWrapAlgorithm, CancellationToken cancellationToken = default) =>
         _runtime.KeyRing.RotateKeyEncryptionKeyAsync(newKeyEncryptionKey, keyWrapAlgorithm, cancellationToken);
 
+    /// <summary>
+    /// Retires the active intermediate key and makes the next version, linked to it so that every instance can tell it
+    /// from a forged one. New data and index keys are wrapped by the new intermediate key; existing ones stay wrapped by
+    /// theirs (no data key and no data is rewritten). One KEK wrap.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new intermediate key's id.</returns>
+    public Task<Guid> RollIntermediateKeyAsync(CancellationToken cancellationToken = default) =>
+        _runtime.KeyRing.RollIntermediateKeyAsync(cancellationToken);
+
+    /// <summary>
+    /// The pin of this deployment's first intermediate key, for <see cref="FieldEncryptionOptions.RootKeyPin"/>: its id and
+    /// a fingerprint of it (which reveals nothing of the key). Creates the key when the key table is empty. Read it once,
+    /// from an instance you trust, and put it in every instance's configuration.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The pin, <c>{id}:{32 hex digits}</c>.</returns>
+    public Task<string> GetRootKeyPinAsync(CancellationToken cancellationToken = default) =>
+        _runtime.KeyRing.GetRootKeyPinAsync(cancellationToken);
+
     /// <summary>Retires the active data key of <paramref name="scope"/> and makes a new one. Old values still decrypt; <see cref="ReencryptAsync"/> moves them.</summary>
     /// <param name="scope">The scope.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The new data key's id.</returns>
+    /// <exception cref="ShreddedScopeException">The scope was shredded (also when the shred won a race with this roll): it stays shredded.</exception>
     public Task<Guid> RollDataKeyAsync(DataKeyScope scope, CancellationToken cancellationToken = default) =>
         _runtime.KeyRing.RollDataKeyAsync(Validate(scope), cancellationToken);
 
@@ -39,13 +60,33 @@ public sealed class FieldEncryptionKeyManager
     /// Crypto-shreds <paramref name="scope"/>: destroys its data keys, so every value they encrypted can never be
     /// decrypted again (reading one gives <see cref="FieldDecryptionException"/> with
     /// <see cref="FieldDecryptionFailure.KeyDestroyed"/>, or null under <see cref="ShreddedValueHandling.ReturnNull"/>).
-    /// Other instances stop decrypting within <see cref="FieldEncryptionOptions.KeyCacheLifetime"/>.
+    /// Other instances stop decrypting within <see cref="FieldEncryptionOptions.KeyCacheLifetime"/> and stop encrypting
+    /// within <see cref="FieldEncryptionOptions.KeyStateRecheckInterval"/>; from then on a write to the scope throws
+    /// <see cref="ShreddedScopeException"/> everywhere (the scope stays closed). A roll racing the shred never brings a
+    /// destroyed key back: every key state change is a compare-and-set.
     /// </summary>
-    /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient"/>.</param>
+    /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient(Guid)"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The number of data keys destroyed.</returns>
-    public Task<int> ShredAsync(DataKeyScope scope, CancellationToken cancellationToken = default) =>
-        _runtime.KeyRing.DestroyScopeAsync(Validate(scope), cancellationToken);
+    /// <returns>The number of data keys destroyed: 0 when the scope was already shredded.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The key store holds no data key for <paramref name="scope"/>, so nothing was shredded: no value was ever encrypted
+    /// under it (a wrong id, a table or column name in another case, or a patient with no encrypted values).
+    /// </exception>
+    public async Task<int> ShredAsync(DataKeyScope scope, CancellationToken cancellationToken = default)
+    {
+        var name = Validate(scope);
+        var result = await _runtime.KeyRing.DestroyScopeAsync(name, cancellationToken).ConfigureAwait(false);
+        if (scope.SpelledAs is { } spelled)
+        {
+            var legacy = await _runtime.KeyRing.DestroyScopeAsync(spelled, cancellationToken).ConfigureAwait(false);
+            result = new ScopeShredResult(result.KeysFound + legacy.KeysFound, result.KeysDestroyed + legacy.KeysDestroyed);
+        }
+
+        return result.KeysFound > 0
+            ? result.KeysDestroyed
+            : throw new InvalidOperationException(
+                $"The key store holds no data key for scope '{name}', so nothing was shredded: no value was ever encrypted under it. Check the id (the value of the entity's [PatientId] property; table and column names are case-sensitive) and the key store the application uses.");
+    }
 
     /// <summary>
     /// Re-encrypts, in batches, every value not encrypted under its scope's active data key (after a roll). Each batch
@@ -142,6 +183,19 @@ public sealed class FieldEncryptionKeyManager
         return new ReencryptionResult(rows, values);
     }
 
+    /// <summary>Whether a value needs no re-encryption: it is under its scope's active key, or its scope was shredded (it stays as it is).</summary>
+    private async ValueTask<bool> IsActiveOrShreddedAsync(string scope, Guid keyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _runtime.KeyRing.IsActiveKeyAsync(scope, keyId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ShreddedScopeException)
+        {
+            return true;
+        }
+    }
+
     private async Task<int> RewriteRowAsync(DbContext context, object entity, bool plaintextMigration, CancellationToken cancellationToken)
     {
         var entry = context.Entry(entity);
@@ -167,7 +221,7 @@ public sealed class FieldEncryptionKeyManager
             {
                 var keyId = FieldCipher.ReadKeyId(stored, model.DisplayName, property.Name);
                 needsRewrite = !plaintextMigration
-                    && !await _runtime.KeyRing.IsActiveKeyAsync(_runtime.ScopeFor(model, property, patientId), keyId, cancellationToken).ConfigureAwait(false);
+                    && !await IsActiveOrShreddedAsync(_runtime.ScopeFor(model, property, patientId), keyId, cancellationToken).ConfigureAwait(false);
             }
 
             if (!needsRewrite || property.GetValue(entity) is not { } value)

@@ -12,6 +12,24 @@ public sealed class FieldEncryptionOptions
     /// </summary>
     public TimeSpan KeyCacheLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Gets or sets how long an instance keeps encrypting with a cached data key before it asks the key store again
+    /// whether the key is still active (one point lookup per key in use per interval). This bounds how long after a
+    /// shred on another instance this one can still write a value under the destroyed key (a value then lost with the
+    /// rest); after it, such a write throws <see cref="ShreddedScopeException"/>. Defaults to 10 seconds; a value above
+    /// <see cref="KeyCacheLifetime"/> is lowered to it.
+    /// </summary>
+    public TimeSpan KeyStateRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets the pin of this deployment's first intermediate key, as <c>FieldEncryptionKeyManager.GetRootKeyPinAsync</c>
+    /// returns it (<c>{id}:{32 hex digits}</c>; it reveals nothing of the key). When set, a key table whose first
+    /// intermediate key is not the pinned one — replaced, or emptied and refilled, by someone with write access to the
+    /// database — is refused with <see cref="KeyAuthenticationException"/>. Defaults to <see langword="null"/>: the first
+    /// intermediate key is trusted on first use. Set it whenever the key-encryption key's wrapping is public (RSA).
+    /// </summary>
+    public string? RootKeyPin { get; set; }
+
     /// <summary>Gets or sets the largest number of unwrapped keys kept in memory. Defaults to 10,000.</summary>
     public int KeyCacheCapacity { get; set; } = 10_000;
 

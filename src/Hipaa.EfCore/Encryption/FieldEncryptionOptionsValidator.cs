@@ -19,6 +19,16 @@ internal sealed class FieldEncryptionOptionsValidator : IValidateOptions<FieldEn
             problems.Add($"KeyCacheLifetime is {options.KeyCacheLifetime}; it must be more than zero and at most 24 hours (it bounds how long a shredded key stays usable on other instances).");
         }
 
+        if (options.KeyStateRecheckInterval <= TimeSpan.Zero || options.KeyStateRecheckInterval > TimeSpan.FromHours(1))
+        {
+            problems.Add($"KeyStateRecheckInterval is {options.KeyStateRecheckInterval}; it must be more than zero and at most one hour (it bounds how long a shredded key can still be written with on other instances).");
+        }
+
+        if (options.RootKeyPin is { } pin && !RootKeyAuthenticator.TryParsePin(pin, out _))
+        {
+            problems.Add($"RootKeyPin is '{pin}', which is not a pin; use the value FieldEncryptionKeyManager.GetRootKeyPinAsync returns ('{{id}}:{{32 hex digits}}'), or leave it unset.");
+        }
+
         if (options.KeyCacheCapacity < 16)
         {
             problems.Add($"KeyCacheCapacity is {options.KeyCacheCapacity}; it must be at least 16.");

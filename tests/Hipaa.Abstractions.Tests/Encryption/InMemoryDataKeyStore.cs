@@ -4,7 +4,7 @@ namespace Hipaa.Tests.Encryption;
 
 /// <summary>
 /// A thread-safe key table in memory. Like a database it hands out copies, so a caller sees its changes stored only
-/// through <see cref="UpdateAsync"/>; it enforces the (kind, scope, version) uniqueness that makes
+/// through <see cref="TryUpdate"/> (a compare-and-set on the revision, as in the EF store); it enforces the (kind, scope, version) uniqueness that makes
 /// <see cref="TryInsert"/> a compare-and-set, and it reserves invocations atomically.
 /// </summary>
 internal sealed class InMemoryDataKeyStore : IDataKeyStore
@@ -76,6 +76,18 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
     public Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken) =>
         Task.FromResult(FindLatest(kind, scope));
 
+    public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
+    {
+        lock (_gate)
+        {
+            var found = _records.Values.FirstOrDefault(r => r.Kind == kind && r.Version == version && string.Equals(r.Scope, scope, StringComparison.Ordinal));
+            return found is null ? null : Copy(found);
+        }
+    }
+
+    public Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken) =>
+        Task.FromResult(FindVersion(kind, scope, version));
+
     public bool TryInsert(DataKeyRecord record)
     {
         lock (_gate)
@@ -125,24 +137,29 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
         }
     }
 
-    public Task UpdateAsync(IReadOnlyCollection<DataKeyRecord> records, CancellationToken cancellationToken)
+    public bool TryUpdate(DataKeyRecord record)
     {
         lock (_gate)
         {
-            foreach (var record in records)
+            // As the EF store does: a compare-and-set on the revision that never moves a state back, and that writes the
+            // state columns only (not the reserved invocations).
+            if (!_records.TryGetValue(record.Id, out var stored) || stored.Revision != record.Revision || stored.State > record.State)
             {
-                if (!_records.ContainsKey(record.Id))
-                {
-                    throw new InvalidOperationException($"Key {record.Id} is not in the store.");
-                }
-
-                // As the EF store does (UpdateRange): the whole row is written.
-                _records[record.Id] = Copy(record);
+                return false;
             }
-        }
 
-        return Task.CompletedTask;
+            stored.State = record.State;
+            stored.WrappedKey = record.WrappedKey?.ToArray();
+            stored.WrappedBy = record.WrappedBy;
+            stored.WrapAlgorithm = record.WrapAlgorithm;
+            stored.RetiredAt = record.RetiredAt;
+            stored.DestroyedAt = record.DestroyedAt;
+            stored.Revision = ++record.Revision;
+            return true;
+        }
     }
+
+    public Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryUpdate(record));
 
     private static DataKeyRecord Copy(DataKeyRecord record) => new()
     {
@@ -158,5 +175,7 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
         RetiredAt = record.RetiredAt,
         DestroyedAt = record.DestroyedAt,
         InvocationsReserved = record.InvocationsReserved,
+        Revision = record.Revision,
+        Authenticator = record.Authenticator?.ToArray(),
     };
 }

@@ -176,7 +176,7 @@ public sealed class KeyRingTests
 
         var destroyed = await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
 
-        Assert.Equal(1, destroyed);
+        Assert.Equal(new ScopeShredResult(KeysFound: 1, KeysDestroyed: 1), destroyed);
         var ex = Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(first.Id));
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, ex.Failure);
         Assert.Equal(first.Id, ex.KeyId);
@@ -198,9 +198,51 @@ public sealed class KeyRingTests
         Assert.Equal(unwraps, _kek.Unwraps);
         Assert.Equal("Jane Doe", Open(cold, secondValue));
 
-        // New values of the shredded patient get a new key, never the destroyed one.
-        var next = ring.GetEncryptionKey(KeyScopes.Patient("1"));
-        Assert.NotEqual(first.Id, next.Id);
+        // The scope stays shredded: a new value is refused (never encrypted under the destroyed key, nor under a new one),
+        // here and on the cold instance.
+        Assert.Equal(KeyScopes.Patient("1"), Assert.Throws<ShreddedScopeException>(() => ring.GetEncryptionKey(KeyScopes.Patient("1"))).Scope);
+        await Assert.ThrowsAsync<ShreddedScopeException>(async () => await cold.GetEncryptionKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        await Assert.ThrowsAsync<ShreddedScopeException>(() => cold.RollDataKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        Assert.DoesNotContain(_store.Snapshot(), r => r.Scope == KeyScopes.Patient("1") && r.State != DataKeyState.Destroyed);
+    }
+
+    [Fact]
+    public async Task GetEncryptionKey_WarmInstanceAfterAShredElsewhere_RefusedOnceTheRecheckIntervalPassedAndNotBefore()
+    {
+        var warm = Ring();
+        var key = warm.GetEncryptionKey(KeyScopes.Patient("1"));
+        await Ring().DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
+        var finds = _store.Finds;
+
+        // Within the interval the warm instance answers from memory (no key-store read per write): the documented bound.
+        _time.Advance(Settings.KeyStateRecheckInterval - TimeSpan.FromTicks(1));
+        Assert.Equal(key.Id, warm.GetEncryptionKey(KeyScopes.Patient("1")).Id);
+        Assert.Equal(finds, _store.Finds);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        var refused = Assert.Throws<ShreddedScopeException>(() => warm.GetEncryptionKey(KeyScopes.Patient("1")));
+        Assert.Equal(KeyScopes.Patient("1"), refused.Scope);
+        await Assert.ThrowsAsync<ShreddedScopeException>(async () => await warm.GetEncryptionKeyAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        Assert.True(Settings.KeyStateRecheckInterval < Settings.CacheLifetime);
+    }
+
+    [Fact]
+    public void GetEncryptionKey_KeyStillActive_ReadsItsStateOncePerRecheckInterval()
+    {
+        var ring = Ring();
+        ring.GetEncryptionKey(KeyScopes.Application);
+        var finds = _store.Finds;
+
+        for (var interval = 1; interval <= 3; interval++)
+        {
+            _time.Advance(Settings.KeyStateRecheckInterval);
+            for (var i = 0; i < 100; i++)
+            {
+                ring.GetEncryptionKey(KeyScopes.Application);
+            }
+
+            Assert.Equal(finds + interval, _store.Finds);
+        }
     }
 
     [Fact]
@@ -210,11 +252,11 @@ public sealed class KeyRingTests
         var v1 = ring.GetEncryptionKey(KeyScopes.Patient("1")).Id;
         var v2 = await ring.RollDataKeyAsync(KeyScopes.Patient("1"), CancellationToken.None);
 
-        Assert.Equal(2, await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None));
+        Assert.Equal(2, (await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)).KeysDestroyed);
 
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(v1)).Failure);
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(v2)).Failure);
-        Assert.Equal(0, await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)); // nothing left to destroy
+        Assert.Equal(0, (await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None)).KeysDestroyed); // nothing left to destroy
     }
 
     [Fact]
@@ -261,6 +303,23 @@ public sealed class KeyRingTests
         var ex = Assert.Throws<KeyServiceUnavailableException>(() => onlyOld.GetDecryptionKey(key.Id));
         Assert.Equal(newKek.KeyId, ex.KeyId);
         Assert.Contains("'kek-2027'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RotateKeyEncryptionKeyAsync_AfterAnIntermediateRollOnAColdRingWithoutResolver_RewrapsTheWholeChain()
+    {
+        var newKek = new CountingKeyEncryptionKey("kek-2027");
+        var ring = Ring();
+        var before = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        await ring.RollIntermediateKeyAsync(CancellationToken.None);
+        var after = ring.GetEncryptionKey(KeyScopes.Patient("2"));
+
+        Assert.Equal(2, await Ring().RotateKeyEncryptionKeyAsync(newKek, KeyWrapAlgorithm.AesKeyWrap256, CancellationToken.None));
+
+        var onlyNew = Ring(newKek);
+        Assert.Equal(before.Id, onlyNew.GetDecryptionKey(before.Id).Id);
+        Assert.Equal(after.Id, onlyNew.GetDecryptionKey(after.Id).Id);
+        Assert.All(_store.Snapshot().Where(r => r.Kind == DataKeyKind.Intermediate), r => Assert.Equal(newKek.KeyId, r.WrappedBy));
     }
 
     [Fact]
@@ -374,6 +433,96 @@ public sealed class KeyRingTests
         var ex = Record.Exception(() => Ring().GetDecryptionKey(key.Id));
 
         Assert.IsAssignableFrom<CryptographicException>(ex);
+    }
+
+    // ---- A forged intermediate key (asymmetric KEK: wrapping needs only the public key) ----
+
+    [Fact]
+    public void GetEncryptionKey_ForgedRootOneVersionHigherWrappedWithThePublicKey_ThrowsKeyAuthenticationAndWrapsNothingUnderIt()
+    {
+        using var rsa = new Hipaa.Testing.RsaKeyEncryptionKey("rsa-kek");
+        var settings = Settings with { KeyWrapAlgorithm = KeyWrapAlgorithm.RsaOaep256 };
+        Ring(rsa, settings).GetEncryptionKey(KeyScopes.Patient("1"));
+        var genuine = Assert.Single(_store.Snapshot(), r => r.Kind == DataKeyKind.Intermediate);
+        var forged = new DataKeyRecord
+        {
+            Id = Guid.NewGuid(),
+            Kind = DataKeyKind.Intermediate,
+            Scope = KeyScopes.Root,
+            Version = genuine.Version + 1,
+            State = DataKeyState.Active,
+            WrappedKey = Hipaa.Testing.RsaKeyEncryptionKey.WrapWithPublicKey(rsa.PublicKey, RandomNumberGenerator.GetBytes(32)),
+            WrappedBy = rsa.KeyId,
+            WrapAlgorithm = KeyWrapAlgorithm.RsaOaep256,
+        };
+        Assert.True(_store.TryInsert(forged));
+
+        var ex = Record.Exception(() => Ring(rsa, settings).GetEncryptionKey(KeyScopes.Patient("2")));
+
+        Assert.DoesNotContain(_store.Snapshot(), r => r.WrappedBy == forged.Id.ToString());
+        var refused = Assert.IsType<KeyAuthenticationException>(ex);
+        Assert.Equal(forged.Id.ToString(), refused.KeyId);
+    }
+
+    [Fact]
+    public async Task RollIntermediateKeyAsync_NextVersionIsLinkedAndUsedByAColdRing()
+    {
+        var ring = Ring();
+        var before = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+
+        var rolled = await ring.RollIntermediateKeyAsync(CancellationToken.None);
+
+        var intermediates = _store.Snapshot().Where(r => r.Kind == DataKeyKind.Intermediate).OrderBy(r => r.Version).ToList();
+        Assert.Equal((DataKeyState.Retired, (byte[]?)null), (intermediates[0].State, intermediates[0].Authenticator));
+        Assert.Equal((rolled, DataKeyState.Active, RootKeyAuthenticator.Size), (intermediates[1].Id, intermediates[1].State, intermediates[1].Authenticator!.Length));
+        var cold = Ring();
+        var after = cold.GetEncryptionKey(KeyScopes.Patient("2"));
+        Assert.Equal(rolled.ToString(), Assert.Single(_store.Snapshot(), r => r.Id == after.Id).WrappedBy);
+        Assert.Equal(before.Id, cold.GetDecryptionKey(before.Id).Id); // still unwrapped by the retired version
+    }
+
+    public static TheoryData<string> LinkTamperings => ["authenticator", "version", "no authenticator", "predecessor gone"];
+
+    [Theory]
+    [MemberData(nameof(LinkTamperings))]
+    public async Task GetDecryptionKey_LinkedIntermediateKeyAltered_ThrowsKeyAuthentication(string tampering)
+    {
+        var ring = Ring();
+        ring.GetEncryptionKey(KeyScopes.Application);
+        await ring.RollIntermediateKeyAsync(CancellationToken.None);
+        var key = ring.GetEncryptionKey(KeyScopes.Patient("1"));
+        var intermediates = _store.Snapshot().Where(r => r.Kind == DataKeyKind.Intermediate).OrderBy(r => r.Version).ToList();
+        var linked = intermediates[1];
+        switch (tampering)
+        {
+            case "authenticator": _store.Tamper(linked.Id, r => r.Authenticator![0] ^= 0x01); break;
+            case "version": _store.Tamper(linked.Id, r => r.Version = 3); break; // claims to follow a version that is not there
+            case "no authenticator": _store.Tamper(linked.Id, r => r.Authenticator = null); break;
+            case "predecessor gone": _store.Tamper(intermediates[0].Id, r => r.Version = 7); break;
+        }
+
+        var ex = Assert.Throws<KeyAuthenticationException>(() => Ring().GetDecryptionKey(key.Id));
+
+        Assert.Equal(linked.Id.ToString(), ex.KeyId);
+    }
+
+    [Fact]
+    public async Task GetEncryptionKey_PinnedFirstIntermediateKeyReplaced_ThrowsKeyAuthentication()
+    {
+        Ring().GetEncryptionKey(KeyScopes.Application);
+        var pin = await Ring().GetRootKeyPinAsync(CancellationToken.None);
+        var pinned = Settings with { RootKeyPin = pin };
+        Assert.NotEqual(Guid.Empty, Ring(settings: pinned).GetEncryptionKey(KeyScopes.Patient("1")).Id);
+        Assert.True(RootKeyAuthenticator.TryParsePin(pin, out var pinnedId));
+        var genuine = Assert.Single(_store.Snapshot(), r => r.Kind == DataKeyKind.Intermediate);
+        Assert.Equal(genuine.Id, pinnedId);
+
+        // Same id, another key wrapped by the same KEK (as anyone could with a public-wrap KEK).
+        _store.Tamper(genuine.Id, r => r.WrappedKey = _kek.WrapKey(r.WrapAlgorithm, RandomNumberGenerator.GetBytes(32)));
+
+        var ex = Assert.Throws<KeyAuthenticationException>(() => Ring(settings: pinned).GetEncryptionKey(KeyScopes.Patient("2")));
+        Assert.Equal(genuine.Id.ToString(), ex.KeyId);
+        Assert.Throws<KeyAuthenticationException>(() => new KeyRing(new InMemoryDataKeyStore(), _kek, null, pinned, _time, NullLogger.Instance).GetEncryptionKey(KeyScopes.Application));
     }
 
     // ---- NIST SP 800-38D invocation limit ----
