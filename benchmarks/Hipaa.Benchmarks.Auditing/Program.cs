@@ -25,6 +25,21 @@ if (args.Length > 0 && args[0] == "--read-path")
     return;
 }
 
+if (args.Length > 0 && args[0] == "--profile-point")
+{
+    // For a profiler (dotnet-trace collect -- ...): the full-stack point query of --read-path on SQLite in memory, in a
+    // loop for the given seconds (default 20), after a warm-up; nothing is measured here.
+    using var host = new ReadPathHost(BenchProvider.Sqlite, TimeSpan.FromSeconds(1));
+    var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+    var until = DateTime.UtcNow.AddSeconds(seconds);
+    for (var i = 0; DateTime.UtcNow < until; i++)
+    {
+        await host.FullPoint(ReadPathHost.PatientId(i % 100));
+    }
+
+    return;
+}
+
 if (args.Length > 0 && args[0] == "--throughput")
 {
     ThroughputRun.NonPhiTable = args.Contains("nonphi");
