@@ -58,19 +58,19 @@ internal sealed class ReadSession : IResettableService
 
     public static ReadSession For(DbContext context) => context.GetService<ReadSession>();
 
-    public QueryFrame Begin(object reader, AuditedCommand command, bool attributed)
+    public QueryFrame Begin(Guid commandId, AuditedCommand command, bool attributed)
     {
-        var frame = new QueryFrame(reader, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null };
+        var frame = new QueryFrame(commandId, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null };
         _open.Add(frame);
         return frame;
     }
 
-    /// <summary>Removes and returns the frame of <paramref name="reader"/>, or <see langword="null"/> when it has none.</summary>
-    public QueryFrame? End(object reader)
+    /// <summary>Removes and returns the frame of the command <paramref name="commandId"/>, or <see langword="null"/> when it has none.</summary>
+    public QueryFrame? End(Guid commandId)
     {
         for (var i = _open.Count - 1; i >= 0; i--)
         {
-            if (ReferenceEquals(_open[i].Reader, reader))
+            if (_open[i].CommandId == commandId)
             {
                 var frame = _open[i];
                 _open.RemoveAt(i);
