@@ -53,6 +53,27 @@ internal sealed class ReadSession : IResettableService
         }
     }
 
+    /// <summary>Gets how many readers of this context are open.</summary>
+    public int OpenReaders => _open.Count;
+
+    /// <summary>
+    /// Whether a reader opened after the first <paramref name="from"/> still open ones reads PHI that is recorded
+    /// unattributed — a record made only when that reader closes, so a stream over it must be read to the end before any
+    /// of its values is handed out.
+    /// </summary>
+    public bool RecordsWhenClosed(int from)
+    {
+        for (var i = from; i < _open.Count; i++)
+        {
+            if (_open[i] is { Attributed: false, TablesTouched.Count: > 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Gets the frame of the most recently opened reader still open, or <see langword="null"/>.</summary>
     public QueryFrame? Current => _open.Count == 0 ? null : _open[^1];
 
