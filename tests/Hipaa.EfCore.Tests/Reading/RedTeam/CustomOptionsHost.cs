@@ -15,7 +15,7 @@ internal sealed class CustomOptionsHost : IDisposable
     private readonly ServiceProvider _services;
     private readonly TestDatabase _database;
 
-    public CustomOptionsHost(TestDatabase database, Action<DbContextOptionsBuilder> configureContext, Action<QueryAuditingOptions>? configure = null)
+    public CustomOptionsHost(TestDatabase database, Action<DbContextOptionsBuilder> configureContext, Action<QueryAuditingOptions>? configure = null, Action<Hipaa.Policy.PolicyEnforcementOptions>? enforcement = null)
     {
         _database = database;
         using (new ShapesHost(database))
@@ -32,6 +32,11 @@ internal sealed class CustomOptionsHost : IDisposable
             })
             .UseAuditStore(database.Use)
             .UseLocalDevelopmentCheckpointSigner(Hipaa.EfCore.LoadDriver.LoadHost.SignerPath);
+        if (enforcement is not null)
+        {
+            services.AddHipaa().AddPolicyEnforcement(enforcement);
+        }
+
         services.AddDbContextFactory<ShapesDb>((sp, options) => configureContext(options.UseHipaa(sp)));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
@@ -43,10 +48,10 @@ internal sealed class CustomOptionsHost : IDisposable
     public void Dispose() => _services.Dispose();
 
     /// <summary>Runs <paramref name="query"/> on a fresh context under the therapist and returns the records it added.</summary>
-    public async Task<List<AuditEntry>> ReadAsync<T>(Func<ShapesDb, Task<T>> query, Action<T> check)
+    public async Task<List<AuditEntry>> ReadAsync<T>(Func<ShapesDb, Task<T>> query, Action<T> check, AccessContext? access = null)
     {
         var before = Records().Count;
-        using (AccessContext.Begin(ShapesHost.Therapist()))
+        using (AccessContext.Begin(access ?? ShapesHost.Therapist()))
         await using (var context = CreateContext())
         {
             check(await query(context));
