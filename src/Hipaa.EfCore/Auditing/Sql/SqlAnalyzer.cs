@@ -213,10 +213,37 @@ internal static class SqlAnalyzer
             alias = tokens[i];
         }
 
+        // The names an UPDATE's SET list mentions (the columns it assigns, and whatever its values read): an UPDATE that
+        // assigns the patient id must not be attributed through RETURNING, which gives the new value.
+        List<SqlTableName> assigned = [];
+        if (analysis.Kind == SqlStatementKind.Update)
+        {
+            var depth = 0;
+            var inSet = false;
+            for (var k = i; k < end; k++)
+            {
+                var token = tokens[k];
+                depth += token.Is('(') ? 1 : token.Is(')') ? -1 : 0;
+                if (depth == 0 && token.Is("SET"))
+                {
+                    inSet = true;
+                }
+                else if (depth == 0 && inSet && (token.Is("WHERE") || token.Is("FROM") || token.Is("RETURNING") || token.Is("ORDER") || token.Is("LIMIT")))
+                {
+                    break;
+                }
+                else if (inSet && token.IsIdentifier)
+                {
+                    assigned.Add(new SqlTableName(null, false, token.Value, token.Kind == SqlTokenKind.QuotedIdentifier));
+                }
+            }
+        }
+
         var name = parts[^1];
         var schema = parts.Count > 1 ? parts[^2] : (SqlToken?)null;
         return new SqlCommandAnalysis
         {
+            SetListNames = assigned,
             Kind = analysis.Kind,
             Names = analysis.Names,
             MayTouchAnyTable = analysis.MayTouchAnyTable,
