@@ -142,8 +142,36 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
         private bool ReturnsEntities(Type type)
         {
             var element = QueryableElementType(type) ?? type;
-            return model.FindEntityType(element) is { } entityType && !entityType.IsOwned();
+            return model.FindEntityType(element) is { } entityType && !entityType.IsOwned() && HookSeesEveryPhiValue(entityType);
         }
+
+        /// <summary>
+        /// Whether materializing <paramref name="entityType"/> runs the read hook for every PHI value it carries: a PHI
+        /// entity type, or one that reads no PHI table — not a type without [Phi] mapped onto a PHI entity's table or
+        /// view (a keyless reporting type, <c>ToView("Notes")</c>), nor one defined by SQL or a function, whose PHI the
+        /// hook would never see.
+        /// </summary>
+        private bool HookSeesEveryPhiValue(IEntityType entityType)
+        {
+            if (IsPhi(entityType))
+            {
+                return true;
+            }
+
+            if (entityType.GetSqlQuery() is not null || entityType.GetFunctionName() is not null)
+            {
+                return false;
+            }
+
+            _phiTables ??= [.. model.GetEntityTypes().Where(IsPhi).SelectMany(t => new[] { (t.GetSchema(), t.GetTableName()), (t.GetViewSchema(), t.GetViewName()) }).Where(n => n.Item2 is not null)];
+            return !_phiTables.Any(t => SameTable(t, (entityType.GetSchema(), entityType.GetTableName())) || SameTable(t, (entityType.GetViewSchema(), entityType.GetViewName())));
+        }
+
+        private static bool SameTable((string? Schema, string? Name) phi, (string? Schema, string? Name) other) =>
+            other.Name is not null && string.Equals(phi.Name, other.Name, StringComparison.OrdinalIgnoreCase)
+            && (phi.Schema is null || other.Schema is null || string.Equals(phi.Schema, other.Schema, StringComparison.OrdinalIgnoreCase));
+
+        private List<(string? Schema, string? Name)>? _phiTables;
 
         /// <summary>Whether <paramref name="type"/> is a (non-owned) entity type or a collection of one: values of it are materialized entities.</summary>
         private bool IsEntityShaped(Type type) => EntityTypeOf(type) is not null;
@@ -164,7 +192,7 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
                 entityType = model.FindEntityType(enumerable.GetGenericArguments()[0]);
             }
 
-            return entityType is { } found && !found.IsOwned() ? found : null;
+            return entityType is { } found && !found.IsOwned() && HookSeesEveryPhiValue(found) ? found : null;
         }
 
         /// <summary>A GroupBy's group: its key is a value computed in SQL, not an entity.</summary>
