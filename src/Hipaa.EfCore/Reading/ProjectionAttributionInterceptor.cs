@@ -354,7 +354,7 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
         /// <summary>
         /// Finds, in a rewritten projection, something that makes EF Core materialize a PHI entity: a value read through
         /// <see cref="PhiProjection.Materialize{TEntity}"/>, or a PHI entity (or collection of them) returned as such — not
-        /// one only compared (<c>v.Member == null</c>, translated to a key comparison in SQL).
+        /// one only compared (<c>v.Member == null</c>, translated to a key comparison in SQL), nor one built on the client.
         /// </summary>
         private sealed class PhiEntityFinder(FinalProjectionRewriter owner) : ExpressionVisitor
         {
@@ -385,7 +385,9 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
                     return node;
                 }
 
-                if (owner.IsPhiEntityShaped(node.Type))
+                // An entity the query returns (a parameter, a navigation): EF Core materializes it. One built on the client
+                // (new Visit { … }) is not materialized — only what its members read counts.
+                if (node is ParameterExpression or MemberExpression && owner.IsPhiEntityShaped(node.Type))
                 {
                     _found = true;
                     return node;

@@ -52,6 +52,19 @@ public abstract class AggregateAttackTests(string provider) : RedTeamFixture(pro
     }
 
     [Fact]
+    public async Task CompiledPinnedAggregate_IsRecordedAgainstEachExecutionsPatient()
+    {
+        using var host = new ShapesHost(Database);
+        var count = EF.CompileAsyncQuery((ShapesDb db, Guid id) => db.Visits.Count(v => v.MemberId == id));
+        var first = await ReadAsync(host, db => count(db, ShapesHost.A), n => Assert.Equal(2, n));
+        var second = await ReadAsync(host, db => count(db, ShapesHost.C), n => Assert.Equal(2, n));
+
+        Assert.Equal([("Visit", A)], Attributed(first));
+        Assert.Equal([("Visit", C)], Attributed(second));
+        Assert.Empty(Unattributed(first.Concat(second)));
+    }
+
+    [Fact]
     public async Task Aggregate_OverAProjectionOrANavigation_IsRecordedUnattributed()
     {
         using var host = new ShapesHost(Database);

@@ -275,6 +275,37 @@ public abstract class ProjectionShapeAttackTests(string provider) : RedTeamFixtu
     }
 
     [Fact]
+    public async Task Read_PhiEntityBuiltFromConstantsOverPhiRows_IsRecordedUnattributed()
+    {
+        // new Visit { … } is constructed on the client: nothing is materialized, yet one object comes back per matching note.
+        using var host = new ShapesHost(Database);
+        var reads = await ReadAsync(host, db => db.Visits.Where(v => v.Text.Contains("slept")).Select(v => new Visit { Text = "redacted" }).ToListAsync(), rows => Assert.Equal(3, rows.Count));
+
+        Assert.Empty(Attributed(reads));
+        Assert.Equal([(AuditAction.Read, "Visit", 3)], Unattributed(reads));
+    }
+
+    [Fact]
+    public async Task Read_PhiEntityBuiltFromAnotherEntitysValues_RecordsThatEntitysPatients()
+    {
+        using var host = new ShapesHost(Database);
+        var reads = await ReadAsync(host, db => db.Visits.Where(v => v.MemberId == ShapesHost.C).Select(v => new Visit { Id = v.Id, Text = v.Text }).ToListAsync(), rows => Assert.Equal(2, rows.Count));
+
+        Assert.Equal([("Visit", C)], Attributed(reads));
+        Assert.Empty(Unattributed(reads));
+    }
+
+    [Fact]
+    public async Task Read_EfPropertyInAProjection_IsRecordedUnattributed()
+    {
+        using var host = new ShapesHost(Database);
+        var reads = await ReadAsync(host, db => db.Visits.Select(v => EF.Property<string>(v, nameof(Visit.Text))).ToListAsync(), rows => Assert.Equal(6, rows.Count));
+
+        Assert.Empty(Attributed(reads));
+        Assert.Equal([(AuditAction.Read, "Visit", 6)], Unattributed(reads));
+    }
+
+    [Fact]
     public async Task Read_NonPhiRowsFilteredByAPhiSubquery_AreRecordedUnattributed()
     {
         // Whether the clinic row comes back tells whether patient A's notes mention anxiety.
