@@ -34,8 +34,37 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
 
     public static ProjectionAttributionInterceptor Instance { get; } = new();
 
-    /// <summary>Whether <paramref name="commandText"/> comes from a query tagged <see cref="AttributedTag"/>.</summary>
-    public static bool IsAttributed(string commandText) => commandText.Contains(AttributedTag, StringComparison.Ordinal);
+    /// <summary>
+    /// Whether <paramref name="commandText"/> comes from a query tagged <see cref="AttributedTag"/>: EF Core writes a
+    /// query's tags as the leading <c>-- </c> comment lines of its command, and only there is the tag taken for ours — a
+    /// copy of it in a literal (<c>EF.Constant</c>) further on does not count, and raw SQL or a <c>TagWith</c> carrying it is
+    /// refused at compilation (<see cref="RefuseCopiedTag"/>).
+    /// </summary>
+    public static bool IsAttributed(string commandText)
+    {
+        var rest = commandText.AsSpan();
+        while (rest.StartsWith("-- ", StringComparison.Ordinal))
+        {
+            var end = rest.IndexOfAny('\r', '\n');
+            if ((end < 0 ? rest[3..] : rest[3..end]).SequenceEqual(AttributedTag))
+            {
+                return true;
+            }
+
+            if (end < 0)
+            {
+                return false;
+            }
+
+            rest = rest[(end + 1)..];
+            if (rest.StartsWith("\n", StringComparison.Ordinal))
+            {
+                rest = rest[1..];
+            }
+        }
+
+        return false;
+    }
 
     public Expression QueryCompilationStarting(Expression queryExpression, QueryExpressionEventData eventData)
     {
@@ -44,9 +73,61 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
             return queryExpression;
         }
 
+        RefuseCopiedTag(queryExpression);
         var rewriter = new FinalProjectionRewriter(runtime, context.Model);
         var rewritten = rewriter.Rewrite(queryExpression, out var attributed);
         return attributed ? Tag(rewritten) : rewritten;
+    }
+
+    /// <summary>
+    /// Refuses a query whose raw SQL (<c>FromSql</c>, <c>SqlQuery</c>) or own tag (<c>TagWith</c>) carries the attribution
+    /// tag — copied from <c>ToQueryString()</c> of an attributed query, it would make the command interceptor skip the
+    /// rows of a read that nothing records.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The query carries the tag.</exception>
+    private static void RefuseCopiedTag(Expression query)
+    {
+        var finder = new CopiedTagFinder();
+        finder.Visit(query);
+        if (finder.Found)
+        {
+            throw new InvalidOperationException(
+                "The query's raw SQL or tag contains the attribution tag of this process (" + AttributedTag[..17] + "…), as printed by ToQueryString() of a projection: "
+                + "run the LINQ query itself, or remove the tag's comment line from the SQL. A copied tag would keep its rows out of the audit trail.");
+        }
+    }
+
+    private sealed class CopiedTagFinder : ExpressionVisitor
+    {
+        public bool Found { get; private set; }
+
+        public override Expression? Visit(Expression? node) => Found ? node : base.Visit(node);
+
+        protected override Expression VisitExtension(Expression node)
+        {
+#pragma warning disable EF1001 // FromSqlQueryRootExpression and SqlQueryRootExpression are EF Core's (internal) roots of raw SQL queries.
+            var sql = node switch
+            {
+                Microsoft.EntityFrameworkCore.Query.Internal.FromSqlQueryRootExpression fromSql => fromSql.Sql,
+                Microsoft.EntityFrameworkCore.Query.Internal.SqlQueryRootExpression sqlQuery => sqlQuery.Sql,
+                _ => null,
+            };
+#pragma warning restore EF1001
+            Found |= sql?.Contains(AttributedTag, StringComparison.Ordinal) == true;
+            return node;
+        }
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method.DeclaringType == typeof(EntityFrameworkQueryableExtensions) && node.Method.Name == nameof(EntityFrameworkQueryableExtensions.TagWith)
+                && node.Arguments is [_, ConstantExpression { Value: string tag }] && tag.Contains(AttributedTag, StringComparison.Ordinal))
+            {
+                Found = true;
+                return node;
+            }
+
+            return base.VisitMethodCall(node);
+        }
     }
 
     /// <summary>Adds the attributed tag to the query source, below a terminal operator (First, Single, …) if there is one.</summary>
