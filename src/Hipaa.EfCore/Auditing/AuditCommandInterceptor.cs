@@ -48,17 +48,11 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         return result;
     }
 
-    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
-    {
+    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) =>
         BeginRead(command, eventData, result);
-        return result;
-    }
 
-    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
-    {
-        BeginRead(command, eventData, result);
-        return ValueTask.FromResult(result);
-    }
+    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(BeginRead(command, eventData, result));
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
@@ -68,12 +62,12 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         }
 
         var session = ReadSession.For(context);
-        if (session.End(eventData.DataReader) is not { } frame)
+        if (session.End(eventData.CommandId) is not { } frame)
         {
             return result;
         }
 
-        var rows = RowsRead(eventData);
+        var rows = frame.Counter?.Rows ?? RowsRead(eventData);
 
         // A query whose PHI values all pass through entities (ProjectionAttributionInterceptor) was recorded entity by
         // entity as it was materialized; the rows it resolved to entities this context already tracks disclose nothing
@@ -182,15 +176,26 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         }
     }
 
-    private static void BeginRead(DbCommand command, CommandExecutedEventData eventData, DbDataReader reader)
+    /// <summary>
+    /// Opens the frame of a reader; a read recorded unattributed gets a reader that counts its rows (EF Core buffers some
+    /// readers, whose rows its own count misses).
+    /// </summary>
+    private static DbDataReader BeginRead(DbCommand command, CommandExecutedEventData eventData, DbDataReader reader)
     {
         if (eventData.CommandSource == CommandSource.SaveChanges || eventData.Context is not { } context || HipaaContext.Audit(context) is not { } runtime)
         {
-            return;
+            return reader;
         }
 
         var text = command.CommandText;
-        ReadSession.For(context).Begin(reader, runtime.DescribeCommand(context, text), ProjectionAttributionInterceptor.IsAttributed(text));
+        var frame = ReadSession.For(context).Begin(eventData.CommandId, runtime.DescribeCommand(context, text), ProjectionAttributionInterceptor.IsAttributed(text));
+        if (frame.Attributed || frame.TablesTouched.Count == 0)
+        {
+            return reader;
+        }
+
+        frame.Counter = new CountingDataReader(reader);
+        return frame.Counter;
     }
 
     /// <summary>

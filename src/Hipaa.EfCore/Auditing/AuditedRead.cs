@@ -42,6 +42,9 @@ internal static class AuditedRead
             }
         }
 
+        // A denial that fails the query is committed at once: the failure drops the read-ahead batch it would have waited for.
+        var refused = decision is { IsPermitted: false } && withheld is null;
+        AccessDecision? refusal = refused ? decision : null;
         if (frame is null || frame.FirstRead(patientId, model.Name, outcome))
         {
             var record = runtime.NewEntry(access, AuditAction.Read, model.Name, patientId);
@@ -56,7 +59,7 @@ internal static class AuditedRead
             {
                 frame.Pending.Add(record); // committed with the rest of the query's records when its reader closes
             }
-            else if (session.Defers(runtime))
+            else if (session.Defers(runtime) && !refused)
             {
                 session.Deferred.Add(record); // committed with the read-ahead batch, before any of its results is returned
             }
@@ -66,9 +69,9 @@ internal static class AuditedRead
             }
         }
 
-        if (decision is { IsPermitted: false } && withheld is null)
+        if (refusal is not null)
         {
-            throw new PhiAccessDeniedException(decision, $"Reading {model.Category} of patient {patientId}");
+            throw new PhiAccessDeniedException(refusal, $"Reading {model.Category} of patient {patientId}");
         }
     }
 }

@@ -55,6 +55,10 @@ internal sealed class PatientPin
             predicates.Add(own);
         }
 
+        // Every lambda of the aggregate and its filters (predicates, selectors, ordering keys): a subquery over entities in
+        // any of them reads rows the pin does not cover — other patients' rows of the same table, which the check of the
+        // tables the SQL touches cannot tell apart.
+        var lambdas = root.Arguments.Skip(1).Select(Unquote).OfType<LambdaExpression>().ToList();
         var source = root.Arguments[0];
         while (source is MethodCallExpression call && call.Arguments.Count > 0 && Filters.Contains(call.Method.Name)
             && (call.Method.DeclaringType == typeof(Queryable) || call.Method.DeclaringType == typeof(EntityFrameworkQueryableExtensions)))
@@ -64,7 +68,13 @@ internal sealed class PatientPin
                 predicates.Add(where);
             }
 
+            lambdas.AddRange(call.Arguments.Skip(1).Select(Unquote).OfType<LambdaExpression>());
             source = call.Arguments[0];
+        }
+
+        if (lambdas.Exists(l => new SubqueryFinder(model).Finds(l.Body)))
+        {
+            return null;
         }
 
         // The source must be the entity set itself: a PHI entity type with a patient id.
@@ -137,6 +147,36 @@ internal sealed class PatientPin
         }
 
         return expression;
+    }
+
+    /// <summary>Finds a subquery over entities: a Queryable or Enumerable operator whose source is an entity set or navigation.</summary>
+    private sealed class SubqueryFinder(IModel model) : ExpressionVisitor
+    {
+        private bool _found;
+
+        public bool Finds(Expression expression)
+        {
+            Visit(expression);
+            return _found;
+        }
+
+        public override Expression? Visit(Expression? node) => _found ? node : base.Visit(node);
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if ((node.Method.DeclaringType == typeof(Queryable) || node.Method.DeclaringType == typeof(Enumerable)) && node.Arguments.Count > 0
+                && ElementType(node.Arguments[0].Type) is { } element && model.FindEntityType(element) is not null)
+            {
+                _found = true;
+                return node;
+            }
+
+            return base.VisitMethodCall(node);
+        }
+
+        private static Type? ElementType(Type type) =>
+            type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>) ? type.GetGenericArguments()[0]
+            : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
     }
 
     private static LambdaExpression? Unquote(Expression expression) => expression switch

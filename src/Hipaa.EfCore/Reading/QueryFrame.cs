@@ -9,12 +9,15 @@ namespace Hipaa.EfCore.Reading;
 /// reader to close (<see cref="ReadAuditCommit.PerQuery"/>). Each reader has its own frame, so a query run while another
 /// one's reader is still open (a nested loop over a streamed query, a split query) keeps its own records.
 /// </summary>
-internal sealed class QueryFrame(object reader, AuditedCommand command, bool attributed)
+internal sealed class QueryFrame(Guid commandId, AuditedCommand command, bool attributed)
 {
     private readonly HashSet<(string? PatientId, string Entity, AuditOutcome Outcome)> _recorded = [];
 
-    /// <summary>Gets the data reader this frame belongs to.</summary>
-    public object Reader { get; } = reader;
+    /// <summary>Gets the id of the command whose data reader this frame belongs to (EF Core may dispose a buffering reader in its place).</summary>
+    public Guid CommandId { get; } = commandId;
+
+    /// <summary>Gets or sets the counting reader of a query recorded unattributed (its rows are counted there, buffered or not).</summary>
+    public CountingDataReader? Counter { get; set; }
 
     public string Fingerprint => Command.Fingerprint;
 

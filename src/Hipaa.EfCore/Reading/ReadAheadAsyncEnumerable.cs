@@ -16,6 +16,7 @@ internal sealed class ReadAheadAsyncEnumerable<T>(IAsyncEnumerable<T> inner, Rea
         private readonly Queue<T> _ahead = new();
         private bool _exhausted;
         private bool _scoped;
+        private int _outerReaders = -1;
 
         public T Current { get; private set; } = default!;
 
@@ -41,6 +42,11 @@ internal sealed class ReadAheadAsyncEnumerable<T>(IAsyncEnumerable<T> inner, Rea
             try
             {
                 await inner.DisposeAsync().ConfigureAwait(false);
+                if (_scoped)
+                {
+                    // Stopped early (break, an exception in the loop): whatever closing its reader recorded is committed now.
+                    await batch.Session.FlushAsync(batch.Context, batch.Runtime, async: true, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -56,9 +62,16 @@ internal sealed class ReadAheadAsyncEnumerable<T>(IAsyncEnumerable<T> inner, Rea
                 _scoped = true;
             }
 
+            if (_outerReaders < 0)
+            {
+                _outerReaders = batch.Session.OpenReaders; // readers opened from here on are this query's
+            }
+
             try
             {
-                while (_ahead.Count < batch.Rows)
+                // A batch at a time — but a query recorded unattributed is recorded when its reader closes, so it is read
+                // to the end first: none of its values leaves before that record is durable.
+                while (_ahead.Count < batch.Rows || batch.Session.RecordsWhenClosed(_outerReaders))
                 {
                     if (!await inner.MoveNextAsync().ConfigureAwait(false))
                     {

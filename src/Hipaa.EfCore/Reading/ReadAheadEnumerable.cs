@@ -15,6 +15,7 @@ internal sealed class ReadAheadEnumerable<T>(IEnumerable<T> inner, ReadAheadQuer
         private readonly Queue<T> _ahead = new();
         private bool _exhausted;
         private bool _scoped;
+        private int _outerReaders = -1;
 
         public T Current { get; private set; } = default!;
 
@@ -44,6 +45,11 @@ internal sealed class ReadAheadEnumerable<T>(IEnumerable<T> inner, ReadAheadQuer
             try
             {
                 inner.Dispose();
+                if (_scoped)
+                {
+                    // Stopped early (break, an exception in the loop): whatever closing its reader recorded is committed now.
+                    batch.Session.FlushAsync(batch.Context, batch.Runtime, async: false, CancellationToken.None).GetAwaiter().GetResult();
+                }
             }
             finally
             {
@@ -59,9 +65,16 @@ internal sealed class ReadAheadEnumerable<T>(IEnumerable<T> inner, ReadAheadQuer
                 _scoped = true;
             }
 
+            if (_outerReaders < 0)
+            {
+                _outerReaders = batch.Session.OpenReaders; // readers opened from here on are this query's
+            }
+
             try
             {
-                while (_ahead.Count < batch.Rows)
+                // A batch at a time — but a query recorded unattributed is recorded when its reader closes, so it is read
+                // to the end first: none of its values leaves before that record is durable.
+                while (_ahead.Count < batch.Rows || batch.Session.RecordsWhenClosed(_outerReaders))
                 {
                     if (!inner.MoveNext())
                     {

@@ -53,24 +53,45 @@ internal sealed class ReadSession : IResettableService
         }
     }
 
+    /// <summary>Gets how many readers of this context are open.</summary>
+    public int OpenReaders => _open.Count;
+
+    /// <summary>
+    /// Whether a reader opened after the first <paramref name="from"/> still open ones reads PHI that is recorded
+    /// unattributed — a record made only when that reader closes, so a stream over it must be read to the end before any
+    /// of its values is handed out.
+    /// </summary>
+    public bool RecordsWhenClosed(int from)
+    {
+        for (var i = from; i < _open.Count; i++)
+        {
+            if (_open[i] is { Attributed: false, TablesTouched.Count: > 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Gets the frame of the most recently opened reader still open, or <see langword="null"/>.</summary>
     public QueryFrame? Current => _open.Count == 0 ? null : _open[^1];
 
     public static ReadSession For(DbContext context) => context.GetService<ReadSession>();
 
-    public QueryFrame Begin(object reader, AuditedCommand command, bool attributed)
+    public QueryFrame Begin(Guid commandId, AuditedCommand command, bool attributed)
     {
-        var frame = new QueryFrame(reader, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null };
+        var frame = new QueryFrame(commandId, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null };
         _open.Add(frame);
         return frame;
     }
 
-    /// <summary>Removes and returns the frame of <paramref name="reader"/>, or <see langword="null"/> when it has none.</summary>
-    public QueryFrame? End(object reader)
+    /// <summary>Removes and returns the frame of the command <paramref name="commandId"/>, or <see langword="null"/> when it has none.</summary>
+    public QueryFrame? End(Guid commandId)
     {
         for (var i = _open.Count - 1; i >= 0; i--)
         {
-            if (ReferenceEquals(_open[i].Reader, reader))
+            if (_open[i].CommandId == commandId)
             {
                 var frame = _open[i];
                 _open.RemoveAt(i);

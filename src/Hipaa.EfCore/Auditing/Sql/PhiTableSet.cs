@@ -62,10 +62,13 @@ internal sealed class PhiTableSet
             ? single
             : null;
         string? returning = null;
-        if (analysis.CanAppendReturning && target?.PatientId is { } patientId && SupportsReturning(context))
+        if (analysis.CanAppendReturning && target?.PatientId is { } patientId && SupportsReturning(context)
+            && (patientId.GetColumnName(StoreObjectIdentifier.Table(target.Table, target.Schema)) ?? patientId.GetColumnName()) is { } columnName
+            && !analysis.SetListNames.Any(n => Dialect.SameName(n.Name, n.Quoted, columnName)))
         {
-            var column = context.GetService<ISqlGenerationHelper>().DelimitIdentifier(
-                patientId.GetColumnName(StoreObjectIdentifier.Table(target.Table, target.Schema)) ?? patientId.GetColumnName());
+            // (An UPDATE whose SET list names the patient id column may move rows to another patient: RETURNING would give
+            // only the new patient, so it is recorded unattributed instead.)
+            var column = context.GetService<ISqlGenerationHelper>().DelimitIdentifier(columnName);
             returning = sql[..analysis.End] + " RETURNING " + (Dialect.QualifiesReturning ? analysis.TargetReference + "." : string.Empty) + column;
         }
 

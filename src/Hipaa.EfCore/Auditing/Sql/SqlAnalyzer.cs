@@ -16,16 +16,19 @@ internal static class SqlAnalyzer
     private static readonly HashSet<string> DataModifying = new(StringComparer.OrdinalIgnoreCase) { "INSERT", "UPDATE", "DELETE", "MERGE" };
 
     /// <summary>Statements that run code the text does not show: they may touch any table.</summary>
-    private static readonly HashSet<string> Opaque = new(StringComparer.OrdinalIgnoreCase) { "DO", "CALL", "EXECUTE", "EXEC" };
+    private static readonly HashSet<string> Opaque = new(StringComparer.OrdinalIgnoreCase) { "DO", "CALL", "EXECUTE", "EXEC", "FETCH" };
 
     /// <summary>Known statements that are not reads: recorded as <c>Execute</c> on the PHI tables they name.</summary>
     private static readonly HashSet<string> OtherStatements = new(StringComparer.OrdinalIgnoreCase)
     {
         "MERGE", "TRUNCATE", "COPY", "CREATE", "ALTER", "DROP", "PRAGMA", "VACUUM", "ANALYZE", "REINDEX", "ATTACH",
         "DETACH", "GRANT", "REVOKE", "COMMENT", "LOCK", "SET", "RESET", "SHOW", "BEGIN", "COMMIT", "ROLLBACK", "ABORT",
-        "SAVEPOINT", "RELEASE", "START", "END", "PREPARE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE", "CLOSE", "LISTEN",
+        "SAVEPOINT", "RELEASE", "START", "END", "PREPARE", "DEALLOCATE", "DECLARE", "MOVE", "CLOSE", "LISTEN",
         "NOTIFY", "UNLISTEN", "DISCARD", "CHECKPOINT", "REFRESH", "CLUSTER", "SECURITY", "IMPORT", "LOAD",
     };
+
+    /// <summary>SQLite's conflict resolutions, after <c>UPDATE OR</c> and before the table: <c>UPDATE OR ROLLBACK 'Notes' SET …</c>.</summary>
+    private static readonly HashSet<string> ConflictResolutions = new(StringComparer.OrdinalIgnoreCase) { "ROLLBACK", "ABORT", "FAIL", "IGNORE", "REPLACE" };
 
     /// <summary>Words after which a table name follows (where SQLite also takes a string literal for one: <c>x IN 'Notes'</c> reads the table).</summary>
     private static readonly HashSet<string> BeforeTableName = new(StringComparer.OrdinalIgnoreCase) { "FROM", "JOIN", "UPDATE", "INTO", "TABLE", "IN", "ON", "REFERENCES" };
@@ -64,7 +67,7 @@ internal static class SqlAnalyzer
         return statements.Count switch
         {
             0 => new SqlCommandAnalysis { Kind = SqlStatementKind.Other, Names = names },
-            1 => Statement(sql, tokens, statements[0].Start, statements[0].End, names),
+            1 => Statement(sql, tokens, statements[0].Start, statements[0].End, names, dialect),
             _ => new SqlCommandAnalysis
             {
                 Kind = SqlStatementKind.Unclassified,
@@ -75,7 +78,7 @@ internal static class SqlAnalyzer
         };
     }
 
-    private static SqlCommandAnalysis Statement(string sql, IReadOnlyList<SqlToken> tokens, int start, int end, IReadOnlyList<SqlTableName> names)
+    private static SqlCommandAnalysis Statement(string sql, IReadOnlyList<SqlToken> tokens, int start, int end, IReadOnlyList<SqlTableName> names, SqlDialect dialect)
     {
         var main = start;
         while (main < end && tokens[main].Is('('))
@@ -140,11 +143,11 @@ internal static class SqlAnalyzer
             HasReturning = AtDepthZero(tokens, main, end, "RETURNING"),
             End = tokens[end - 1].End,
         };
-        return kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete ? WithTarget(sql, tokens, main, end, analysis) : analysis;
+        return kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete ? WithTarget(sql, tokens, main, end, analysis, dialect.StringLiteralsCanNameTables) : analysis;
     }
 
     /// <summary>Finds the table an INSERT, UPDATE or DELETE writes to and how the statement refers to it (alias or name).</summary>
-    private static SqlCommandAnalysis WithTarget(string sql, IReadOnlyList<SqlToken> tokens, int main, int end, SqlCommandAnalysis analysis)
+    private static SqlCommandAnalysis WithTarget(string sql, IReadOnlyList<SqlToken> tokens, int main, int end, SqlCommandAnalysis analysis, bool stringNames)
     {
         var i = main + 1;
         bool At(int index, string word) => index < end && tokens[index].Is(word);
@@ -175,11 +178,11 @@ internal static class SqlAnalyzer
         i += At(i, "ONLY") ? 1 : 0; // UPDATE ONLY t (PostgreSQL)
         var first = i;
         List<SqlToken> parts = [];
-        while (i < end && tokens[i].IsIdentifier)
+        while (i < end && (tokens[i].IsIdentifier || (stringNames && tokens[i].Kind == SqlTokenKind.String)))
         {
             parts.Add(tokens[i]);
             i++;
-            if (i + 1 < end && tokens[i].Is('.') && tokens[i + 1].IsIdentifier)
+            if (i + 1 < end && tokens[i].Is('.') && (tokens[i + 1].IsIdentifier || (stringNames && tokens[i + 1].Kind == SqlTokenKind.String)))
             {
                 i++;
             }
@@ -210,16 +213,43 @@ internal static class SqlAnalyzer
             alias = tokens[i];
         }
 
+        // The names an UPDATE's SET list mentions (the columns it assigns, and whatever its values read): an UPDATE that
+        // assigns the patient id must not be attributed through RETURNING, which gives the new value.
+        List<SqlTableName> assigned = [];
+        if (analysis.Kind == SqlStatementKind.Update)
+        {
+            var depth = 0;
+            var inSet = false;
+            for (var k = i; k < end; k++)
+            {
+                var token = tokens[k];
+                depth += token.Is('(') ? 1 : token.Is(')') ? -1 : 0;
+                if (depth == 0 && token.Is("SET"))
+                {
+                    inSet = true;
+                }
+                else if (depth == 0 && inSet && (token.Is("WHERE") || token.Is("FROM") || token.Is("RETURNING") || token.Is("ORDER") || token.Is("LIMIT")))
+                {
+                    break;
+                }
+                else if (inSet && token.IsIdentifier)
+                {
+                    assigned.Add(new SqlTableName(null, false, token.Value, token.Kind == SqlTokenKind.QuotedIdentifier));
+                }
+            }
+        }
+
         var name = parts[^1];
         var schema = parts.Count > 1 ? parts[^2] : (SqlToken?)null;
         return new SqlCommandAnalysis
         {
+            SetListNames = assigned,
             Kind = analysis.Kind,
             Names = analysis.Names,
             MayTouchAnyTable = analysis.MayTouchAnyTable,
             HasReturning = analysis.HasReturning,
             End = analysis.End,
-            Target = new SqlTableName(schema?.Value, schema is { Kind: SqlTokenKind.QuotedIdentifier }, name.Value, name.Kind == SqlTokenKind.QuotedIdentifier),
+            Target = new SqlTableName(schema?.Value, schema is { Kind: not SqlTokenKind.Word }, name.Value, name.Kind != SqlTokenKind.Word),
             TargetReference = alias is { } a ? sql[a.Start..a.End] : written,
         };
     }
@@ -251,7 +281,21 @@ internal static class SqlAnalyzer
             return previous.Is('.')
                 || (previous.Is(',') && inFromList[i])
                 || (previous.Kind == SqlTokenKind.Word && BeforeTableName.Contains(previous.Value))
-                || (i + 1 < tokens.Count && tokens[i + 1].Is('.'));
+                || (i + 1 < tokens.Count && tokens[i + 1].Is('.'))
+                || ParenthesizedInFromList(i)
+                || (i >= 3 && previous.Kind == SqlTokenKind.Word && ConflictResolutions.Contains(previous.Value) && tokens[i - 2].Is("OR") && tokens[i - 3].Is("UPDATE"));
+        }
+
+        // FROM ('Notes'), FROM ((('Notes' AS n))): a parenthesized join of one table, the parentheses opened in a FROM list.
+        bool ParenthesizedInFromList(int i)
+        {
+            var open = i - 1;
+            while (open >= 0 && tokens[open].Is('('))
+            {
+                open--;
+            }
+
+            return open < i - 1 && inFromList[open + 1];
         }
 
         var names = new List<SqlTableName>();

@@ -27,6 +27,9 @@ internal sealed class SqlCommandAnalysis
     /// <summary>Gets how the target is referred to in the statement: its alias, or its (qualified) name as written.</summary>
     public string? TargetReference { get; init; }
 
+    /// <summary>Gets the names an <c>UPDATE</c>'s <c>SET</c> list mentions: the columns it assigns and those its values read.</summary>
+    public IReadOnlyList<SqlTableName> SetListNames { get; init; } = [];
+
     /// <summary>Gets a value indicating whether the statement has a <c>RETURNING</c> clause of its own.</summary>
     public bool HasReturning { get; init; }
 

@@ -31,6 +31,7 @@ internal sealed class SqlDialect
     public static SqlDialect PostgreSql { get; } = new("PostgreSQL")
     {
         NestedBlockComments = true,
+        LineCommentsEndAtCarriageReturn = true,
         DollarQuotedStrings = true,
         EscapeStrings = true,
         QualifiesReturning = true,
@@ -39,6 +40,7 @@ internal sealed class SqlDialect
     /// <summary>Gets any other provider: read conservatively, and never given a <c>RETURNING</c> clause.</summary>
     public static SqlDialect Other { get; } = new("other")
     {
+        LineCommentsEndAtCarriageReturn = true,
         BracketAndBacktickIdentifiers = true,
         QuestionMarkParameters = true,
         QuotedIdentifiersIgnoreCase = true,
@@ -48,6 +50,12 @@ internal sealed class SqlDialect
 
     /// <summary>Gets a value indicating whether <c>/* /* */ */</c> is one comment (PostgreSQL) rather than a comment and <c>*/</c>.</summary>
     public bool NestedBlockComments { get; private init; }
+
+    /// <summary>
+    /// Gets a value indicating whether a <c>--</c> comment ends at a carriage return as well as at a line feed
+    /// (PostgreSQL's lexer: <c>--</c> then anything but <c>[\n\r]</c>); SQLite ends it at a line feed only.
+    /// </summary>
+    public bool LineCommentsEndAtCarriageReturn { get; private init; }
 
     /// <summary>Gets a value indicating whether an unterminated <c>/*</c> comments out the rest of the text (SQLite) instead of being an error.</summary>
     public bool UnterminatedBlockCommentRunsToEnd { get; private init; }

@@ -27,7 +27,7 @@ internal static class SqlTokenizer
             }
             else if (c == '-' && next == '-')
             {
-                var end = sql.IndexOf('\n', i);
+                var end = dialect.LineCommentsEndAtCarriageReturn ? sql.IndexOfAny(['\n', '\r'], i) : sql.IndexOf('\n', i);
                 i = end < 0 ? sql.Length : end + 1;
             }
             else if (c == '/' && next == '*')
