@@ -163,9 +163,29 @@ internal sealed partial class AuditRuntime : IDisposable
     }
 
     /// <summary>After the caller's transaction ended without a commit, appends its read records again through the writer.</summary>
-    public void ReappendRolledBackReads(DbContext context)
+    public void ReappendRolledBackReads(DbContext context) => ReappendRolledBackReads(Reading.ReadSession.For(context));
+
+    /// <summary>
+    /// After the application's own transaction (<c>UseTransaction</c>) ended — committed or rolled back, EF Core cannot
+    /// tell — appends again the read records written in it that the store does not hold.
+    /// </summary>
+    public void ReappendReadsNotStored(Reading.ReadSession state)
     {
-        var state = Reading.ReadSession.For(context);
+        if (state.WrittenInTransaction.Count == 0)
+        {
+            return;
+        }
+
+        var ids = state.WrittenInTransaction.Select(e => e.RecordId).ToList();
+        using var store = new AuditDbContext(StoreOptions);
+        var stored = store.Entries.AsNoTracking().Where(e => ids.Contains(e.RecordId)).Select(e => e.RecordId).ToHashSet();
+        state.WrittenInTransaction.RemoveAll(e => stored.Contains(e.RecordId));
+        ReappendRolledBackReads(state);
+    }
+
+    /// <summary>After the caller's transaction ended without a commit, appends its read records again through the writer.</summary>
+    public void ReappendRolledBackReads(Reading.ReadSession state)
+    {
         if (state.WrittenInTransaction.Count == 0)
         {
             return;

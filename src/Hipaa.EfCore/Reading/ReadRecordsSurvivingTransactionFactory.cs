@@ -20,8 +20,15 @@ internal sealed class ReadRecordsSurvivingTransactionFactory(RelationalTransacti
         DbTransaction transaction,
         Guid transactionId,
         IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> logger,
-        bool transactionOwned) =>
-        new Transaction(connection, transaction, transactionId, logger, transactionOwned, Dependencies.SqlGenerationHelper);
+        bool transactionOwned)
+    {
+        // Found now, while the context is alive: a transaction is also disposed by the context's own disposal (one the
+        // application left open, one it passed in with UseTransaction), when the context can no longer be asked.
+        var context = connection.Context;
+        var runtime = context is null ? null : HipaaContext.Audit(context);
+        var session = runtime is null ? null : ReadSession.For(context!);
+        return new Transaction(connection, transaction, transactionId, logger, transactionOwned, Dependencies.SqlGenerationHelper, runtime, session);
+    }
 
     private sealed class Transaction(
         IRelationalConnection connection,
@@ -29,9 +36,14 @@ internal sealed class ReadRecordsSurvivingTransactionFactory(RelationalTransacti
         Guid transactionId,
         IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> logger,
         bool transactionOwned,
-        ISqlGenerationHelper sqlGenerationHelper)
+        ISqlGenerationHelper sqlGenerationHelper,
+        AuditRuntime? runtime,
+        ReadSession? session)
         : RelationalTransaction(connection, transaction, transactionId, logger, transactionOwned, sqlGenerationHelper)
     {
+        private readonly DbTransaction _transaction = transaction;
+        private readonly bool _owned = transactionOwned;
+
         public override void Dispose()
         {
             base.Dispose();
@@ -44,12 +56,39 @@ internal sealed class ReadRecordsSurvivingTransactionFactory(RelationalTransacti
             ReappendUncommittedReads();
         }
 
-        /// <summary>A commit cleared the list (AuditTransactionInterceptor); whatever is left was rolled back with the transaction.</summary>
+        /// <summary>
+        /// A commit cleared the list (AuditTransactionInterceptor); whatever is left was rolled back with an EF Core
+        /// transaction. The application's own (UseTransaction) ended however it did behind EF Core's back: once it has
+        /// ended, the records it did not keep are appended again; while it is still open, they wait for the next
+        /// transaction of the context (whose start re-appends them).
+        /// </summary>
         private void ReappendUncommittedReads()
         {
-            if (Connection.Context is { } context && HipaaContext.Audit(context) is { } runtime)
+            if (runtime is null || session is null || session.WrittenInTransaction.Count == 0)
             {
-                runtime.ReappendRolledBackReads(context);
+                return;
+            }
+
+            if (_owned)
+            {
+                runtime.ReappendRolledBackReads(session);
+            }
+            else if (Ended(_transaction))
+            {
+                runtime.ReappendReadsNotStored(session);
+            }
+        }
+
+        /// <summary>Whether the application's transaction was committed, rolled back or disposed (its connection is gone).</summary>
+        private static bool Ended(DbTransaction transaction)
+        {
+            try
+            {
+                return transaction.Connection is null;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
             }
         }
     }
