@@ -2,6 +2,7 @@ using Hipaa.EfCore.Encryption;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hipaa.EfCore.Tests.Infrastructure;
 
@@ -16,9 +17,16 @@ public sealed class EncryptionHost : IDisposable
         Action<FieldEncryptionOptions>? configure = null,
         TimeProvider? time = null,
         IKeyEncryptionKeyResolver? resolver = null,
-        string algorithm = KeyWrapAlgorithm.AesGcmKeyWrap256)
+        string algorithm = KeyWrapAlgorithm.AesGcmKeyWrap256,
+        CapturingLoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            // The application's logging at its most verbose: EF Core logs through it too (Debug: query compilation).
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        }
+
         if (time is not null)
         {
             services.AddSingleton(time);
