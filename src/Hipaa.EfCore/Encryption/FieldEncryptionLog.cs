@@ -12,4 +12,7 @@ internal static partial class FieldEncryptionLog
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "A LINQ query compares the encrypted property {Entity}.{Property} with a constant. EF Core writes every query expression it compiles, constants included, to its Debug log (event 10111) before Hipaa.Sdk sees it, so a constant search value can reach the logs in plaintext. Pass the value as a variable (var mrn = ...; Where(p => p.Mrn == mrn)): it is then a parameter, which EF Core does not print and Hipaa.Sdk hashes.")]
     public static partial void ConstantComparedWithEncryptedProperty(ILogger logger, string entity, string property);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Rewriting {Table} left {Count} row(s) as they were: they changed between the rewrite's read and its write, and a newer value is never overwritten. Run the operation again to re-check them.")]
+    public static partial void RowsChangedDuringRewrite(ILogger logger, string table, long count);
 }

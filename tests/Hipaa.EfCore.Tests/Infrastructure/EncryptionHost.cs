@@ -18,7 +18,8 @@ public sealed class EncryptionHost : IDisposable
         TimeProvider? time = null,
         IKeyEncryptionKeyResolver? resolver = null,
         string algorithm = KeyWrapAlgorithm.AesGcmKeyWrap256,
-        CapturingLoggerProvider? logs = null)
+        CapturingLoggerProvider? logs = null,
+        bool interleaving = false)
     {
         var services = new ServiceCollection();
         if (logs is not null)
@@ -41,7 +42,14 @@ public sealed class EncryptionHost : IDisposable
             hipaa.UseKeyEncryptionKeyResolver(_ => resolver);
         }
 
-        services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        services.AddDbContextFactory<ClinicDb>((sp, options) =>
+        {
+            database.Use(options.UseHipaa(sp));
+            if (interleaving)
+            {
+                options.AddInterceptors(InterleavingInterceptor.Instance);
+            }
+        });
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         using var context = CreateContext();
         context.Database.EnsureCreated();
