@@ -1,7 +1,10 @@
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Hipaa.Auditing;
+using Hipaa.EfCore.Enforcement;
 using Hipaa.Encryption;
+using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -130,6 +133,21 @@ public sealed class FieldEncryptionKeyManager
         return RewriteAsync(context, batchSize, plaintextMigration: true, cancellationToken);
     }
 
+    /// <summary>
+    /// With policy enforcement on, a rewrite runs only under the key-maintenance purpose: it reads every row of every
+    /// patient, and its compare-and-swap writes are bulk statements, which policy does not decide one by one.
+    /// </summary>
+    private static void RequireMaintenanceContext(DbContext context, string operation)
+    {
+        if (HipaaContext.Audit(context)?.Enforcement is null || AccessContext.Current?.PurposeOfUse == PurposeOfUse.SystemAdministration)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException(
+            $"{operation} reads and rewrites every encrypted value of every patient, and policy enforcement is on: run it under the key-maintenance access context, using (AccessContext.Begin(AccessContext.ForKeyMaintenance(\"key-rotation\"))) {{ ... }} (purpose HSYSADMIN, which the policy engine admits for key maintenance only). Nothing was read or written.");
+    }
+
     private static string Validate(DataKeyScope scope) =>
         string.IsNullOrEmpty(scope.Name) ? throw new ArgumentException("The scope is empty; use DataKeyScope.Application, ForColumn or ForPatient.", nameof(scope)) : scope.Name;
 
@@ -137,6 +155,10 @@ public sealed class FieldEncryptionKeyManager
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        RequireMaintenanceContext(context, plaintextMigration ? nameof(EncryptExistingDataAsync) : nameof(ReencryptAsync));
+
+        // Its reads and updates are decided as re-encryption (maintenance.reencrypt), not as ordinary reads and updates.
+        using var maintenance = KeyMaintenanceScope.Enter();
         long rows = 0, values = 0, skipped = 0;
         foreach (var entityType in context.Model.GetEntityTypes())
         {
