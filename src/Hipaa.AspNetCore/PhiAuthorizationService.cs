@@ -39,9 +39,9 @@ internal sealed class PhiAuthorizationService(
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(resource);
-        if (!Enum.IsDefined(action))
+        if (!Enum.IsDefined(action) || action == PhiAction.Reencrypt)
         {
-            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one of the defined PhiAction values.");
+            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one an HTTP request can ask for: use Read, Create, Update, Delete, Export or Disclose (Reencrypt is key maintenance, done by FieldEncryptionKeyManager).");
         }
 
         PhiRequestInfo info = await resolver.ResolveAsync(user, httpContext, cancellationToken).ConfigureAwait(false);

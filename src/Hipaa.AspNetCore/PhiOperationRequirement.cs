@@ -14,9 +14,9 @@ public sealed class PhiOperationRequirement : IAuthorizationRequirement
     /// <exception cref="ArgumentOutOfRangeException">The action is not defined.</exception>
     public PhiOperationRequirement(PhiAction action)
     {
-        if (!Enum.IsDefined(action))
+        if (!Enum.IsDefined(action) || action == PhiAction.Reencrypt)
         {
-            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one of the defined PhiAction values.");
+            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one an HTTP request can ask for: use Read, Create, Update, Delete, Export or Disclose (Reencrypt is key maintenance, done by FieldEncryptionKeyManager).");
         }
 
         Action = action;

@@ -32,9 +32,9 @@ public static class PhiPolicy
     public static string Name(DataCategory category, PhiAction action)
     {
         PhiResource.RequireRecordCategory(category, nameof(category));
-        if (!Enum.IsDefined(action))
+        if (!Enum.IsDefined(action) || action == PhiAction.Reencrypt)
         {
-            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one of the defined PhiAction values.");
+            throw new ArgumentOutOfRangeException(nameof(action), action, "The action is not one an HTTP request can ask for: use Read, Create, Update, Delete, Export or Disclose (Reencrypt is key maintenance, done by FieldEncryptionKeyManager).");
         }
 
         return Prefix + category.Name + ":" + action.ToString();

@@ -79,6 +79,17 @@ public sealed class AccessContext
         return new AccessContext(new Actor("system:" + name, roles, "practice"), purposeOfUse) { IsSystem = true };
     }
 
+    /// <summary>
+    /// The context of key maintenance — <c>FieldEncryptionKeyManager.ReencryptAsync</c> and <c>EncryptExistingDataAsync</c>
+    /// — with policy enforcement on: the system actor <c>system:&lt;name&gt;</c> with purpose
+    /// <see cref="PurposeOfUse.SystemAdministration"/> (<c>HSYSADMIN</c>). The engine permits it to re-encrypt
+    /// (<see cref="PhiAction.Reencrypt"/>, rule <c>maintenance.reencrypt</c>) and nothing else: an ordinary read or write
+    /// under it is denied like any purpose no role fits. Its accesses are audited under that actor and purpose.
+    /// </summary>
+    /// <param name="name">The job's name, e.g. <c>"key-rotation"</c> (recorded as <c>system:key-rotation</c>).</param>
+    /// <returns>The context; pass it to <see cref="Begin(AccessContext)"/> around the key manager's call.</returns>
+    public static AccessContext ForKeyMaintenance(string name) => ForSystem(name, PurposeOfUse.SystemAdministration);
+
     /// <summary>Makes <paramref name="context"/> current for this async flow until the returned scope is disposed.</summary>
     /// <param name="context">The context.</param>
     /// <returns>A scope that restores the previous context when disposed.</returns>

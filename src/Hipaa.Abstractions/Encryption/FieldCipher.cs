@@ -78,7 +78,7 @@ internal static class FieldCipher
         }
 
         throw failure == FieldDecryptionFailure.UnsupportedFormat
-            ? new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is not in a ciphertext format this version of Hipaa.Sdk can read (version {stored[0]}, algorithm {stored[1]}). It may be plaintext written before encryption was enabled, or written by a newer version.")
+            ? new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is not in a ciphertext format this version of Hipaa.Sdk can read: its first bytes name no format version and algorithm this version knows (they are not repeated here: they may be plaintext). It may be plaintext written before encryption was enabled (see EncryptExistingDataAsync), or written by a newer version.")
             : new FieldDecryptionException(failure, entity, property, null, $"The stored value of {entity}.{property} is truncated or is not a Hipaa.Sdk ciphertext ({stored.Length} bytes; at least {FieldCiphertext.Overhead} expected). It may be plaintext written before encryption was enabled: see EncryptExistingDataAsync.");
     }
 
@@ -139,7 +139,8 @@ internal static class FieldCipher
             }
             catch (Exception exception) when (exception is FormatException or ArgumentException or System.Text.DecoderFallbackException)
             {
-                throw new FieldDecryptionException(FieldDecryptionFailure.Malformed, entity, property, key.Id.ToString(), $"The decrypted value of {entity}.{property} (data key {key.Id}) is not a valid {codec.ClrType.Name}; the property's type may have changed since it was written.", exception);
+                // Not chained: a decoder's message can quote the decrypted bytes.
+                throw new FieldDecryptionException(FieldDecryptionFailure.Malformed, entity, property, key.Id.ToString(), $"The decrypted value of {entity}.{property} (data key {key.Id}) is not a valid {codec.ClrType.Name} ({exception.GetType().Name}); the property's type may have changed since it was written.");
             }
         }
         finally

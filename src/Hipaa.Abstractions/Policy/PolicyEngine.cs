@@ -62,6 +62,14 @@ public sealed class PolicyEngine
             return DecisionTable.Deny(PolicyRules.SharedAccount);
         }
 
+        // Rule 1b: key maintenance rewrites the stored form only; the purpose decides, not the role matrix.
+        if (request.Action == PhiAction.Reencrypt)
+        {
+            return request.Purpose == PurposeOfUse.SystemAdministration
+                ? DecisionTable.Permit(PolicyRules.MaintenanceReencrypt, ObligationSet.None, null, null)
+                : DecisionTable.Deny(PolicyRules.MaintenancePurposeRequired);
+        }
+
         // Rule 2: only the roles that may act for this purpose (with this action) take part.
         ulong active = ActiveRoles(request);
         if (active == 0)
@@ -157,7 +165,7 @@ public sealed class PolicyEngine
             throw new ArgumentException("The request has no data category; set AccessRequest.Category to the record's category (the wildcard \"*\" belongs in consents only).", nameof(request));
         }
 
-        if (!ActionBits.IsDefined(request.Action))
+        if (!ActionBits.IsDefined(request.Action) && request.Action != PhiAction.Reencrypt)
         {
             throw new ArgumentException($"AccessRequest.Action is {(int)request.Action}, which is not a defined PhiAction.", nameof(request));
         }

@@ -14,6 +14,15 @@ internal static class PolicyRules
         "identity.shared-account", "45 CFR 164.312(a)(2)(i)",
         "Denied because the request comes from a shared or generic account, and every user of PHI must be uniquely identified.");
 
+    // Rule 1b: key maintenance (re-encryption), decided before the role matrix and only by the purpose.
+    public static readonly PolicyRule MaintenanceReencrypt = Add(
+        "maintenance.reencrypt", "45 CFR 164.312(a)(2)(iv), 164.312(b)",
+        "Permitted as key maintenance: the record's stored, encrypted form is rewritten under the system administration purpose, without its content being changed or shown to anyone.");
+
+    public static readonly PolicyRule MaintenancePurposeRequired = Add(
+        "maintenance.purpose-required", "45 CFR 164.312(a)(2)(iv)",
+        "Denied because re-encryption is key maintenance, done only under the system administration purpose of use (HSYSADMIN).");
+
     // Rule 2: purpose fits the role.
     public static readonly PolicyRule PurposeRoleFit = Add(
         "purpose.role-fit", "45 CFR 164.502(b), 164.514(d)(2)",

@@ -52,6 +52,13 @@ public readonly struct PurposeOfUse : IEquatable<PurposeOfUse>
     /// <summary><c>HTRAIN</c>: supervised training of mental-health practitioners.</summary>
     public static PurposeOfUse Training { get; } = new("HTRAIN");
 
+    /// <summary>
+    /// <c>HSYSADMIN</c>: health system administration — here, key maintenance (re-encryption and the encryption of existing
+    /// data, <see cref="PhiAction.Reencrypt"/>), which the engine permits for this purpose only. No role of the default
+    /// catalog may read or write records for it. See <c>AccessContext.ForKeyMaintenance</c>.
+    /// </summary>
+    public static PurposeOfUse SystemAdministration { get; } = new("HSYSADMIN");
+
     /// <summary><c>COC</c>: coordination of care.</summary>
     public static PurposeOfUse CoordinationOfCare { get; } = new("COC");
 

@@ -72,7 +72,7 @@ public sealed class RoleCatalogChanges
             var actions = new List<PhiAction>();
             foreach (var name in change.Actions)
             {
-                if (Enum.TryParse<PhiAction>(name, ignoreCase: true, out var action) && Enum.IsDefined(action))
+                if (Enum.TryParse<PhiAction>(name, ignoreCase: true, out var action) && ActionBits.IsDefined(action))
                 {
                     actions.Add(action);
                 }

@@ -154,6 +154,6 @@ public static class FieldEncryptionHipaaBuilderExtensions
             },
             services.GetRequiredService<TimeProvider>(),
             loggerFactory.CreateLogger("Hipaa.Encryption.KeyRing"));
-        return new FieldEncryptionRuntime(keyRing, options);
+        return new FieldEncryptionRuntime(keyRing, options, loggerFactory.CreateLogger(FieldEncryptionLog.Category));
     }
 }

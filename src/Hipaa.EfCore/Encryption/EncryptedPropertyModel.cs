@@ -20,8 +20,14 @@ internal sealed class EncryptedPropertyModel(PropertyInfo member, IProperty ciph
 
     public FieldValueCodec Codec { get; } = FieldValueCodec.For(member.PropertyType);
 
-    /// <summary>True when the CLR property can hold <see langword="null"/> (a reference type or <see cref="Nullable{T}"/>).</summary>
-    public bool AcceptsNull { get; } = !member.PropertyType.IsValueType || Nullable.GetUnderlyingType(member.PropertyType) is not null;
+    /// <summary>
+    /// True when the CLR property may hold <see langword="null"/>: a <see cref="Nullable{T}"/>, or a reference type not
+    /// declared non-nullable (<c>string?</c>, or code without nullable annotations). A non-nullable <c>string</c> or
+    /// <c>byte[]</c> does not: setting it to null would break the contract its declaration states.
+    /// </summary>
+    public bool AcceptsNull { get; } = member.PropertyType.IsValueType
+        ? Nullable.GetUnderlyingType(member.PropertyType) is not null
+        : new NullabilityInfoContext().Create(member).WriteState != NullabilityState.NotNull;
 
     /// <summary>
     /// The generated storage of an [Encrypted] partial property, whose value a query leaves encrypted until it is first

@@ -110,6 +110,11 @@ internal sealed class EncryptedQueryInterceptor : IQueryExpressionInterceptor
                 return false;
             }
 
+            if (other is ConstantExpression { Value: not null })
+            {
+                FieldEncryptionLog.ConstantComparedWithEncryptedProperty(runtime.Logger, found.Entity.DisplayName, found.Property.Name);
+            }
+
             var indexType = index.ClrType;
             var shadow = Expression.Call(PropertyMethod.MakeGenericMethod(indexType), member.Expression!, Expression.Constant(index.Name));
             var value = other.Type == indexType ? other : Expression.Convert(other, indexType);

@@ -1,7 +1,14 @@
+using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using Hipaa.Auditing;
+using Hipaa.EfCore.Enforcement;
 using Hipaa.Encryption;
+using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace Hipaa.EfCore.Encryption;
 
@@ -12,6 +19,8 @@ namespace Hipaa.EfCore.Encryption;
 public sealed class FieldEncryptionKeyManager
 {
     private static readonly MethodInfo RewriteEntityMethod = typeof(FieldEncryptionKeyManager).GetMethod(nameof(RewriteEntityAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
+    private static readonly MethodInfo WriteRowMethod = typeof(FieldEncryptionKeyManager).GetMethod(nameof(WriteRowAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo EfPropertyMethod = typeof(EF).GetMethod(nameof(EF.Property))!;
     private readonly FieldEncryptionRuntime _runtime;
 
     internal FieldEncryptionKeyManager(FieldEncryptionRuntime runtime) => _runtime = runtime;
@@ -90,24 +99,29 @@ public sealed class FieldEncryptionKeyManager
 
     /// <summary>
     /// Re-encrypts, in batches, every value not encrypted under its scope's active data key (after a roll). Each batch
-    /// commits on its own; running it again after an interruption continues where values still need it.
+    /// commits on its own; running it again after an interruption continues where values still need it. It never
+    /// overwrites a newer value: each row is written with a compare-and-swap on the values it read
+    /// (<c>UPDATE … WHERE key = @key AND column = @asRead</c>), and a row the application changed meanwhile is left as it
+    /// is and counted in <see cref="ReencryptionResult.RowsSkipped"/>.
     /// </summary>
     /// <param name="context">A context of the application's model (its own instance; the change tracker is cleared per batch).</param>
     /// <param name="batchSize">Rows per batch (and per transaction).</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
-    /// <returns>Rows scanned and values rewritten.</returns>
+    /// <returns>Rows scanned, values rewritten and rows skipped because they changed meanwhile.</returns>
     public Task<ReencryptionResult> ReencryptAsync(DbContext context, int batchSize = 500, CancellationToken cancellationToken = default) =>
         RewriteAsync(context, batchSize, plaintextMigration: false, cancellationToken);
 
     /// <summary>
     /// Encrypts, in place and in batches, values still stored in plaintext in encrypted columns (written before
     /// encryption was enabled). Needs <see cref="FieldEncryptionOptions.AllowPlaintextReadsDuringMigration"/> on while it
-    /// runs; resumable: rerunning it skips values already encrypted. See docs/encryption.md, "Encrypting existing data".
+    /// runs; resumable: rerunning it skips values already encrypted. Like <see cref="ReencryptAsync"/>, each row is written
+    /// with a compare-and-swap, so a value the application wrote meanwhile is never reverted. See docs/encryption.md,
+    /// "Encrypting existing data".
     /// </summary>
     /// <param name="context">A context of the application's model.</param>
     /// <param name="batchSize">Rows per batch (and per transaction).</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
-    /// <returns>Rows scanned and values encrypted.</returns>
+    /// <returns>Rows scanned, values encrypted and rows skipped because they changed meanwhile.</returns>
     public Task<ReencryptionResult> EncryptExistingDataAsync(DbContext context, int batchSize = 500, CancellationToken cancellationToken = default)
     {
         if (!_runtime.Options.AllowPlaintextReadsDuringMigration)
@@ -119,6 +133,21 @@ public sealed class FieldEncryptionKeyManager
         return RewriteAsync(context, batchSize, plaintextMigration: true, cancellationToken);
     }
 
+    /// <summary>
+    /// With policy enforcement on, a rewrite runs only under the key-maintenance purpose: it reads every row of every
+    /// patient, and its compare-and-swap writes are bulk statements, which policy does not decide one by one.
+    /// </summary>
+    private static void RequireMaintenanceContext(DbContext context, string operation)
+    {
+        if (HipaaContext.Audit(context)?.Enforcement is null || AccessContext.Current?.PurposeOfUse == PurposeOfUse.SystemAdministration)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException(
+            $"{operation} reads and rewrites every encrypted value of every patient, and policy enforcement is on: run it under the key-maintenance access context, using (AccessContext.Begin(AccessContext.ForKeyMaintenance(\"key-rotation\"))) {{ ... }} (purpose HSYSADMIN, which the policy engine admits for key maintenance only). Nothing was read or written.");
+    }
+
     private static string Validate(DataKeyScope scope) =>
         string.IsNullOrEmpty(scope.Name) ? throw new ArgumentException("The scope is empty; use DataKeyScope.Application, ForColumn or ForPatient.", nameof(scope)) : scope.Name;
 
@@ -126,7 +155,11 @@ public sealed class FieldEncryptionKeyManager
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        long rows = 0, values = 0;
+        RequireMaintenanceContext(context, plaintextMigration ? nameof(EncryptExistingDataAsync) : nameof(ReencryptAsync));
+
+        // Its reads and updates are decided as re-encryption (maintenance.reencrypt), not as ordinary reads and updates.
+        using var maintenance = KeyMaintenanceScope.Enter();
+        long rows = 0, values = 0, skipped = 0;
         foreach (var entityType in context.Model.GetEntityTypes())
         {
             if (entityType.BaseType is not null || entityType.ClrType is null || _runtime.GetModel(entityType) is null)
@@ -139,20 +172,27 @@ public sealed class FieldEncryptionKeyManager
             var result = await task.ConfigureAwait(false);
             rows += result.RowsScanned;
             values += result.ValuesRewritten;
+            skipped += result.RowsSkipped;
         }
 
-        return new ReencryptionResult(rows, values);
+        return new ReencryptionResult(rows, values, skipped);
     }
 
+    /// <summary>
+    /// Rewrites one entity type's table in batches: reads a page (through the read hook, so the read is decided and
+    /// audited), computes the new stored values, then writes each row with a compare-and-swap in one transaction per batch.
+    /// </summary>
     private async Task<ReencryptionResult> RewriteEntityAsync<TEntity>(DbContext context, IEntityType entityType, int batchSize, bool plaintextMigration, CancellationToken cancellationToken)
         where TEntity : class
     {
         var keys = entityType.FindPrimaryKey()!.Properties;
-        long rows = 0, values = 0;
+        long rows = 0, values = 0, skipped = 0;
         for (var page = 0; ; page++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            IQueryable<TEntity> query = context.Set<TEntity>();
+
+            // Every row, also those a global query filter hides from the application (soft-deleted rows hold values too).
+            IQueryable<TEntity> query = context.Set<TEntity>().IgnoreQueryFilters();
             IOrderedQueryable<TEntity> ordered = query.OrderBy(e => EF.Property<object>(e, keys[0].Name));
             for (var i = 1; i < keys.Count; i++)
             {
@@ -166,13 +206,23 @@ public sealed class FieldEncryptionKeyManager
                 break;
             }
 
+            var pending = new List<RowRewrite>();
             foreach (var entity in batch)
             {
-                values += await RewriteRowAsync(context, entity, plaintextMigration, cancellationToken).ConfigureAwait(false);
+                if (await PrepareRowAsync(context.Entry(entity), plaintextMigration, cancellationToken).ConfigureAwait(false) is { } rewrite)
+                {
+                    pending.Add(rewrite);
+                }
             }
 
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             context.ChangeTracker.Clear();
+            if (pending.Count > 0)
+            {
+                var (written, conflicts) = await WriteAsync(context, pending, cancellationToken).ConfigureAwait(false);
+                values += written;
+                skipped += conflicts;
+            }
+
             rows += batch.Count;
             if (batch.Count < batchSize)
             {
@@ -180,7 +230,12 @@ public sealed class FieldEncryptionKeyManager
             }
         }
 
-        return new ReencryptionResult(rows, values);
+        if (skipped > 0)
+        {
+            FieldEncryptionLog.RowsChangedDuringRewrite(_runtime.Logger, entityType.GetTableName() ?? entityType.DisplayName(), skipped);
+        }
+
+        return new ReencryptionResult(rows, values, skipped);
     }
 
     /// <summary>Whether a value needs no re-encryption: it is under its scope's active key, or its scope was shredded (it stays as it is).</summary>
@@ -196,18 +251,21 @@ public sealed class FieldEncryptionKeyManager
         }
     }
 
-    private async Task<int> RewriteRowAsync(DbContext context, object entity, bool plaintextMigration, CancellationToken cancellationToken)
+    /// <summary>
+    /// The values of one row that need a rewrite: each with the stored bytes as read (the compare-and-swap's expected value)
+    /// and its replacement. The plaintext comes from the stored bytes themselves, not from the entity, whose properties a
+    /// policy may have redacted or left deferred; <see langword="null"/> when nothing in the row needs a rewrite.
+    /// </summary>
+    private async Task<RowRewrite?> PrepareRowAsync(EntityEntry entry, bool plaintextMigration, CancellationToken cancellationToken)
     {
-        var entry = context.Entry(entity);
         var model = _runtime.GetModel(entry.Metadata)!;
         var keyValues = model.KeyProperties.Select(k => entry.Property(k.Name).CurrentValue).ToArray();
         var row = EncryptedEntityModel.FormatRow(keyValues);
         var patientId = model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).CurrentValue);
-        var rewritten = 0;
+        List<ColumnRewrite>? columns = null;
         foreach (var property in model.Properties)
         {
-            var stored = (byte[]?)entry.Property(property.Ciphertext.Name).CurrentValue;
-            if (stored is null)
+            if (entry.Property(property.Ciphertext.Name).OriginalValue is not byte[] stored)
             {
                 continue;
             }
@@ -224,22 +282,109 @@ public sealed class FieldEncryptionKeyManager
                     && !await IsActiveOrShreddedAsync(_runtime.ScopeFor(model, property, patientId), keyId, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!needsRewrite || property.GetValue(entity) is not { } value)
+            if (!needsRewrite || _runtime.Decrypt(model, property, stored, row, patientId) is not { } value)
             {
                 continue;
             }
 
-            entry.Property(property.Ciphertext.Name).CurrentValue = await _runtime.EncryptAsync(model, property, value, row, patientId, cancellationToken).ConfigureAwait(false);
-            if (property.BlindIndex is not null)
-            {
-                var index = entry.Property(property.BlindIndex.Name);
-                index.CurrentValue = value;
-                index.IsModified = true;
-            }
-
-            rewritten++;
+            var replacement = await _runtime.EncryptAsync(model, property, value, row, patientId, cancellationToken).ConfigureAwait(false);
+            (columns ??= []).Add(new ColumnRewrite(property, stored, replacement, value));
         }
 
-        return rewritten;
+        return columns is null ? null : new RowRewrite(entry.Metadata.ClrType, model, keyValues, columns);
     }
+
+    /// <summary>Writes the rows of a batch, each with a compare-and-swap, in one transaction (the caller's, if it has one).</summary>
+    private static async Task<(long Written, long Conflicts)> WriteAsync(DbContext context, List<RowRewrite> pending, CancellationToken cancellationToken)
+    {
+        long written = 0, conflicts = 0;
+        var transaction = context.Database.CurrentTransaction is null
+            ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+            : null;
+        await using (transaction)
+        {
+            foreach (var rewrite in pending)
+            {
+                var write = (Task<int>)WriteRowMethod.MakeGenericMethod(rewrite.ClrType).Invoke(null, [context, rewrite, cancellationToken])!;
+                if (await write.ConfigureAwait(false) == 1)
+                {
+                    written += rewrite.Columns.Count;
+                }
+                else
+                {
+                    conflicts++;
+                }
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return (written, conflicts);
+    }
+
+    /// <summary>
+    /// <c>UPDATE … SET column = @new[, column_bidx = @index] WHERE key = @key AND column = @asRead …</c>: writes the row
+    /// only if every value it rewrites is still the one read. Values are closure members, so EF Core sends them as
+    /// parameters and compiles one statement per shape, not one per row.
+    /// </summary>
+    private static Task<int> WriteRowAsync<TEntity>(DbContext context, RowRewrite rewrite, CancellationToken cancellationToken)
+        where TEntity : class
+    {
+        var entity = Expression.Parameter(typeof(TEntity), "e");
+        Expression? condition = null;
+        for (var i = 0; i < rewrite.Model.KeyProperties.Count; i++)
+        {
+            var key = rewrite.Model.KeyProperties[i];
+            condition = And(condition, Expression.Equal(PropertyOf(entity, key.ClrType, key.Name), ValueOf(rewrite.KeyValues[i], key.ClrType)));
+        }
+
+        foreach (var column in rewrite.Columns)
+        {
+            condition = And(condition, Expression.Equal(PropertyOf(entity, typeof(byte[]), column.Property.Ciphertext.Name), ValueOf(column.Stored, typeof(byte[]))));
+        }
+
+        var predicate = Expression.Lambda<Func<TEntity, bool>>(condition!, entity);
+        return context.Set<TEntity>().IgnoreQueryFilters().Where(predicate).ExecuteUpdateAsync(
+            setters =>
+            {
+                foreach (var column in rewrite.Columns)
+                {
+                    setters.SetProperty(
+                        Expression.Lambda<Func<TEntity, byte[]>>(PropertyOf(entity, typeof(byte[]), column.Property.Ciphertext.Name), entity),
+                        Expression.Lambda<Func<TEntity, byte[]>>(ValueOf(column.Replacement, typeof(byte[])), entity));
+                    if (column.Property.BlindIndex is { } index)
+                    {
+                        // The index of the (unchanged) value, through its converter, so that a plaintext migration indexes it.
+                        var propertyLambda = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(TEntity), index.ClrType), PropertyOf(entity, index.ClrType, index.Name), entity);
+                        var valueLambda = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(TEntity), index.ClrType), ValueOf(column.Value, index.ClrType), entity);
+                        SetterMethod<TEntity>().MakeGenericMethod(index.ClrType).Invoke(setters, [propertyLambda, valueLambda]);
+                    }
+                }
+            },
+            cancellationToken);
+    }
+
+    private static Expression And(Expression? left, Expression right) => left is null ? right : Expression.AndAlso(left, right);
+
+    private static MethodCallExpression PropertyOf(ParameterExpression entity, Type type, string name) =>
+        Expression.Call(EfPropertyMethod.MakeGenericMethod(type), entity, Expression.Constant(name));
+
+    /// <summary>A value read from a closure object: EF Core extracts it as a query parameter (a constant would be inlined in the SQL).</summary>
+    private static Expression ValueOf(object? value, Type type) =>
+        Expression.Convert(Expression.Field(Expression.Constant(new StrongBox<object?>(value)), nameof(StrongBox<object?>.Value)), type);
+
+    private static MethodInfo SetterMethod<TEntity>()
+        where TEntity : class =>
+        typeof(UpdateSettersBuilder<TEntity>).GetMethods().Single(m => m.Name == nameof(UpdateSettersBuilder<TEntity>.SetProperty)
+            && m.GetParameters()[1].ParameterType.IsGenericType
+            && m.GetParameters()[1].ParameterType.GetGenericTypeDefinition() == typeof(Expression<>));
+
+    /// <summary>One row to rewrite: its entity type, key and the values to replace.</summary>
+    private sealed record RowRewrite(Type ClrType, EncryptedEntityModel Model, object?[] KeyValues, List<ColumnRewrite> Columns);
+
+    /// <summary>One value to replace: the stored bytes as read, the new stored bytes, and the plaintext (for the blind index).</summary>
+    private sealed record ColumnRewrite(EncryptedPropertyModel Property, byte[] Stored, byte[] Replacement, object Value);
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hipaa.EfCore.Encryption;
 
@@ -12,13 +14,17 @@ internal sealed class FieldEncryptionRuntime
 {
     private readonly FieldEncryptionOptions _options;
 
-    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options)
+    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options, ILogger? logger = null)
     {
         KeyRing = keyRing;
         _options = options;
+        Logger = logger ?? NullLogger.Instance;
     }
 
     public KeyRing KeyRing { get; }
+
+    /// <summary>The logger of <see cref="FieldEncryptionLog"/>'s events.</summary>
+    public ILogger Logger { get; }
 
     public EncryptionSnapshots Snapshots { get; } = new();
 

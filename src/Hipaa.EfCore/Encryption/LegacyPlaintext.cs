@@ -33,7 +33,14 @@ internal static class LegacyPlaintext
         }
         catch (Exception exception) when (exception is FormatException or InvalidCastException or OverflowException or ArgumentException)
         {
-            throw new FieldDecryptionException(FieldDecryptionFailure.Malformed, entity, property.Name, null, $"The stored value of {entity}.{property.Name} is neither a Hipaa.Sdk ciphertext nor legacy plaintext of type {type.Name}.", exception);
+            // Not chained: the parser's message repeats the text it could not parse (plaintext PHI), and an inner exception
+            // reaches every log that records the failure (EF Core logs the exception of a failed query with its chain).
+            throw new FieldDecryptionException(
+                FieldDecryptionFailure.Malformed,
+                entity,
+                property.Name,
+                null,
+                $"The stored value of {entity}.{property.Name} is neither a Hipaa.Sdk ciphertext nor legacy plaintext of type {type.Name} ({exception.GetType().Name}; the value is not repeated here). Correct the row, or convert the column's legacy values before encrypting them.");
         }
     }
 }

@@ -23,7 +23,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             Category = new DataCategory(model.Category),
             Labels = [.. model.Labels.Select(l => new SensitivityLabel(l))],
             AuthorId = authorId,
-            Action = action,
+            Action = KeyMaintenanceScope.Effective(action),
             Purpose = access.PurposeOfUse,
             BreakGlassReason = access.BreakGlassReason,
             Consents = patientId is null ? [] : ConsentsOf(context, patientId),

@@ -37,6 +37,56 @@ public sealed class PolicyEngineTests
         AssertPermitted(Decide(For(FrontDesk, DataCategory.Appointment, PhiAction.Read, PurposeOfUse.Operations)), "matrix.role-permission");
     }
 
+    // Rule 1b: key maintenance.
+    [Theory]
+    [InlineData("PsychotherapyNote")]
+    [InlineData("SudCounselingNote")]
+    [InlineData("Demographics")]
+    [InlineData("Referral")]
+    public void Decide_ReencryptUnderSystemAdministration_PermittedForEveryCategoryWithoutARole(string category)
+    {
+        var job = new Actor("system:key-rotation", [], "practice");
+
+        AssertPermitted(Decide(For(job, new DataCategory(category), PhiAction.Reencrypt, PurposeOfUse.SystemAdministration)), "maintenance.reencrypt");
+    }
+
+    [Fact]
+    public void Decide_ReencryptForAnotherPurpose_DeniedEvenToARoleThatMayWriteTheRecord()
+    {
+        AssertDenied(Decide(For(Therapist(Patient), DataCategory.ProgressNote, PhiAction.Reencrypt, Treat)), "maintenance.purpose-required");
+    }
+
+    [Theory]
+    [InlineData(PhiAction.Read)]
+    [InlineData(PhiAction.Update)]
+    [InlineData(PhiAction.Export)]
+    public void Decide_SystemAdministrationForAnythingButReencrypt_DeniedByPurposeRule(PhiAction action)
+    {
+        var job = new Actor("system:key-rotation", [], "practice");
+
+        AssertDenied(Decide(For(job, DataCategory.Demographics, action, PurposeOfUse.SystemAdministration)), "purpose.role-fit");
+        AssertDenied(Decide(For(Therapist(Patient), DataCategory.ProgressNote, action, PurposeOfUse.SystemAdministration)), "purpose.role-fit");
+    }
+
+    [Fact]
+    public void Decide_ReencryptByAnUnidentifiedOrSharedActor_DeniedByIdentityFirst()
+    {
+        AssertDenied(Decide(For(new Actor(null, [], "practice"), DataCategory.Demographics, PhiAction.Reencrypt, PurposeOfUse.SystemAdministration)), "identity.unique-user");
+        AssertDenied(Decide(For(new Actor("ops", [], "practice", isShared: true), DataCategory.Demographics, PhiAction.Reencrypt, PurposeOfUse.SystemAdministration)), "identity.shared-account");
+    }
+
+    [Fact]
+    public void Reencrypt_IsNotGrantableInACatalog()
+    {
+        var changes = new RoleCatalogChanges();
+        var grant = new RoleGrantChange { Role = WellKnownRoles.Nurse, Category = "Demographics" };
+        grant.Actions.Add("Reencrypt");
+        changes.Grant.Add(grant);
+
+        Assert.Contains(changes.ApplyTo(RoleCatalog.CreateDefault()), p => p.Contains("'Reencrypt'", StringComparison.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RoleCatalog.CreateDefault().AllowPurpose(WellKnownRoles.Nurse, PurposeOfUse.SystemAdministration, PhiAction.Reencrypt));
+    }
+
     // Rule 2: purpose fits the role.
     [Fact]
     public void Decide_BillingActingForTreatment_DeniedByPurposeRule()

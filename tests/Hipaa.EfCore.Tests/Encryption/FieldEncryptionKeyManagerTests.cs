@@ -316,6 +316,121 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
         Assert.Equal(0, await host.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id)));
     }
 
+    // ---- Finding 6: a background rewrite never overwrites a newer value ----
+
+    [Fact]
+    public async Task ReencryptAsync_AUserUpdateBetweenItsReadAndItsWrite_KeepsTheNewerValue()
+    {
+        using var host = new EncryptionHost(_database, _kek, interleaving: true);
+        var patient = await SavePatientAsync(host);
+        var note = new Note { Id = Guid.NewGuid(), PatientId = patient.Id, Title = "Session", Text = "the value before", Severity = 2 };
+        await using (var context = host.CreateContext())
+        {
+            context.Add(note);
+            await context.SaveChangesAsync();
+        }
+
+        var newKey = await host.Keys.RollDataKeyAsync(DataKeyScope.ForPatient(patient.Id));
+        await using var rewrite = host.CreateContext();
+
+        // The rewrite reads the note, then — before it writes — a user saves a newer text (encrypted under the new key).
+        ReencryptionResult first;
+        using (var race = InterleavingInterceptor.Arm("Notes", () => UpdateNoteTextAsync(host, note.Id, "the newer value")))
+        {
+            first = await host.Keys.ReencryptAsync(rewrite, batchSize: 10);
+            Assert.True(race.Ran);
+        }
+
+        Assert.Equal("the newer value", await ReadNoteTextAsync(note.Id));
+        Assert.Equal(1, first.RowsSkipped); // the note; the patient's row was rewritten
+        Assert.True(first.ValuesRewritten >= 2, $"Rewrote {first.ValuesRewritten} values.");
+
+        // Rerun: what the first run left (the note's other values, still under the old key) moves; the newer text stays.
+        var second = await host.Keys.ReencryptAsync(rewrite, batchSize: 10);
+        Assert.Equal(0, second.RowsSkipped);
+        Assert.Equal(9, second.ValuesRewritten); // the note's ten non-null values but the text, which the user's save re-encrypted
+        Assert.Equal("the newer value", await ReadNoteTextAsync(note.Id));
+        Assert.Equal([newKey], KeyIdsOf("Notes", "Text"));
+        Assert.Equal([newKey], KeyIdsOf("Notes", "Severity"));
+    }
+
+    [Fact]
+    public async Task EncryptExistingDataAsync_AUserUpdateBetweenItsReadAndItsWrite_KeepsTheNewerValue()
+    {
+        using var host = new EncryptionHost(_database, _kek, o => o.AllowPlaintextReadsDuringMigration = true, interleaving: true);
+        var id = Guid.NewGuid();
+        _database.Execute(
+            "INSERT INTO \"Patients\" (\"Id\", \"DisplayName\", \"Ssn\") VALUES (@id, 'legacy', @ssn)",
+            ("@id", id),
+            ("@ssn", System.Text.Encoding.UTF8.GetBytes("900-00-0001")));
+        await using var migration = host.CreateContext();
+
+        // The migration reads the legacy plaintext, then — before it writes — a user corrects the SSN (written encrypted).
+        ReencryptionResult result;
+        using (var race = InterleavingInterceptor.Arm("Patients", async () =>
+        {
+            await using var user = host.CreateContext();
+            (await user.Patients.SingleAsync(p => p.Id == id)).Ssn = "900-00-0002";
+            await user.SaveChangesAsync();
+        }))
+        {
+            result = await host.Keys.EncryptExistingDataAsync(migration, batchSize: 10);
+            Assert.True(race.Ran);
+        }
+
+        Assert.Equal((1L, 0L, 1L), (result.RowsScanned, result.ValuesRewritten, result.RowsSkipped));
+
+        Assert.All(_database.ReadColumn("Patients", "Ssn"), v => Assert.True(FieldCiphertext.LooksEncrypted(v)));
+        using var strict = Host();
+        await using var read = strict.CreateContext();
+        Assert.Equal("900-00-0002", (await read.Patients.SingleAsync(p => p.Id == id)).Ssn);
+    }
+
+    [Fact]
+    public async Task ReencryptAsync_ManyRows_SendsValuesAsParametersAndCompilesOneStatementPerShape()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var host = new EncryptionHost(_database, _kek, o => o.KeyScope = KeyScope.Application, logs: logs);
+        await using (var context = host.CreateContext())
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                context.Add(new Patient { Id = Guid.NewGuid(), DisplayName = "P" + i, Ssn = "123-45-67" + i, Mrn = "MRN-" + i });
+            }
+
+            await context.SaveChangesAsync();
+        }
+
+        var newKey = await host.Keys.RollDataKeyAsync(DataKeyScope.Application);
+        await using var rewrite = host.CreateContext();
+        var result = await host.Keys.ReencryptAsync(rewrite, batchSize: 5);
+
+        Assert.Equal((12L, 24L, 0L), (result.RowsScanned, result.ValuesRewritten, result.RowsSkipped));
+        Assert.Equal([newKey], KeyIdsOf("Patients", "Ssn"));
+        var compiled = logs.Entries.Count(e => e.EventId.Id == 10111 && e.Text.Contains("ExecuteUpdate", StringComparison.Ordinal));
+        Assert.Equal(1, compiled); // twelve rows, one shape: the values are parameters, not constants in the SQL
+        await using var read = host.CreateContext();
+        var mrn = "MRN-7";
+        Assert.Equal("P7", (await read.Patients.SingleAsync(p => p.Mrn == mrn)).DisplayName); // the blind index was kept
+    }
+
+    private static async Task UpdateNoteTextAsync(EncryptionHost host, Guid noteId, string text)
+    {
+        await using var user = host.CreateContext();
+        (await user.Notes.SingleAsync(n => n.Id == noteId)).Text = text;
+        await user.SaveChangesAsync();
+    }
+
+    private async Task<string> ReadNoteTextAsync(Guid noteId)
+    {
+        using var fresh = Host();
+        await using var context = fresh.CreateContext();
+        return (await context.Notes.AsNoTracking().SingleAsync(n => n.Id == noteId)).Text;
+    }
+
+    private List<Guid> KeyIdsOf(string table, string column) =>
+        [.. _database.ReadColumn(table, column).Select(v => new Guid(v.AsSpan(2, 16), bigEndian: true)).Distinct()];
+
     private EncryptionHost RsaHost(RsaKeyEncryptionKey kek, Action<FieldEncryptionOptions>? configure = null) =>
         new(_database, kek, configure, algorithm: KeyWrapAlgorithm.RsaOaep256);
 

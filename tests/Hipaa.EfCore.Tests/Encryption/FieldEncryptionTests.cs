@@ -328,6 +328,30 @@ public abstract class FieldEncryptionTests : IDisposable
     }
 
     [Fact]
+    public async Task ShredPatient_UnderReturnNull_ANonNullableStringStillThrowsWhileANullableOneReadsNull()
+    {
+        using var host = Host(o => o.ShreddedValues = ShreddedValueHandling.ReturnNull);
+        var patientId = Guid.NewGuid();
+        await using (var context = host.CreateContext())
+        {
+            context.Add(new Prescription { Id = Guid.NewGuid(), PatientId = patientId, Drug = "sertraline", Dose = "50 mg" });
+            context.Add(new PsychotherapyNote { Id = Guid.NewGuid(), PatientId = patientId, AuthorId = "dr-a", Text = "session notes" });
+            await context.SaveChangesAsync();
+        }
+
+        await host.Keys.ShredAsync(DataKeyScope.ForPatient(patientId));
+        await using (var context = host.CreateContext())
+        {
+            Assert.Null((await context.Prescriptions.SingleAsync()).Dose); // string?: null is what it may hold
+
+            // PsychotherapyNote.Text is a non-nullable string: null would break its declared contract and "" would read as
+            // a real (empty) note, so it throws as a non-nullable int does.
+            var failure = await Assert.ThrowsAsync<FieldDecryptionException>(() => context.PsychotherapyNotes.ToListAsync());
+            Assert.Equal((FieldDecryptionFailure.KeyDestroyed, "PsychotherapyNote", "Text"), (failure.Failure, failure.Entity, failure.Property));
+        }
+    }
+
+    [Fact]
     public async Task SaveChanges_WhenTheKeyServiceIsDown_FailsClosedAndWritesNothing()
     {
         var kek = new CountingKeyEncryptionKey("kek-down") { Fail = true };

@@ -20,12 +20,17 @@ internal sealed class AuditHost : IDisposable
         Action<QueryAuditingOptions>? configure = null,
         Action<DbContextOptionsBuilder>? auditStore = null,
         Action<PolicyEnforcementOptions>? enforcement = null,
-        Microsoft.Extensions.Configuration.IConfiguration? policyConfiguration = null)
+        Microsoft.Extensions.Configuration.IConfiguration? policyConfiguration = null,
+        Action<FieldEncryptionOptions>? encryption = null)
     {
         _database = database;
         var services = new ServiceCollection();
         services.AddHipaa()
-            .AddFieldEncryption(o => o.KeyScope = KeyScope.Patient)
+            .AddFieldEncryption(o =>
+            {
+                o.KeyScope = KeyScope.Patient;
+                encryption?.Invoke(o);
+            })
             .UseKeyEncryptionKey(_ => Kek, KeyWrapAlgorithm.AesGcmKeyWrap256)
             .UseKeyStore(database.UseForKeys)
             .AddQueryAuditing(o =>
@@ -59,6 +64,9 @@ internal sealed class AuditHost : IDisposable
 
     /// <summary>Gets the application's audit runtime (its writer counts the transactions it committed).</summary>
     public AuditRuntime Runtime => _services.GetRequiredService<AuditRuntime>();
+
+    /// <summary>Gets the application's key operations.</summary>
+    public Hipaa.EfCore.Encryption.FieldEncryptionKeyManager Keys => _services.GetRequiredService<Hipaa.EfCore.Encryption.FieldEncryptionKeyManager>();
 
     public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
 

@@ -2,6 +2,7 @@ using Hipaa.EfCore.Encryption;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hipaa.EfCore.Tests.Infrastructure;
 
@@ -16,9 +17,17 @@ public sealed class EncryptionHost : IDisposable
         Action<FieldEncryptionOptions>? configure = null,
         TimeProvider? time = null,
         IKeyEncryptionKeyResolver? resolver = null,
-        string algorithm = KeyWrapAlgorithm.AesGcmKeyWrap256)
+        string algorithm = KeyWrapAlgorithm.AesGcmKeyWrap256,
+        CapturingLoggerProvider? logs = null,
+        bool interleaving = false)
     {
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            // The application's logging at its most verbose: EF Core logs through it too (Debug: query compilation).
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        }
+
         if (time is not null)
         {
             services.AddSingleton(time);
@@ -33,7 +42,14 @@ public sealed class EncryptionHost : IDisposable
             hipaa.UseKeyEncryptionKeyResolver(_ => resolver);
         }
 
-        services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        services.AddDbContextFactory<ClinicDb>((sp, options) =>
+        {
+            database.Use(options.UseHipaa(sp));
+            if (interleaving)
+            {
+                options.AddInterceptors(InterleavingInterceptor.Instance);
+            }
+        });
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         using var context = CreateContext();
         context.Database.EnsureCreated();

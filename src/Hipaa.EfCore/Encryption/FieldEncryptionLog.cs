@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace Hipaa.EfCore.Encryption;
+
+/// <summary>
+/// The log events of field encryption in EF Core (category <c>Hipaa.EfCore.Encryption</c>, ids 1201–1299). They name
+/// entities, tables, columns and counts, never a value.
+/// </summary>
+internal static partial class FieldEncryptionLog
+{
+    public const string Category = "Hipaa.EfCore.Encryption";
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "A LINQ query compares the encrypted property {Entity}.{Property} with a constant. EF Core writes every query expression it compiles, constants included, to its Debug log (event 10111) before Hipaa.Sdk sees it, so a constant search value can reach the logs in plaintext. Pass the value as a variable (var mrn = ...; Where(p => p.Mrn == mrn)): it is then a parameter, which EF Core does not print and Hipaa.Sdk hashes.")]
+    public static partial void ConstantComparedWithEncryptedProperty(ILogger logger, string entity, string property);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Rewriting {Table} left {Count} row(s) as they were: they changed between the rewrite's read and its write, and a newer value is never overwritten. Run the operation again to re-check them.")]
+    public static partial void RowsChangedDuringRewrite(ILogger logger, string table, long count);
+}
