@@ -62,6 +62,16 @@ internal sealed class CompiledCatalog
             {
                 ExcludedFromNotesRoles |= bit;
             }
+
+            if ((traits & RoleTraits.TrainingSupervisor) != 0)
+            {
+                TrainingSupervisorRoles |= bit;
+            }
+
+            if ((traits & RoleTraits.ComplianceOfficer) != 0)
+            {
+                ComplianceOfficerRoles |= bit;
+            }
         }
 
         _roles = names.Select((name, index) => (name, index)).ToFrozenDictionary(x => x.name, x => ByIndex[x.index], StringComparer.Ordinal);
@@ -85,6 +95,12 @@ internal sealed class CompiledCatalog
     public ulong PatientRoles { get; }
 
     public ulong ExcludedFromNotesRoles { get; }
+
+    /// <summary>Roles that may read the separately kept notes for supervised training (<see cref="RoleTraits.TrainingSupervisor"/>).</summary>
+    public ulong TrainingSupervisorRoles { get; }
+
+    /// <summary>Roles that may disclose the separately kept notes to HHS (<see cref="RoleTraits.ComplianceOfficer"/>).</summary>
+    public ulong ComplianceOfficerRoles { get; }
 
     public CompiledRole? Find(string role) => _roles.GetValueOrDefault(role);
 }

@@ -325,7 +325,8 @@ public sealed class PolicyEngine
             return DecisionTable.Permit(PolicyRules.NotesAuthorUse, ObligationSet.None, null, null);
         }
 
-        if (action == PhiAction.Read && purpose == PurposeOfUse.Training && (active & _catalog.ClinicalRoles) != 0)
+        // Supervised training: a role of the supervisor's kind that takes part with HTRAIN, not any role a practice allows HTRAIN.
+        if (action == PhiAction.Read && purpose == PurposeOfUse.Training && (active & _catalog.TrainingSupervisorRoles) != 0)
         {
             return DecisionTable.Permit(PolicyRules.NotesSupervisedTraining, ObligationSet.None, null, null);
         }
@@ -335,6 +336,7 @@ public sealed class PolicyEngine
         ObligationSet obligations = outside ? ObligationSet.AccountDisclosure : ObligationSet.None;
         if (disclosure
             && purpose == PurposeOfUse.Oversight
+            && (active & _catalog.ComplianceOfficerRoles) != 0
             && string.Equals(request.Recipient, _catalog.OversightRecipient, StringComparison.Ordinal))
         {
             return DecisionTable.Permit(PolicyRules.NotesOversight, obligations, null, null);
@@ -342,18 +344,19 @@ public sealed class PolicyEngine
 
         if (action == PhiAction.Read || disclosure)
         {
+            // Each note opens under its own kind of consent only: a psychotherapy note under a psychotherapy authorization
+            // (164.508(a)(2)), an SUD counseling note under the separate consent 42 CFR 2.31(b) requires. No other kind —
+            // not Part2, Part2Tpo or HipaaAuthorization, nor the one meant for the other note — opens either.
+            bool sudNote = request.Category == DataCategory.SudCounselingNote;
             string? receiving = disclosure && !string.IsNullOrWhiteSpace(request.Recipient) ? request.Recipient : request.Actor.Organization;
-            Consent? authorization = request.Category == DataCategory.SudCounselingNote
-                ? FindConsent(request, ConsentKind.SudCounselingNoteConsent, receiving)
-                : null;
-            if (authorization is not null && outside && IsPart2Record(request))
-            {
-                obligations |= ObligationSet.RedisclosureNotice;
-            }
-
-            authorization ??= FindConsent(request, ConsentKind.PsychotherapyAuthorization, receiving);
+            Consent? authorization = FindConsent(request, sudNote ? ConsentKind.SudCounselingNoteConsent : ConsentKind.PsychotherapyAuthorization, receiving);
             if (authorization is not null)
             {
+                if (sudNote && outside && IsPart2Record(request))
+                {
+                    obligations |= ObligationSet.RedisclosureNotice;
+                }
+
                 return DecisionTable.Permit(PolicyRules.NotesAuthorization, obligations, null, authorization.Id);
             }
         }

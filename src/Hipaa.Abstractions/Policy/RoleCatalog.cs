@@ -24,7 +24,8 @@ public sealed class RoleCatalog
     /// <summary>The most roles a catalog may define.</summary>
     public const int MaxRoles = 64;
 
-    private const RoleTraits AllTraits = RoleTraits.Clinical | RoleTraits.RequiresCareTeam | RoleTraits.Patient | RoleTraits.ExcludedFromNotes;
+    private const RoleTraits AllTraits = RoleTraits.Clinical | RoleTraits.RequiresCareTeam | RoleTraits.Patient | RoleTraits.ExcludedFromNotes
+        | RoleTraits.TrainingSupervisor | RoleTraits.ComplianceOfficer;
 
     private readonly Dictionary<string, RoleTraits> _roles = new(StringComparer.Ordinal);
     private readonly HashSet<DataCategory> _categories = [];
@@ -77,14 +78,15 @@ public sealed class RoleCatalog
                 .AllowPurpose(role, PurposeOfUse.Research, PhiAction.Disclose, PhiAction.Export);
         }
 
-        catalog.AllowPurpose(WellKnownRoles.ClinicalSupervisor, PurposeOfUse.Training);
+        catalog.DefineRole(WellKnownRoles.ClinicalSupervisor, clinical | RoleTraits.TrainingSupervisor)
+            .AllowPurpose(WellKnownRoles.ClinicalSupervisor, PurposeOfUse.Training);
         catalog.DefineRole(WellKnownRoles.Billing, RoleTraits.ExcludedFromNotes)
             .AllowPurpose(WellKnownRoles.Billing, PurposeOfUse.Payment)
             .AllowPurpose(WellKnownRoles.Billing, PurposeOfUse.Operations);
         catalog.DefineRole(WellKnownRoles.FrontDesk)
             .AllowPurpose(WellKnownRoles.FrontDesk, PurposeOfUse.Operations)
             .AllowPurpose(WellKnownRoles.FrontDesk, PurposeOfUse.Treatment);
-        catalog.DefineRole(WellKnownRoles.ComplianceOfficer)
+        catalog.DefineRole(WellKnownRoles.ComplianceOfficer, RoleTraits.ComplianceOfficer)
             .AllowPurpose(WellKnownRoles.ComplianceOfficer, PurposeOfUse.Operations)
             .AllowPurpose(WellKnownRoles.ComplianceOfficer, PurposeOfUse.Oversight)
             .AllowPurpose(WellKnownRoles.ComplianceOfficer, PurposeOfUse.Legal);
@@ -539,6 +541,17 @@ public sealed class RoleCatalog
             if ((traits & RoleTraits.Patient) != 0 && (traits & (RoleTraits.Clinical | RoleTraits.RequiresCareTeam)) != 0)
             {
                 problems.Add($"Role '{role}' combines RoleTraits.Patient with clinical traits; a patient role reaches only the patient's own record. Use separate roles.");
+            }
+
+            if ((traits & RoleTraits.TrainingSupervisor) != 0 && (traits & RoleTraits.Clinical) == 0)
+            {
+                problems.Add($"Role '{role}' has RoleTraits.TrainingSupervisor but not RoleTraits.Clinical; only a clinician supervises mental-health training (45 CFR 164.508(a)(2)(i)(B)). Add RoleTraits.Clinical or remove the trait.");
+            }
+
+            const RoleTraits noteExceptions = RoleTraits.TrainingSupervisor | RoleTraits.ComplianceOfficer;
+            if ((traits & noteExceptions) != 0 && (traits & (RoleTraits.Patient | RoleTraits.ExcludedFromNotes)) != 0)
+            {
+                problems.Add($"Role '{role}' combines RoleTraits.{((traits & RoleTraits.TrainingSupervisor) != 0 ? "TrainingSupervisor" : "ComplianceOfficer")} with RoleTraits.{((traits & RoleTraits.Patient) != 0 ? "Patient" : "ExcludedFromNotes")}, which never receives psychotherapy or SUD counseling notes. Use separate roles.");
             }
 
             bool hasGrants = _grants.Keys.Any(k => k.Role == role);

@@ -21,4 +21,18 @@ public enum RoleTraits
 
     /// <summary>The role never receives psychotherapy or SUD counseling notes, not even under an authorization (billing).</summary>
     ExcludedFromNotes = 8,
+
+    /// <summary>
+    /// The role supervises the practice's mental-health training program: it may read psychotherapy and SUD counseling
+    /// notes with purpose <c>HTRAIN</c> (45 CFR 164.508(a)(2)(i)(B)). Needs <see cref="Clinical"/>. The default catalog gives
+    /// it to ClinicalSupervisor only; allowing another role <c>HTRAIN</c> does not open the notes to it.
+    /// </summary>
+    TrainingSupervisor = 16,
+
+    /// <summary>
+    /// The role answers HHS: it may disclose or export psychotherapy and SUD counseling notes to the oversight recipient with
+    /// purpose <c>HOVERSIGHT</c> (45 CFR 164.502(a)(2)(ii)). The default catalog gives it to ComplianceOfficer only; allowing
+    /// another role <c>HOVERSIGHT</c> does not open the notes to it.
+    /// </summary>
+    ComplianceOfficer = 32,
 }

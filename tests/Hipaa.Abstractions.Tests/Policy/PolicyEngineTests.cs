@@ -325,6 +325,154 @@ public sealed class PolicyEngineTests
             "notes.authorization-required");
     }
 
+    [Fact]
+    public void Decide_SudCounselingNoteDisclosedUnderAPsychotherapyAuthorization_DeniedBecauseItNeedsItsOwnConsent()
+    {
+        // 42 CFR 2.31(b): an SUD counseling note leaves only under the consent that names it, never under the HIPAA
+        // authorization for psychotherapy notes, however broadly that authorization is written.
+        Consent authorization = ConsentOf(ConsentKind.PsychotherapyAuthorization, Consent.AnyRecipient, category: "*");
+
+        AssertDenied(
+            Decide(For(
+                Therapist(Patient), DataCategory.SudCounselingNote, PhiAction.Disclose, Treat,
+                labels: [SensitivityLabel.SubstanceUseDisorder], author: "u-psy-1", recipient: "org-hospital", consents: [authorization])),
+            "notes.authorization-required");
+    }
+
+    [Theory]
+    [InlineData(PhiAction.Read, "practice")]
+    [InlineData(PhiAction.Export, "org-hospital")]
+    public void Decide_SudCounselingNoteUnderAPsychotherapyAuthorizationNamingIt_Denied(PhiAction action, string recipient)
+    {
+        Consent authorization = ConsentOf(ConsentKind.PsychotherapyAuthorization, recipient, category: "SudCounselingNote");
+
+        AssertDenied(
+            Decide(For(Psychiatrist(Patient), DataCategory.SudCounselingNote, action, Treat, author: "u-ther-1", recipient: action == PhiAction.Read ? null : recipient, consents: [authorization])),
+            "notes.authorization-required");
+    }
+
+    [Theory]
+    [InlineData("PsychotherapyNote", ConsentKind.SudCounselingNoteConsent)]
+    [InlineData("PsychotherapyNote", ConsentKind.Part2)]
+    [InlineData("PsychotherapyNote", ConsentKind.Part2Tpo)]
+    [InlineData("PsychotherapyNote", ConsentKind.HipaaAuthorization)]
+    [InlineData("SudCounselingNote", ConsentKind.Part2Tpo)]
+    [InlineData("SudCounselingNote", ConsentKind.HipaaAuthorization)]
+    public void Decide_NoteUnderAConsentOfAnotherKind_Denied(string category, ConsentKind kind)
+    {
+        Consent consent = ConsentOf(kind, Consent.AnyRecipient, category: "*");
+
+        AssertDenied(
+            Decide(For(Psychiatrist(Patient), new DataCategory(category), PhiAction.Read, Treat, author: "u-ther-1", consents: [consent])),
+            "notes.authorization-required");
+    }
+
+    [Fact]
+    public void Decide_SudCounselingNoteReadInsideThePracticeUnderItsConsent_PermittedWithoutObligations()
+    {
+        Consent consent = ConsentOf(ConsentKind.SudCounselingNoteConsent, "practice", category: "SudCounselingNote", id: "s2");
+
+        AccessDecision decision = Decide(For(
+            Psychiatrist(Patient), DataCategory.SudCounselingNote, PhiAction.Read, Treat, labels: [SensitivityLabel.SubstanceUseDisorder], author: "u-ther-1", consents: [consent]));
+
+        AssertPermitted(decision, "notes.authorization");
+        Assert.Equal("s2", decision.ConsentId);
+    }
+
+    [Fact]
+    public void Decide_BothKindsOnFile_EachNoteOpensOnlyUnderItsOwn()
+    {
+        Consent[] consents =
+        [
+            ConsentOf(ConsentKind.PsychotherapyAuthorization, "org-hospital", id: "a-psy"),
+            ConsentOf(ConsentKind.SudCounselingNoteConsent, "org-hospital", id: "a-sud"),
+        ];
+
+        AccessDecision psychotherapy = Decide(For(Therapist(Patient), DataCategory.PsychotherapyNote, PhiAction.Disclose, Treat, author: "u-psy-1", recipient: "org-hospital", consents: consents));
+        AccessDecision sud = Decide(For(
+            Therapist(Patient), DataCategory.SudCounselingNote, PhiAction.Disclose, Treat, labels: [SensitivityLabel.SubstanceUseDisorder], author: "u-psy-1", recipient: "org-hospital", consents: consents));
+
+        Assert.Equal(("a-psy", "a-sud"), (psychotherapy.ConsentId, sud.ConsentId));
+        AssertPermitted(psychotherapy, "notes.authorization", Obligation.AccountDisclosure);
+        AssertPermitted(sud, "notes.authorization", Obligation.RedisclosureNotice, Obligation.AccountDisclosure);
+    }
+
+    [Fact]
+    public void Decide_RoleGivenTheTrainingPurposeByThePractice_DoesNotReadNotesForTraining()
+    {
+        // The configuration example of RoleCatalogChanges: a practice lets nurses act for HTRAIN. That lets them take part in
+        // training; the supervised-training exception for the notes stays the clinical supervisor's (164.508(a)(2)(i)(B)).
+        RoleCatalog catalog = RoleCatalog.CreateDefault().AllowPurpose(WellKnownRoles.Nurse, PurposeOfUse.Training);
+        var engine = new PolicyEngine(catalog);
+
+        AssertDenied(engine.Decide(For(Nurse(Patient), DataCategory.PsychotherapyNote, PhiAction.Read, PurposeOfUse.Training, author: "u-ther-1")), "notes.authorization-required");
+        AssertDenied(engine.Decide(For(Nurse(Patient), DataCategory.SudCounselingNote, PhiAction.Read, PurposeOfUse.Training, author: "u-ther-1")), "notes.authorization-required");
+        AssertPermitted(engine.Decide(For(Supervisor(), DataCategory.PsychotherapyNote, PhiAction.Read, PurposeOfUse.Training, author: "u-ther-1")), "notes.supervised-training");
+    }
+
+    [Theory]
+    [InlineData(WellKnownRoles.FrontDesk)]
+    [InlineData(WellKnownRoles.Therapist)]
+    public void Decide_RoleGivenTheOversightPurposeByThePractice_DoesNotDiscloseNotesToHhs(string role)
+    {
+        RoleCatalog catalog = RoleCatalog.CreateDefault().AllowPurpose(role, PurposeOfUse.Oversight);
+        var engine = new PolicyEngine(catalog);
+
+        AssertDenied(
+            engine.Decide(For(Staff(role, "u-x", Patient), DataCategory.PsychotherapyNote, PhiAction.Disclose, PurposeOfUse.Oversight, author: "u-ther-1", recipient: "HHS")),
+            "notes.authorization-required");
+        AssertPermitted(
+            engine.Decide(For(Compliance, DataCategory.PsychotherapyNote, PhiAction.Disclose, PurposeOfUse.Oversight, author: "u-ther-1", recipient: "HHS")),
+            "notes.oversight",
+            Obligation.AccountDisclosure);
+    }
+
+    [Fact]
+    public void Decide_PracticeRoleWithTheTrainingAndOversightTraits_UsesTheExceptions()
+    {
+        RoleCatalog catalog = RoleCatalog.CreateDefault()
+            .DefineRole("LeadClinician", RoleTraits.Clinical | RoleTraits.RequiresCareTeam | RoleTraits.TrainingSupervisor)
+            .AllowPurpose("LeadClinician", PurposeOfUse.Training)
+            .DefineRole("PrivacyOfficer", RoleTraits.ComplianceOfficer)
+            .AllowPurpose("PrivacyOfficer", PurposeOfUse.Oversight);
+        var engine = new PolicyEngine(catalog);
+
+        AssertPermitted(engine.Decide(For(Staff("LeadClinician", "u-lead"), DataCategory.SudCounselingNote, PhiAction.Read, PurposeOfUse.Training, author: "u-ther-1")), "notes.supervised-training");
+        AssertPermitted(
+            engine.Decide(For(Staff("PrivacyOfficer", "u-po"), DataCategory.SudCounselingNote, PhiAction.Export, PurposeOfUse.Oversight, author: "u-ther-1", recipient: "HHS")),
+            "notes.oversight",
+            Obligation.AccountDisclosure);
+    }
+
+    [Theory]
+    [InlineData(WellKnownRoles.Billing)]
+    [InlineData(WellKnownRoles.FrontDesk)]
+    public void Decide_SupervisorWhoAlsoHoldsAnotherRole_ReadsForTrainingAsTheSupervisor(string other)
+    {
+        var both = new Actor("u-cs-2", [other, WellKnownRoles.ClinicalSupervisor], "practice");
+
+        AssertPermitted(Decide(For(both, DataCategory.PsychotherapyNote, PhiAction.Read, PurposeOfUse.Training, author: "u-ther-1")), "notes.supervised-training");
+    }
+
+    [Fact]
+    public void Decide_TherapistWhoAlsoHoldsBilling_ReadsOwnNoteAsTherapistButNeverForPayment()
+    {
+        var both = new Actor("u-tb", [WellKnownRoles.Billing, WellKnownRoles.Therapist], "practice");
+        Consent authorization = ConsentOf(ConsentKind.PsychotherapyAuthorization, Consent.AnyRecipient, "HPAYMT");
+
+        AssertPermitted(Decide(For(both, DataCategory.PsychotherapyNote, PhiAction.Read, Treat, author: "u-tb")), "notes.author-use");
+        AssertDenied(Decide(For(both, DataCategory.PsychotherapyNote, PhiAction.Read, PurposeOfUse.Payment, author: "u-tb", consents: [authorization])), "notes.never-billing");
+    }
+
+    [Fact]
+    public void Decide_BillingExportsDiagnosisToPayer_PermittedMaskedAndAccounted()
+    {
+        AccessDecision decision = Decide(For(Billing, DataCategory.Diagnosis, PhiAction.Export, PurposeOfUse.Payment, recipient: "payer-acme"));
+
+        AssertPermitted(decision, "disclosure.treatment-payment-operations", Obligation.AccountDisclosure, Obligation.MaskFields);
+        Assert.NotNull(decision.FieldMask);
+    }
+
     // Rule 5: break-the-glass.
     [Fact]
     public void Decide_BreakTheGlassOutsideTheCareTeam_PermittedWithReview()

@@ -111,8 +111,10 @@ public sealed class RoleCatalogTests
         Assert.Equal(9, catalog.Roles.Count);
         Assert.Equal(12, catalog.Categories.Count);
         Assert.Equal(RoleTraits.Clinical | RoleTraits.RequiresCareTeam, catalog.GetTraits(WellKnownRoles.Therapist));
-        Assert.Equal(RoleTraits.Clinical | RoleTraits.RequiresCareTeam, catalog.GetTraits(WellKnownRoles.ClinicalSupervisor));
+        Assert.Equal(RoleTraits.Clinical | RoleTraits.RequiresCareTeam | RoleTraits.TrainingSupervisor, catalog.GetTraits(WellKnownRoles.ClinicalSupervisor));
         Assert.Equal(RoleTraits.ExcludedFromNotes, catalog.GetTraits(WellKnownRoles.Billing));
+        Assert.Equal(RoleTraits.ComplianceOfficer, catalog.GetTraits(WellKnownRoles.ComplianceOfficer));
+        Assert.Equal(RoleTraits.None, catalog.GetTraits(WellKnownRoles.FrontDesk));
         Assert.Equal(RoleTraits.Patient, catalog.GetTraits(WellKnownRoles.Patient));
         Assert.Equal(RoleTraits.None, catalog.GetTraits(WellKnownRoles.ExternalProvider));
         Assert.Equal("practice", catalog.PracticeOrganization);
@@ -175,6 +177,25 @@ public sealed class RoleCatalogTests
         RoleCatalog catalog = new RoleCatalog().DefineRole("Kiosk", RoleTraits.Patient | RoleTraits.Clinical);
 
         Assert.Contains("combines RoleTraits.Patient with clinical traits", Assert.Single(catalog.Validate()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_TrainingSupervisorWithoutTheClinicalTrait_IsAProblem()
+    {
+        RoleCatalog catalog = new RoleCatalog().DefineRole("Coordinator", RoleTraits.TrainingSupervisor);
+
+        Assert.Contains("has RoleTraits.TrainingSupervisor but not RoleTraits.Clinical", Assert.Single(catalog.Validate()), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(RoleTraits.ComplianceOfficer | RoleTraits.ExcludedFromNotes, "combines RoleTraits.ComplianceOfficer with RoleTraits.ExcludedFromNotes")]
+    [InlineData(RoleTraits.ComplianceOfficer | RoleTraits.Patient, "combines RoleTraits.ComplianceOfficer with RoleTraits.Patient")]
+    [InlineData(RoleTraits.TrainingSupervisor | RoleTraits.Clinical | RoleTraits.ExcludedFromNotes, "combines RoleTraits.TrainingSupervisor with RoleTraits.ExcludedFromNotes")]
+    public void Validate_NoteExceptionTraitOnARoleThatNeverReceivesNotes_IsAProblem(RoleTraits traits, string problem)
+    {
+        RoleCatalog catalog = new RoleCatalog().DefineRole("Mixed", traits);
+
+        Assert.Contains(catalog.Validate(), p => p.Contains(problem, StringComparison.Ordinal));
     }
 
     [Fact]
