@@ -20,8 +20,11 @@ public abstract class BlindIndexTamperingTests : IDisposable
     private readonly Patient _b = new() { Id = Guid.NewGuid(), DisplayName = "B", Mrn = "MRN-CANARY-B", ExternalNumber = 2002 };
     private readonly Patient _c = new() { Id = Guid.NewGuid(), DisplayName = "C", Mrn = null };
 
+    private readonly string _provider;
+
     protected BlindIndexTamperingTests(string provider)
     {
+        _provider = provider;
         _database = TestDatabase.Create(provider);
         _host = new EncryptionHost(_database, _kek);
         using var context = _host.CreateContext();
@@ -174,6 +177,41 @@ public abstract class BlindIndexTamperingTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task WithAuditing_VerifiedSearchesAreRecordedAndTamperingIsStillRefused()
+    {
+        using var database = TestDatabase.Create(_provider); // with the audit tables
+        using var audited = new AuditHost(database);
+        var (d, e) = (Guid.NewGuid(), Guid.NewGuid());
+        var mrn = "MRN-CANARY-E";
+        using (Hipaa.Auditing.AccessContext.Begin(Hipaa.Auditing.AccessContext.ForSystem("seed", Hipaa.Policy.PurposeOfUse.Operations)))
+        await using (var context = audited.CreateContext())
+        {
+            context.AddRange(
+                new Patient { Id = d, DisplayName = "D", Mrn = "MRN-CANARY-D" },
+                new Patient { Id = e, DisplayName = "E", Mrn = mrn },
+                new Note { Id = Guid.NewGuid(), PatientId = e, Title = "of E", Text = "E's note" });
+            await context.SaveChangesAsync();
+        }
+
+        using (Hipaa.Auditing.AccessContext.Begin(AuditHost.Therapist("u-ther-1", d.ToString(), e.ToString())))
+        {
+            await using (var context = audited.CreateContext())
+            {
+                Assert.Equal("E", (await context.Patients.SingleAsync(p => p.Mrn == mrn)).DisplayName);
+                Assert.Equal(["E's note"], await context.Notes.Where(n => n.Patient!.Mrn == mrn).Select(n => n.Text).ToListAsync());
+            }
+
+            Assert.Contains(audited.Records(), r => r.Entity == "Note" && r.PatientId == e.ToString() && r.Action == Hipaa.Auditing.AuditAction.Read);
+            SwapIndexes("Mrn_bidx", "D", "E", database);
+            await using (var context = audited.CreateContext())
+            {
+                await AssertTamperingAsync(() => context.Patients.Where(p => p.Mrn == mrn).Select(p => new { p.Id, p.DisplayName }).ToListAsync());
+                await AssertTamperingAsync(() => context.Patients.SingleAsync(p => p.Mrn == mrn));
+            }
+        }
+    }
+
     private static async Task AssertTamperingAsync<T>(Func<Task<T>> query)
     {
         var failure = await Assert.ThrowsAsync<FieldDecryptionException>(() => query());
@@ -182,28 +220,28 @@ public abstract class BlindIndexTamperingTests : IDisposable
         CapturingLoggerProvider.AssertNoCanary(CapturingLoggerProvider.TextsOf(failure), "MRN-CANARY", "1001", "2002");
     }
 
-    private void SwapIndexes(string column, string first, string second)
+    private void SwapIndexes(string column, string first, string second, TestDatabase? database = null)
     {
-        var (x, y) = (ReadIndex(column, first), ReadIndex(column, second));
-        WriteIndex(column, first, y);
-        WriteIndex(column, second, x);
+        var (x, y) = (ReadIndex(column, first, database), ReadIndex(column, second, database));
+        WriteIndex(column, first, y, database);
+        WriteIndex(column, second, x, database);
     }
 
     private void CopyIndex(string column, string from, string to) => WriteIndex(column, to, ReadIndex(column, from));
 
     private void SetIndexNull(string column, string name) => WriteIndex(column, name, null);
 
-    private byte[]? ReadIndex(string column, string name)
+    private byte[]? ReadIndex(string column, string name, TestDatabase? database = null)
     {
-        using var connection = _database.OpenConnection();
+        using var connection = (database ?? _database).OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT \"{column}\" FROM \"Patients\" WHERE \"DisplayName\" = @name";
         Add(command, "@name", name);
         return command.ExecuteScalar() as byte[];
     }
 
-    private void WriteIndex(string column, string name, byte[]? value) =>
-        Assert.Equal(1, _database.Execute($"UPDATE \"Patients\" SET \"{column}\" = @value WHERE \"DisplayName\" = @name", ("@value", value), ("@name", name)));
+    private void WriteIndex(string column, string name, byte[]? value, TestDatabase? database = null) =>
+        Assert.Equal(1, (database ?? _database).Execute($"UPDATE \"Patients\" SET \"{column}\" = @value WHERE \"DisplayName\" = @name", ("@value", value), ("@name", name)));
 
     private static void Add(DbCommand command, string name, object value)
     {
