@@ -67,6 +67,13 @@ public static class HipaaDbContextOptionsBuilderExtensions
                 interceptors.Add(Hipaa.EfCore.Reading.ProjectionAttributionInterceptor.Instance);
             }
 
+            if (encryption is not null)
+            {
+                // Last, so that it wraps the final projection as the other query interceptors left it: every row a
+                // blind-index search returns is checked against its decrypted value (issue 9, finding 5).
+                interceptors.Add(BlindIndexVerificationInterceptor.Instance);
+            }
+
             if (interceptors.Count > 0)
             {
                 optionsBuilder.AddInterceptors(interceptors);

@@ -20,4 +20,11 @@ public enum FieldDecryptionFailure
 
     /// <summary>The data key named in the value's header was destroyed (crypto-shredded); the value can never be read again.</summary>
     KeyDestroyed = 4,
+
+    /// <summary>
+    /// A search on a searchable property's blind index found a row whose decrypted value does not match what was searched:
+    /// the index was moved to this row (swapped, copied or cleared) or altered, by someone with write access to the
+    /// database. The query fails rather than return or act on the wrong row.
+    /// </summary>
+    IndexMismatch = 5,
 }

@@ -15,4 +15,7 @@ internal static partial class FieldEncryptionLog
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Rewriting {Table} left {Count} row(s) as they were: they changed between the rewrite's read and its write, and a newer value is never overwritten. Run the operation again to re-check them.")]
     public static partial void RowsChangedDuringRewrite(ILogger logger, string table, long count);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A search on the blind index {Table}.{Column} found a row whose decrypted value does not match what was searched: the index was moved to that row or altered, by someone with write access to the database. The query was refused (FieldDecryptionFailure.IndexMismatch).")]
+    public static partial void BlindIndexMismatch(ILogger logger, string table, string column);
 }
