@@ -20,4 +20,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "A refused PHI request ({RuleId}) could not be recorded in the audit trail.")]
     public static partial void RefusalNotAudited(ILogger logger, Exception exception, string ruleId);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Forwarded headers: X-Forwarded-For is accepted from every address (ForwardedHeadersOptions.KnownProxies and KnownIPNetworks are empty), so any client can set the client address of its own audit records. List the reverse proxy in KnownProxies (or its network in KnownIPNetworks).")]
+    public static partial void ForwardedForFromAnyAddress(ILogger logger);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Forwarded headers: ForwardLimit is null, so every entry of X-Forwarded-For from a trusted proxy is followed, and entries a client wrote can reach the audit's client address. Keep ForwardLimit at the number of proxies in front of the application (the default 1).")]
+    public static partial void ForwardLimitUnbounded(ILogger logger);
+
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "A PHI access was refused by {RuleId} while the endpoint ran; the request is refused.")]
+    public static partial void RecordRefused(ILogger logger, string ruleId);
 }

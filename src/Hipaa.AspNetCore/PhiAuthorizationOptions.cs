@@ -111,8 +111,11 @@ public sealed class PhiAuthorizationOptions
     public string? BreakGlassReasonHeader { get; set; } = "X-Break-Glass-Reason";
 
     /// <summary>
-    /// The claim type carrying the emergency reason, used when the header is absent (an identity provider that runs its
-    /// own break-the-glass step); <see langword="null"/> to ignore claims. Default <c>break_glass_reason</c>.
+    /// The claim type carrying the emergency reason of an identity provider that runs its own break-the-glass step. It is
+    /// used only when the header is absent and the sign-in also asserts purpose <c>ETREAT</c>
+    /// (<see cref="PurposeOfUseClaimType"/>), i.e. the whole session is the emergency; on any other session the claim is
+    /// ignored, because a token is not a per-request declaration. <see langword="null"/> to ignore claims. Default
+    /// <c>break_glass_reason</c>.
     /// </summary>
     public string? BreakGlassReasonClaimType { get; set; } = "break_glass_reason";
 
@@ -131,6 +134,15 @@ public sealed class PhiAuthorizationOptions
     /// <see langword="null"/> to always decide at category level. Default <c>patientId</c>.
     /// </summary>
     public string? PatientIdRouteValue { get; set; } = "patientId";
+
+    /// <summary>
+    /// How a refusal of the one record a request asked for is answered — a <see cref="PhiResource"/> check, or an EF Core
+    /// read that enforcement refused (with <c>UseHipaaAccessContext()</c>, a read the policy denies of a row outside the
+    /// route's patient is refused, never returned redacted): 403 naming the rule, or 404 as for a record that does not
+    /// exist. Category-level refusals stay 403, as they say nothing about any record. Default
+    /// <see cref="PhiDeniedRecordResponse.Forbidden"/>.
+    /// </summary>
+    public PhiDeniedRecordResponse DeniedRecords { get; set; } = PhiDeniedRecordResponse.Forbidden;
 
     /// <summary>
     /// The response header listing the obligations of the request's permitted PHI decisions (e.g.

@@ -63,6 +63,11 @@ internal sealed class PhiAuthorizationOptionsValidator : IValidateOptions<PhiAut
             problems.Add($"IdleTimeout is {idle}; it must be more than zero and at most 24 hours (45 CFR 164.312(a)(2)(iii) automatic logoff), or null to leave logoff to another component.");
         }
 
+        if (!Enum.IsDefined(options.DeniedRecords))
+        {
+            problems.Add($"DeniedRecords is {(int)options.DeniedRecords}, which is not a PhiDeniedRecordResponse; use Forbidden (403 naming the rule) or NotFound (404, as for a missing record).");
+        }
+
         if (options.Catalog is not null)
         {
             ValidateDefaultPurposes(problems, options);

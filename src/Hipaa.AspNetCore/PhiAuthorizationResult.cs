@@ -8,19 +8,20 @@ namespace Hipaa.AspNetCore;
 /// <summary>
 /// The outcome of one PHI check in a request: the engine's <see cref="AccessDecision"/> (with its obligations and field
 /// mask) or the refusal made before the engine was asked, and what it was about. A permit's obligations are the
-/// endpoint's to fulfil: attach the 42 CFR 2.32 notice, apply the <see cref="FieldMask"/>. A refusal becomes a
-/// ProblemDetails body with <see cref="ToProblemDetails"/>.
+/// endpoint's to fulfil: attach the 42 CFR 2.32 notice, apply the <see cref="FieldMask"/>. A refusal becomes the
+/// response with <see cref="ToHttpResult"/> (or its ProblemDetails body with <see cref="ToProblemDetails"/>).
 /// </summary>
 public sealed class PhiAuthorizationResult
 {
     private readonly PhiRefusal? _refusal;
 
-    internal PhiAuthorizationResult(AccessDecision decision, DataCategory category, PhiAction action, string? patientId)
+    internal PhiAuthorizationResult(AccessDecision decision, DataCategory category, PhiAction action, string? patientId, bool concealsRecord = false)
     {
         Decision = decision;
         Category = category;
         Action = action;
         PatientId = patientId;
+        ConcealsRecord = concealsRecord && !decision.IsPermitted;
     }
 
     internal PhiAuthorizationResult(PhiRefusal refusal, DataCategory category, PhiAction action, string? patientId)
@@ -64,8 +65,16 @@ public sealed class PhiAuthorizationResult
     /// <summary>The patient checked, or <see langword="null"/> for a category-level check without a patient in the route.</summary>
     public string? PatientId { get; }
 
-    /// <summary>The HTTP status a refusal answers with: 403 for a denial, 400 for a malformed request; 200 for a permit.</summary>
-    internal int StatusCode => Succeeded ? StatusCodes.Status200OK : _refusal?.StatusCode ?? StatusCodes.Status403Forbidden;
+    /// <summary>
+    /// Whether the refusal is about one record and the practice answers such refusals as a record that does not exist
+    /// (<see cref="PhiAuthorizationOptions.DeniedRecords"/> = <see cref="PhiDeniedRecordResponse.NotFound"/>).
+    /// </summary>
+    internal bool ConcealsRecord { get; }
+
+    /// <summary>The HTTP status a refusal answers with: 403 for a denial (404 for a concealed record), 400 for a malformed request; 200 for a permit.</summary>
+    internal int StatusCode => Succeeded ? StatusCodes.Status200OK
+        : ConcealsRecord ? StatusCodes.Status404NotFound
+        : _refusal?.StatusCode ?? StatusCodes.Status403Forbidden;
 
     /// <summary>Whether the permit carries <paramref name="obligation"/>.</summary>
     /// <param name="obligation">The obligation.</param>
@@ -78,6 +87,11 @@ public sealed class PhiAuthorizationResult
     /// </summary>
     /// <returns>The problem; write it with <c>Results.Problem(result.ToProblemDetails())</c>.</returns>
     /// <exception cref="InvalidOperationException">The access is permitted.</exception>
+    /// <remarks>
+    /// When the practice does not confirm the existence of records it refuses (<see cref="PhiAuthorizationOptions.DeniedRecords"/>
+    /// = <see cref="PhiDeniedRecordResponse.NotFound"/>) and this is a resource check, the problem is a plain 404 without
+    /// the rule; <see cref="ToHttpResult"/> answers exactly as <c>Results.NotFound()</c> does.
+    /// </remarks>
     public ProblemDetails ToProblemDetails()
     {
         if (Succeeded)
@@ -85,8 +99,32 @@ public sealed class PhiAuthorizationResult
             throw new InvalidOperationException("The PHI access is permitted; only a refusal has a problem to report.");
         }
 
-        return CreateProblem(StatusCode, RuleId, Citation, Explanation);
+        return ConcealsRecord ? CreateNotFound() : CreateProblem(StatusCode, RuleId, Citation, Explanation);
     }
+
+    /// <summary>
+    /// The refusal as the endpoint's response: the problem of <see cref="ToProblemDetails"/> — or, for a resource check when
+    /// the practice does not confirm existence (<see cref="PhiDeniedRecordResponse.NotFound"/>), a bare 404 exactly like
+    /// <c>Results.NotFound()</c>, so that a refused record and a missing one cannot be told apart.
+    /// </summary>
+    /// <returns>The result to return from the endpoint.</returns>
+    /// <exception cref="InvalidOperationException">The access is permitted.</exception>
+    public IResult ToHttpResult()
+    {
+        if (Succeeded)
+        {
+            throw new InvalidOperationException("The PHI access is permitted; only a refusal has a response to give.");
+        }
+
+        return ConcealsRecord ? Results.NotFound() : Results.Problem(ToProblemDetails());
+    }
+
+    internal static ProblemDetails CreateNotFound() => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Type = "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        Title = "Not Found",
+    };
 
     internal static ProblemDetails CreateProblem(int statusCode, string ruleId, string citation, string explanation)
     {

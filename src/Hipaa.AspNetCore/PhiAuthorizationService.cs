@@ -75,17 +75,19 @@ internal sealed class PhiAuthorizationService(
                 CourtOrder = resource.CourtOrder,
                 At = timeProvider.GetUtcNow(),
             });
-            result = new PhiAuthorizationResult(decision, resource.Category, action, resource.PatientId);
+            result = new PhiAuthorizationResult(decision, resource.Category, action, resource.PatientId, _options.DeniedRecords == PhiDeniedRecordResponse.NotFound);
         }
 
-        Record(httpContext, result);
+        await RecordAsync(httpContext, info, result, resource).ConfigureAwait(false);
         return result;
     }
 
     /// <summary>
     /// The category-level check of a <see cref="PhiRequirement"/>: for the route's patient when there is one, otherwise for
-    /// a patient the actor treats (or, for a patient role, the actor's own record). The author of a separately kept note is
-    /// taken to be the actor, so the check is a gate: the endpoint checks the loaded note itself.
+    /// a patient the actor treats (the ordinally first of the care team) or, with no care team, for the actor's own record
+    /// (a patient role's; a clinical role then meets the care-team rule, unless break-the-glass lifts it). The actor's care
+    /// team is never widened for the decision. The author of a separately kept note is taken to be the actor, so the check
+    /// is a gate: the endpoint checks the loaded note itself.
     /// </summary>
     public async Task<PhiAuthorizationResult> DecideCategoryAsync(
         HttpContext? httpContext,
@@ -104,13 +106,10 @@ internal sealed class PhiAuthorizationService(
         else
         {
             Actor actor = info.Actor;
-            string patientId = routePatient ?? actor.Id ?? UnidentifiedPatient;
-            if (routePatient is null)
-            {
-                // No patient in sight: decide for the most favourable one, a patient the actor treats or is.
-                actor = new Actor(actor.Id, actor.Roles, actor.Organization, actor.CareTeamOf.Append(patientId), actor.IsShared);
-            }
 
+            // No patient in sight: decide for a patient the actor really treats (or is), never by adding the patient to the
+            // care team for the decision — a clinician who treats no one must not pass a gate that a lookup by id follows.
+            string patientId = routePatient ?? FirstOfCareTeam(actor) ?? actor.Id ?? UnidentifiedPatient;
             AccessDecision decision = engine.Decide(new AccessRequest
             {
                 Actor = actor,
@@ -125,8 +124,22 @@ internal sealed class PhiAuthorizationService(
             result = new PhiAuthorizationResult(decision, category, action, routePatient);
         }
 
-        Record(httpContext, result);
+        await RecordAsync(httpContext, info, result, null).ConfigureAwait(false);
         return result;
+    }
+
+    private static string? FirstOfCareTeam(Actor actor)
+    {
+        string? first = null;
+        foreach (string patientId in actor.CareTeamOf)
+        {
+            if (first is null || string.CompareOrdinal(patientId, first) < 0)
+            {
+                first = patientId;
+            }
+        }
+
+        return first;
     }
 
     /// <summary>The request's purpose; for an unidentified or shared actor any purpose will do, as the identity rules decide first.</summary>
@@ -143,7 +156,7 @@ internal sealed class PhiAuthorizationService(
         return string.IsNullOrWhiteSpace(patientId) ? null : patientId;
     }
 
-    private void Record(HttpContext? httpContext, PhiAuthorizationResult result)
+    private async Task RecordAsync(HttpContext? httpContext, PhiRequestInfo info, PhiAuthorizationResult result, PhiResource? resource)
     {
         if (result.Succeeded)
         {
@@ -157,6 +170,12 @@ internal sealed class PhiAuthorizationService(
         if (httpContext is null)
         {
             return;
+        }
+
+        if (!result.Succeeded)
+        {
+            // Every refused attempt is in the audit trail, whichever way the check was asked for.
+            await PhiRefusalAudit.RecordAsync(httpContext, info, result, resource).ConfigureAwait(false);
         }
 
         PhiAuthorizationFeature? feature = httpContext.Features.Get<PhiAuthorizationFeature>();

@@ -122,14 +122,18 @@ internal sealed class PhiRequestResolver(IOptions<PhiAuthorizationOptions> optio
             return new PhiRequestInfo(user, actor, default, null, clientApplication, PhiRefusal.MfaRequired);
         }
 
-        (PurposeOfUse purpose, PhiRefusal? refusal) = ReadPurpose(user, httpContext, actor);
+        (PurposeOfUse purpose, bool asserted, PhiRefusal? refusal) = ReadPurpose(user, httpContext, actor);
         if (refusal is not null)
         {
             return new PhiRequestInfo(user, actor, default, null, clientApplication, refusal);
         }
 
+        // Break-the-glass is declared per request, with the header. A reason claim is part of the session, not of this
+        // request: it counts only when the identity provider bound the whole session to ETREAT (its own break-the-glass
+        // step); otherwise it is ignored, so a claim left in a token neither fails nor flags ordinary requests.
         (string? reason, bool reasonValid) = SingleHeader(httpContext, _options.BreakGlassReasonHeader);
-        if (reasonValid && reason is null && _options.BreakGlassReasonClaimType is { } reasonClaim)
+        if (reasonValid && reason is null && asserted && purpose == PurposeOfUse.EmergencyTreatment
+            && _options.BreakGlassReasonClaimType is { } reasonClaim)
         {
             reason = FirstValue(user, [reasonClaim])?.Trim();
         }
@@ -158,26 +162,27 @@ internal sealed class PhiRequestResolver(IOptions<PhiAuthorizationOptions> optio
         return false;
     }
 
-    private (PurposeOfUse Purpose, PhiRefusal? Refusal) ReadPurpose(ClaimsPrincipal user, HttpContext? httpContext, Actor actor)
+    /// <summary>The request's purpose, whether the sign-in asserted it (a claim), or why there is none.</summary>
+    private (PurposeOfUse Purpose, bool Asserted, PhiRefusal? Refusal) ReadPurpose(ClaimsPrincipal user, HttpContext? httpContext, Actor actor)
     {
         (string? code, bool valid) = SingleHeader(httpContext, _options.PurposeOfUseHeader);
         if (!valid)
         {
-            return (default, PhiRefusal.PurposeInvalid());
+            return (default, false, PhiRefusal.PurposeInvalid());
         }
 
         // A purpose the identity provider asserted binds the session: a header may repeat it, not change it.
         string? asserted = _options.PurposeOfUseClaimType is { } purposeClaim ? FirstValue(user, [purposeClaim])?.Trim() : null;
         if (code is not null && asserted is not null && !string.Equals(code, asserted, StringComparison.Ordinal))
         {
-            return (default, PhiRefusal.PurposeConflict());
+            return (default, false, PhiRefusal.PurposeConflict());
         }
 
         code ??= asserted;
 
         if (code is not null)
         {
-            return IsKnownPurpose(code) ? (new PurposeOfUse(code), null) : (default, PhiRefusal.PurposeInvalid());
+            return IsKnownPurpose(code) ? (new PurposeOfUse(code), asserted is not null, null) : (default, false, PhiRefusal.PurposeInvalid());
         }
 
         string? chosen = null;
@@ -188,14 +193,14 @@ internal sealed class PhiRequestResolver(IOptions<PhiAuthorizationOptions> optio
                 if (chosen is not null && !string.Equals(chosen, roleDefault, StringComparison.Ordinal))
                 {
                     // The roles disagree: the request must say which purpose it serves.
-                    return (default, PhiRefusal.PurposeRequired(_options.PurposeOfUseHeader));
+                    return (default, false, PhiRefusal.PurposeRequired(_options.PurposeOfUseHeader));
                 }
 
                 chosen = roleDefault;
             }
         }
 
-        return chosen is null ? (default, PhiRefusal.PurposeRequired(_options.PurposeOfUseHeader)) : (new PurposeOfUse(chosen), null);
+        return chosen is null ? (default, false, PhiRefusal.PurposeRequired(_options.PurposeOfUseHeader)) : (new PurposeOfUse(chosen), false, null);
     }
 
     /// <summary>Whether some role of the catalog may act for the purpose: anything else is a typo or an unsupported code.</summary>

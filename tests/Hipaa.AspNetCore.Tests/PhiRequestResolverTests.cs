@@ -57,6 +57,46 @@ public sealed class PhiRequestResolverTests(PatientApiFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task BreakGlassReasonClaim_OnAnOrdinarySession_IsIgnoredNotABadRequest()
+    {
+        // A token is not a per-request declaration: a reason claim (left over from an emergency sign-in, or minted by a
+        // misconfigured identity provider) must not turn every ordinary request into a 400, nor flag it as an emergency.
+        TestUser therapist = TestUser.Therapist.With("break_glass_reason", Reason);
+
+        using HttpResponseMessage response = await _client.GetAsUserAsync("/patients/p1/progress-notes", therapist);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Obligations());
+        JsonElement context = (await response.JsonAsync()).GetProperty("context");
+        Assert.Equal(("TREAT", JsonValueKind.Null), (context.GetProperty("purpose").GetString(), context.GetProperty("breakGlassReason").ValueKind));
+    }
+
+    [Fact]
+    public async Task BreakGlassReasonClaim_EmergencyDeclaredByHeaderOnly_DoesNotSupplyTheReason()
+    {
+        TestUser therapist = TestUser.Therapist.With("break_glass_reason", Reason);
+
+        using HttpResponseMessage response = await _client.GetAsUserAsync("/patients/p2/progress-notes", therapist, (HttpExtensions.PurposeHeader, "ETREAT"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("break-glass.reason-required", await response.RuleIdAsync());
+    }
+
+    [Fact]
+    public async Task BreakGlassReasonClaim_SessionTheIdentityProviderBoundToEmergencyTreatment_IsTheReason()
+    {
+        // An identity provider that runs its own break-the-glass step asserts ETREAT for the session and the reason with it.
+        TestUser therapist = TestUser.Therapist.With("purpose_of_use", "ETREAT").With("break_glass_reason", Reason);
+
+        using HttpResponseMessage response = await _client.GetAsUserAsync("/patients/p2/progress-notes", therapist);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("BreakGlassReview", response.Obligations());
+        JsonElement context = (await response.JsonAsync()).GetProperty("context");
+        Assert.Equal(("ETREAT", Reason), (context.GetProperty("purpose").GetString(), context.GetProperty("breakGlassReason").GetString()));
+    }
+
+    [Fact]
     public async Task BreakGlassReason_WithoutEmergencyPurpose_IsBadRequest()
     {
         using HttpResponseMessage response = await _client.GetAsUserAsync("/patients/p1/progress-notes", TestUser.Therapist, (HttpExtensions.ReasonHeader, Reason));

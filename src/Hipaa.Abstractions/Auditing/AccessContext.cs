@@ -62,6 +62,16 @@ public sealed class AccessContext
     /// <summary>Gets the emergency reason of a break-the-glass access (with purpose <c>ETREAT</c>).</summary>
     public string? BreakGlassReason { get; init; }
 
+    /// <summary>
+    /// Gets the patients the request was authorized for, when the host scopes it; <see langword="null"/> (the default) when
+    /// it does not. With a scope, a read the policy denies of a row of a patient outside it is refused
+    /// (<see cref="PhiAccessDeniedException"/>, after the denial is audited) instead of coming back redacted, whatever EF
+    /// Core's <c>DeniedReads</c> says: a redacted row keeps its key and patient id, so it would tell the caller that another
+    /// patient's record exists. ASP.NET Core's <c>UseHipaaAccessContext()</c> sets it to the route's patient, and to an empty
+    /// scope when the route names none (a lookup by id), so that there every denied read is refused.
+    /// </summary>
+    public IReadOnlyList<string>? PatientScope { get; init; }
+
     /// <summary>Gets a value indicating whether this is a declared system actor rather than a person.</summary>
     public bool IsSystem { get; private init; }
 

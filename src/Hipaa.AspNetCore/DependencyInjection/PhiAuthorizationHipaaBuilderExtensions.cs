@@ -61,13 +61,14 @@ public static class PhiAuthorizationHipaaBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IAuthorizationHandler, PhiRequirementHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IAuthorizationHandler, PhiResourceHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, IdleLogoffCookiePostConfigure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ForwardedHeadersCheck>());
         if (!services.Any(d => d.ServiceType == typeof(PhiAuthorizationMarker)))
         {
             services.AddSingleton<PhiAuthorizationMarker>();
             ServiceDecoration.Decorate<IAuthorizationPolicyProvider>(
                 services, (sp, inner) => new PhiAuthorizationPolicyProvider(inner, sp.GetRequiredService<IOptions<PhiAuthorizationOptions>>()));
             ServiceDecoration.Decorate<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler>(
-                services, (sp, inner) => new PhiAuthorizationMiddlewareResultHandler(inner, sp.GetService<TimeProvider>() ?? TimeProvider.System));
+                services, (sp, inner) => new PhiAuthorizationMiddlewareResultHandler(inner));
         }
 
         return services.AddOptions<PhiAuthorizationOptions>().ValidateOnStart();

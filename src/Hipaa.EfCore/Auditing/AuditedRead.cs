@@ -31,7 +31,7 @@ internal static class AuditedRead
             if (!decision.IsPermitted)
             {
                 outcome = AuditOutcome.Denied;
-                if (enforcement.DeniedReadsFor(model.Category) == DeniedReadHandling.Redact)
+                if (enforcement.DeniedReadsFor(model.Category) == DeniedReadHandling.Redact && MayRedact(access, patientId))
                 {
                     withheld = EntityRedactor.Redact(entity, model, visible: null);
                 }
@@ -42,9 +42,9 @@ internal static class AuditedRead
             }
         }
 
-        // A denial that fails the query is committed at once: the failure drops the read-ahead batch it would have waited for.
-        var refused = decision is { IsPermitted: false } && withheld is null;
-        AccessDecision? refusal = refused ? decision : null;
+        // A refused read throws before the query completes, so its record cannot wait for the query's or the batch's commit
+        // (the failure drops the read-ahead batch it would have waited for).
+        var refusal = decision is { IsPermitted: false } && withheld is null ? decision : null;
         if (frame is null || frame.FirstRead(patientId, model.Name, outcome))
         {
             var record = runtime.NewEntry(access, AuditAction.Read, model.Name, patientId);
@@ -55,11 +55,15 @@ internal static class AuditedRead
             record.RedactedFields = withheld is null ? string.Empty : string.Join(AuditEntry.ListSeparator, withheld);
             record.QueryFingerprint = frame?.Fingerprint;
             record.Decision = decision is null ? null : AuditRuntime.Describe(decision);
-            if (frame is not null && runtime.Options.ReadAuditCommit == ReadAuditCommit.PerQuery)
+            if (refusal is not null)
+            {
+                runtime.AppendReads(context, [record]);
+            }
+            else if (frame is not null && runtime.Options.ReadAuditCommit == ReadAuditCommit.PerQuery)
             {
                 frame.Pending.Add(record); // committed with the rest of the query's records when its reader closes
             }
-            else if (session.Defers(runtime) && !refused)
+            else if (session.Defers(runtime))
             {
                 session.Deferred.Add(record); // committed with the read-ahead batch, before any of its results is returned
             }
@@ -73,5 +77,27 @@ internal static class AuditedRead
         {
             throw new PhiAccessDeniedException(refusal, $"Reading {model.Category} of patient {patientId}");
         }
+    }
+
+    /// <summary>
+    /// Whether a denied row may come back redacted: only inside the access context's patient scope, when it has one. A
+    /// redacted row of any other patient would confirm that the patient's record exists, so the read is refused instead.
+    /// </summary>
+    private static bool MayRedact(AccessContext access, string? patientId)
+    {
+        if (access.PatientScope is not { } scope)
+        {
+            return true;
+        }
+
+        foreach (var scoped in scope)
+        {
+            if (patientId is not null && string.Equals(scoped, patientId, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -103,6 +103,7 @@ public sealed class PhiAuthorizationHipaaBuilderExtensionsTests
             o.DefaultPurposeOfUse[WellKnownRoles.Billing] = "TREAT";
             o.SharedAccounts.Add("");
             o.Catalog.Grant("Nurze", DataCategory.ProgressNote, PhiAction.Read);
+            o.DeniedRecords = (PhiDeniedRecordResponse)7;
         });
         using ServiceProvider provider = services.BuildServiceProvider();
 
@@ -122,6 +123,7 @@ public sealed class PhiAuthorizationHipaaBuilderExtensionsTests
             "DefaultPurposeOfUse['Billing'] is 'TREAT'",
             "SharedAccounts contains an empty user id",
             "Catalog: Role 'Nurze'",
+            "DeniedRecords is 7",
         ];
         foreach (string problem in expected)
         {

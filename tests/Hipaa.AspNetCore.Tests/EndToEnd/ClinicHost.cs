@@ -3,6 +3,7 @@ using Hipaa.AspNetCore.Tests.Infrastructure;
 using Hipaa.Encryption;
 using Hipaa.Policy;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -40,7 +41,7 @@ public sealed class ClinicHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ClinicHost> StartAsync(EndToEndDatabase database, Func<ChartDb, Task> seed)
+    public static async Task<ClinicHost> StartAsync(EndToEndDatabase database, Func<ChartDb, Task> seed, Action<PhiAuthorizationOptions>? configurePhi = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
         builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
@@ -55,7 +56,7 @@ public sealed class ClinicHost : IAsyncDisposable
         builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
         builder.Services.AddHipaa()
-            .AddPhiAuthorization()
+            .AddPhiAuthorization(o => configurePhi?.Invoke(o))
             .AddFieldEncryption(o => o.KeyScope = KeyScope.Patient)
             .UseLocalDevelopmentKey(database.KeyFile)
             .UseKeyStore(database.UseForKeys)
@@ -161,6 +162,24 @@ public sealed class ClinicHost : IAsyncDisposable
             })
             .RequireAuthorization(PhiPolicy.For(DataCategory.ProgressNote, PhiAction.Create));
 
+        // A lookup by id: the endpoint trusts the id and does not check that the note is the route's patient's.
+        patient.MapGet("/progress-notes/{noteId:guid}", (Guid noteId, ChartDb db, CancellationToken cancellationToken) => FindNoteAsync(noteId, db, cancellationToken))
+            .RequireAuthorization(PhiPolicy.For(DataCategory.ProgressNote, PhiAction.Read));
+
+        // A disclosure decided for the record with IAuthorizationService (a resource check), before anything is read.
+        patient.MapPost("/progress-notes/{noteId:guid}/disclosures", async (Guid patientId, Guid noteId, string recipient, HttpContext http, IAuthorizationService authorization) =>
+            {
+                var resource = new PhiResource(patientId.ToString(), DataCategory.ProgressNote) { Labels = [SensitivityLabel.SubstanceUseDisorder], Recipient = recipient };
+                AuthorizationResult result = await authorization.AuthorizeAsync(http.User, resource, PhiOperations.Disclose);
+                if (!result.Succeeded)
+                {
+                    return result.Failure!.FailureReasons.OfType<PhiAuthorizationFailureReason>().Single().Result.ToHttpResult();
+                }
+
+                return Results.Ok(new { noteId, recipient });
+            })
+            .RequireAuthorization();
+
         patient.MapGet("/medications", async (Guid patientId, ChartDb db, CancellationToken cancellationToken) =>
             {
                 List<Prescription> prescriptions = await db.Prescriptions.AsNoTracking().Where(p => p.PatientId == patientId).ToListAsync(cancellationToken);
@@ -188,6 +207,16 @@ public sealed class ClinicHost : IAsyncDisposable
                 return Results.Ok(new { patientId, notes = notes.OrderBy(n => n.Id).Select(n => new { n.Id, n.AuthorId, n.Text }) });
             })
             .RequireAuthorization(PhiPolicy.For(DataCategory.PsychotherapyNote, PhiAction.Read));
+
+        // A lookup by id with no patient in the route (a link, a search hit): the category check has no patient to decide for.
+        app.MapGet("/progress-notes/{noteId:guid}", (Guid noteId, ChartDb db, CancellationToken cancellationToken) => FindNoteAsync(noteId, db, cancellationToken))
+            .RequireAuthorization(PhiPolicy.For(DataCategory.ProgressNote, PhiAction.Read));
+    }
+
+    private static async Task<IResult> FindNoteAsync(Guid noteId, ChartDb db, CancellationToken cancellationToken)
+    {
+        ProgressNote? note = await db.ProgressNotes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == noteId, cancellationToken);
+        return note is null ? Results.NotFound() : Results.Ok(new { note.Id, note.PatientId, note.WrittenBy, note.Text });
     }
 }
 

@@ -14,7 +14,7 @@ namespace Hipaa.AspNetCore.Tests.EndToEnd;
 /// and the audit records the request produced in hipaa_audit: actor, patient, action, entity, outcome, purpose, client
 /// address, request id (the response's X-Request-Id, which is HttpContext.TraceIdentifier) and the decision.
 /// </summary>
-public abstract class PatientEndpointsEndToEndTests(string provider) : IAsyncLifetime
+public abstract partial class PatientEndpointsEndToEndTests(string provider) : IAsyncLifetime
 {
     private const string Permit = "Permit matrix.role-permission";
     private const string EmergencyReason = "Patient unresponsive in the lobby; the on-call clinician needs her recent notes.";
@@ -381,7 +381,7 @@ public abstract class PatientEndpointsEndToEndTests(string provider) : IAsyncLif
     private Task<Call> PostNoteAsync(Guid patient, NewProgressNote note, TestUser user) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/patients/{Chart.Id(patient)}/progress-notes") { Content = JsonContent.Create(note) }, user, []);
 
-    private async Task<Call> SendAsync(HttpRequestMessage request, TestUser user, (string Name, string Value)[] headers)
+    private async Task<Call> SendAsync(HttpRequestMessage request, TestUser user, (string Name, string Value)[] headers, ClinicHost? host = null, EndToEndDatabase? database = null)
     {
         using (request)
         {
@@ -391,13 +391,14 @@ public abstract class PatientEndpointsEndToEndTests(string provider) : IAsyncLif
                 request.Headers.Add(name, value);
             }
 
-            using HttpResponseMessage response = await Host.Client.SendAsync(request);
+            using HttpResponseMessage response = await (host ?? Host).Client.SendAsync(request);
             string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.Headers.Contains(ClinicHost.RequestIdHeader), $"{(int)response.StatusCode} without {ClinicHost.RequestIdHeader}: {body}");
             string requestId = Assert.Single(response.Headers.GetValues(ClinicHost.RequestIdHeader));
             string? obligations = response.Headers.TryGetValues(HttpExtensions.ObligationsHeader, out var values) ? string.Join(",", values) : null;
 
             // Audit records are committed before EF Core hands the data to the endpoint, so they are in the table now.
-            List<AuditRow> audit = [.. AuditRow.ReadAll(Database).Where(r => r.RequestId == requestId)];
+            List<AuditRow> audit = [.. AuditRow.ReadAll(database ?? Database).Where(r => r.RequestId == requestId)];
             return new Call(user, response.StatusCode, body, requestId, obligations, audit);
         }
     }

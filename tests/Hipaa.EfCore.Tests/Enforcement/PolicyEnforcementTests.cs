@@ -162,6 +162,49 @@ public abstract class PolicyEnforcementTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_DeniedRowOfAPatientOutsideTheAccessContextsPatientScope_IsRefusedNotRedactedAndAudited()
+    {
+        // The therapist treats _otherPatient only; the request was authorized for that patient (ASP.NET Core's route). A
+        // lookup by id that lands on _patient's note must not come back redacted with its ids, confirming that it exists.
+        using var host = Enforcing();
+        var before = host.Records().Count;
+        var access = new AccessContext(new Actor("u-ther-3", [WellKnownRoles.Therapist], "practice", [_otherPatient.ToString()]), PurposeOfUse.Treatment)
+        {
+            RequestId = "req-scope",
+            PatientScope = [_otherPatient.ToString()],
+        };
+        using (AccessContext.Begin(access))
+        await using (var context = host.CreateContext())
+        {
+            var denied = await Assert.ThrowsAsync<PhiAccessDeniedException>(() => context.Notes.SingleAsync(n => n.PatientId == _patient));
+            Assert.Equal("matrix.care-team-required", denied.Decision!.Rule.Id);
+            Assert.Equal("progress", (await context.Notes.SingleAsync(n => n.PatientId == _otherPatient)).Text);
+        }
+
+        var records = host.Records().Skip(before).ToList();
+        Assert.Contains(records, r => (r.ActorId, r.PatientId, r.Outcome, r.Decision) == ("u-ther-3", _patient.ToString(), AuditOutcome.Denied, "Deny matrix.care-team-required"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Read_DeniedRowInsideThePatientScopeOrWithoutOne_ComesBackRedactedAsBefore(bool scoped)
+    {
+        using var host = Enforcing();
+        var access = new AccessContext(new Actor("u-ther-2", [WellKnownRoles.Therapist], "practice", [_patient.ToString()]), PurposeOfUse.Treatment)
+        {
+            PatientScope = scoped ? [_patient.ToString().ToUpperInvariant()] : null,
+        };
+        using (AccessContext.Begin(access))
+        await using (var context = host.CreateContext())
+        {
+            // Another clinician's psychotherapy note of a patient the request may see: redacted, the list keeps working.
+            var note = await context.PsychotherapyNotes.SingleAsync(n => n.PatientId == _patient);
+            Assert.Equal(string.Empty, note.Text);
+        }
+    }
+
+    [Fact]
     public async Task Write_FrontDeskCreatingAProgressNote_IsRefusedBeforeTheDatabaseAndAudited()
     {
         using var host = Enforcing();
