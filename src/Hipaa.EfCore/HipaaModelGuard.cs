@@ -11,7 +11,8 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace Hipaa.EfCore;
 
 /// <summary>
-/// Refuses a <see cref="DbContext"/> that maps PHI (<see cref="PhiAttribute"/> entities or encrypted properties) but was
+/// Refuses a <see cref="DbContext"/> that maps PHI (<see cref="PhiAttribute"/> entities or encrypted properties), maps
+/// any type onto a PHI table of the process, or sends a command naming one (<see cref="PhiTableRegistry"/>), but was
 /// configured without <c>UseHipaa(sp)</c>: such a context has none of the SDK's interceptors, so it would read and write
 /// PHI unaudited and store encrypted properties as plaintext. The SDK never configured it, so the guard listens to EF
 /// Core's global diagnostics ("Microsoft.EntityFrameworkCore") from the moment the SDK's services are registered:
@@ -57,8 +58,8 @@ internal sealed class HipaaModelGuard : IObserver<DiagnosticListener>, IObserver
             case ContextInitializedEventData initialized:
                 Check(initialized.Context, initialized.ContextOptions);
                 break;
-            case CommandEventData { Context: { } context }:
-                Check(context, context.GetService<IDbContextOptions>());
+            case CommandEventData { Context: { } context } command:
+                Check(context, context.GetService<IDbContextOptions>(), command.Command.CommandText);
                 break;
             case DbContextEventData { Context: { } context } when value.Key == SaveChangesStarting:
                 Check(context, context.GetService<IDbContextOptions>());
@@ -82,14 +83,23 @@ internal sealed class HipaaModelGuard : IObserver<DiagnosticListener>, IObserver
     {
     }
 
-    private static void Check(DbContext context, IDbContextOptions options)
+    private static void Check(DbContext context, IDbContextOptions options, string? commandText = null)
     {
-        if (options.FindExtension<HipaaOptionsExtension>() is not null || options.FindExtension<UnguardedPhiOptionsExtension>() is not null)
+        if (options.FindExtension<HipaaOptionsExtension>() is not null)
         {
+            PhiTableRegistry.Register(context.Model);
             return;
         }
 
-        if (Findings.GetValue(context.Model, static model => new StrongBox<string?>(PhiTypes(model))).Value is { } found)
+        if (options.FindExtension<UnguardedPhiOptionsExtension>() is not null || context.GetType().Assembly == typeof(HipaaModelGuard).Assembly)
+        {
+            return; // opted out, or the SDK's own stores (the audit trail, keys, consents)
+        }
+
+        var found = Findings.GetValue(context.Model, static model => new StrongBox<string?>(PhiTypes(model))).Value
+            ?? PhiTableRegistry.MappedOnto(context.Model)
+            ?? (commandText is null ? null : PhiTableRegistry.NamedIn(commandText, context.Database.ProviderName) is { } table ? "its SQL reads or writes the PHI table " + table : null);
+        if (found is not null)
         {
             var name = context.GetType().Name;
             throw new InvalidOperationException(

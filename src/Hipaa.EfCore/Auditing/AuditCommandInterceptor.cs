@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Hipaa.Auditing;
 using Hipaa.EfCore.Encryption;
+using Hipaa.EfCore.Enforcement;
 using Hipaa.EfCore.Reading;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -158,8 +159,9 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
     }
 
     /// <summary>
-    /// Before a query over PHI tables runs: without an access context nothing is returned at all, and a context holding
-    /// tracked PHI serves one access context (<see cref="ReadSession.Admit"/>).
+    /// Before a query over PHI tables runs: without an access context nothing is returned at all, a context holding
+    /// tracked PHI serves one access context (<see cref="ReadSession.Admit"/>), and under policy enforcement a query whose
+    /// values do not pass through entities is decided now, for the whole command (<see cref="UnattributedReadPolicy"/>).
     /// </summary>
     private static void AdmitRead(DbCommand command, CommandEventData eventData)
     {
@@ -168,11 +170,17 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             return;
         }
 
-        var described = runtime.DescribeCommand(context, command.CommandText);
+        var text = command.CommandText;
+        var described = runtime.DescribeCommand(context, text);
         if (described.Tables.Count > 0)
         {
             var access = AuditRuntime.RequireContext("A query of " + string.Join(", ", described.Tables.Select(t => t.Table)));
-            ReadSession.For(context).Admit(context, runtime, access);
+            var session = ReadSession.For(context);
+            session.Admit(context, runtime, access);
+            if (runtime.Enforcement is { } enforcement && !ProjectionAttributionInterceptor.IsAttributed(text))
+            {
+                UnattributedReadPolicy.Enforce(context, runtime, enforcement, session, access, described, text);
+            }
         }
     }
 

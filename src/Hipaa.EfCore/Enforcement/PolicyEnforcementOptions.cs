@@ -28,4 +28,10 @@ public sealed class PolicyEnforcementOptions
     /// 5 minutes. Each context has its own copies, so a new context (one per request) always starts from the store.
     /// </summary>
     public TimeSpan ConsentCacheLifetime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets what a read whose values do not pass through entities (aggregates, projections kept in SQL,
+    /// <c>SqlQuery</c>) needs before it runs. Defaults to <see cref="UnattributedReadHandling.RequireUnconditionalPermit"/>.
+    /// </summary>
+    public UnattributedReadHandling UnattributedReads { get; set; } = UnattributedReadHandling.RequireUnconditionalPermit;
 }

@@ -24,6 +24,11 @@ internal sealed class PolicyEnforcementOptionsValidator : IValidateOptions<Polic
             }
         }
 
+        if (!Enum.IsDefined(options.UnattributedReads))
+        {
+            problems.Add($"UnattributedReads is {(int)options.UnattributedReads}; use RequireUnconditionalPermit or RequireRolePermit.");
+        }
+
         if (options.ConsentCacheLifetime < TimeSpan.Zero || options.ConsentCacheLifetime > MaxConsentCacheLifetime)
         {
             problems.Add($"ConsentCacheLifetime is {options.ConsentCacheLifetime}; use a value from 00:00:00 (load consents for every decision) to {MaxConsentCacheLifetime}: it bounds how long a revoked consent can still permit an access.");

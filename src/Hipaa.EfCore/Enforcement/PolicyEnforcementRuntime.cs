@@ -30,6 +30,23 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             At = time.GetUtcNow(),
         });
 
+    /// <summary>A decision without the patient's consents, for <paramref name="actor"/> (who may differ from the context's: see <see cref="UnattributedReadPolicy"/>).</summary>
+    public AccessDecision DecideWithout(AccessContext access, Actor actor, PhiEntityModel model, string patientId, string? authorId) =>
+        Engine.Decide(new AccessRequest
+        {
+            Actor = actor,
+            PatientId = patientId,
+            Category = new DataCategory(model.Category),
+            Labels = [.. model.Labels.Select(l => new SensitivityLabel(l))],
+            AuthorId = authorId,
+            Action = KeyMaintenanceScope.Effective(PhiAction.Read),
+            Purpose = access.PurposeOfUse,
+            BreakGlassReason = access.BreakGlassReason,
+            At = time.GetUtcNow(),
+        });
+
+    public UnattributedReadHandling UnattributedReads => options.UnattributedReads;
+
     public DeniedReadHandling DeniedReadsFor(string category) =>
         options.DeniedReadsByCategory.TryGetValue(category, out var handling) ? handling : options.DeniedReads;
 

@@ -1,5 +1,6 @@
 #pragma warning disable EF1001 // IEntityFinder is EF Core's internal seam for DbSet.Find; there is no public one.
 using Hipaa.EfCore.Auditing;
+using Hipaa.EfCore.Encryption;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.ChangeTracking.Internal;
 using Microsoft.EntityFrameworkCore.Internal;
@@ -52,10 +53,58 @@ internal sealed class AdmittingEntityFinder<TEntity>(IEntityFinder inner, IState
     public Task LoadAsync(INavigation navigation, InternalEntityEntry entry, LoadOptions options, CancellationToken cancellationToken = default) =>
         _inner.LoadAsync(navigation, entry, options, cancellationToken);
 
-    public object[]? GetDatabaseValues(InternalEntityEntry entry) => _inner.GetDatabaseValues(entry);
+    /// <summary>
+    /// Reload and GetDatabaseValues read the row with a projection of its properties, which no entity materialization
+    /// sees: the query is pinned to the entry's patient, so its read is recorded against that patient and, under policy
+    /// enforcement, decided for that patient before it runs (<see cref="Enforcement.UnattributedReadPolicy"/>) — a denied
+    /// or masked row is refused rather than written back into the entity in plaintext.
+    /// </summary>
+    public object[]? GetDatabaseValues(InternalEntityEntry entry)
+    {
+        var pinned = Pin(entry);
+        try
+        {
+            return _inner.GetDatabaseValues(entry);
+        }
+        finally
+        {
+            Unpin(pinned);
+        }
+    }
 
-    public Task<object[]?> GetDatabaseValuesAsync(InternalEntityEntry entry, CancellationToken cancellationToken = default) =>
-        _inner.GetDatabaseValuesAsync(entry, cancellationToken);
+    /// <inheritdoc cref="GetDatabaseValues"/>
+    public async Task<object[]?> GetDatabaseValuesAsync(InternalEntityEntry entry, CancellationToken cancellationToken = default)
+    {
+        var pinned = Pin(entry);
+        try
+        {
+            return await _inner.GetDatabaseValuesAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Unpin(pinned);
+        }
+    }
+
+    private ReadSession? Pin(InternalEntityEntry entry)
+    {
+        if (runtime.GetModel(entry.EntityType) is not { PatientId: { } patientIdProperty } model)
+        {
+            return null;
+        }
+
+        var value = entry.EntityState == Microsoft.EntityFrameworkCore.EntityState.Added ? entry[patientIdProperty] : entry.GetOriginalValue(patientIdProperty);
+        if (value is null)
+        {
+            return null;
+        }
+
+        var session = ReadSession.For(stateManager.Context);
+        session.Pins.Push(new ReadAheadQueryCompiler.PinnedPatients(model, [EncryptedEntityModel.FormatValue(value)]));
+        return session;
+    }
+
+    private static void Unpin(ReadSession? pinned) => pinned?.Pins.Pop();
 
     private void Admit()
     {

@@ -106,6 +106,39 @@ public abstract class PolicyEnforcementTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_BillingProjectionKeptInSqlOfVisibleDiagnosisFields_Runs()
+    {
+        using var host = Enforcing();
+        using (AccessContext.Begin(AuditHost.As("u-bill-1", WellKnownRoles.Billing, PurposeOfUse.Payment)))
+        await using (var context = host.CreateContext())
+        {
+            var codes = await context.Diagnoses.Select(d => new { d.Code, d.Display }).OrderBy(x => x.Display).ToListAsync();
+            Assert.Equal(2, codes.Count);
+        }
+
+        var record = Assert.Single(host.Records(), r => r.ActorId == "u-bill-1");
+        Assert.Equal((null, AuditOutcome.Success), (record.PatientId, record.Outcome));
+    }
+
+    [Fact]
+    public async Task Read_BillingProjectionKeptInSqlThatNamesAMaskedField_IsRefused()
+    {
+        // SQL-computed values cannot be redacted: a query naming the narrative billing's mask withholds is refused whole.
+        using var host = Enforcing();
+        using (AccessContext.Begin(AuditHost.As("u-bill-1", WellKnownRoles.Billing, PurposeOfUse.Payment)))
+        await using (var context = host.CreateContext())
+        {
+            var refused = await Assert.ThrowsAsync<PhiAccessDeniedException>(() => context.Database.SqlQueryRaw<string>("SELECT \"Code\" AS \"Value\" FROM \"Diagnoses\" WHERE \"Narrative\" IS NOT NULL").ToListAsync());
+            Assert.Contains("Narrative", refused.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<PhiAccessDeniedException>(() => context.Diagnoses.Select(d => new { d.Code, d.Narrative }).OrderBy(x => x.Code).ToListAsync());
+        }
+
+        var records = host.Records().Where(r => r.ActorId == "u-bill-1").ToList();
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.Equal((AuditOutcome.Denied, "Narrative"), (r.Outcome, r.RedactedFields)));
+    }
+
+    [Fact]
     public async Task Read_AWithheldDeferredField_IsNeverDecrypted_WhileAPermittedReaderStillGetsTheAuthenticationFailure()
     {
         // Diagnosis.Narrative is decrypted on first read. Tampered (one row's flipped, the other's replaced by it), it fails

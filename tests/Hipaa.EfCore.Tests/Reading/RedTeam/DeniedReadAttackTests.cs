@@ -27,11 +27,17 @@ public abstract class DeniedReadAttackTests(string provider) : RedTeamFixture(pr
         var sync = await host.ReadAsync(db => Task.FromResult(Assert.Throws<PhiAccessDeniedException>(() => db.Members.AsNoTracking().Where(m => m.Id == ShapesHost.A).Select(m => m.Visits.First()).Single())), _ => { }, Billing);
 
         Assert.Empty(Unattributed(list.Concat(projected).Concat(first)));
-        foreach (var (reads, patient) in new[] { (list, A), (projected, B), (first, C), (sync, A) })
+        foreach (var (reads, patient) in new[] { (list, A), (projected, B), (first, C) })
         {
             var denial = Assert.Single(reads, r => r.PatientId is not null);
             Assert.Equal((AuditAction.Read, "Visit", patient, AuditOutcome.Denied, "u-bill-1"), (denial.Action, denial.Entity, denial.PatientId, denial.Outcome, denial.ActorId));
         }
+
+        // A subquery's entity in the final projection is not attributed by the query's shape, so the policy decides the
+        // whole command before it runs (UnattributedReadPolicy): refused for billing, in the trail as a denied read of visits.
+        var refusal = Assert.Single(sync);
+        Assert.Equal((AuditAction.Read, AuditOutcome.Denied, "u-bill-1", "ProgressNote"), (refusal.Action, refusal.Outcome, refusal.ActorId, refusal.Categories));
+        Assert.Contains("Visit", refusal.Entity, StringComparison.Ordinal);
     }
 }
 

@@ -57,7 +57,7 @@ public abstract class TrackedEntityAttackTests(string provider) : RedTeamFixture
     }
 
     [Fact]
-    public async Task DatabaseValuesOfATrackedEntity_AreRecordedUnattributed()
+    public async Task DatabaseValuesOfATrackedEntity_AreRecordedAgainstItsPatient()
     {
         using var host = new ShapesHost(Database);
         await using var context = host.CreateContext();
@@ -74,9 +74,11 @@ public abstract class TrackedEntityAttackTests(string provider) : RedTeamFixture
             Assert.StartsWith("Cy ", values!.GetValue<string>(nameof(Visit.Text)), StringComparison.Ordinal);
         }
 
+        // Pinned to the entry's patient (AdmittingEntityFinder): recorded against C, not unattributed.
         var reads = host.Records().Skip(before).ToList();
-        Assert.Empty(Attributed(reads));
-        Assert.Equal([(AuditAction.Read, "Visit", 1)], Unattributed(reads));
+        Assert.Empty(Unattributed(reads));
+        Assert.Equal([("Visit", C)], Attributed(reads));
+        Assert.Equal(1, Assert.Single(reads).RowCount);
     }
 }
 

@@ -1,0 +1,146 @@
+using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing;
+using Hipaa.EfCore.Encryption;
+using Hipaa.EfCore.Reading;
+using Hipaa.Policy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Hipaa.EfCore.Enforcement;
+
+/// <summary>
+/// Decides, before it runs, a query over PHI tables whose values do not pass through entities (an aggregate, a projection
+/// kept in SQL, <c>SqlQuery</c>, a database-values reload): SQL computes those values, so they can be neither decided row
+/// by row nor redacted afterwards. A query pinned to patients by its predicate is decided for each of them; any other is
+/// decided for a patient the actor has no relationship with (<see cref="UnattributedReadHandling"/>). A refusal is
+/// recorded as a denied read and committed before <see cref="PhiAccessDeniedException"/> is thrown; nothing ran.
+/// </summary>
+internal static class UnattributedReadPolicy
+{
+    /// <summary>A patient id no application uses: the "any patient" of a decision for a query over many.</summary>
+    private const string AnyPatient = "\u001Fhipaa-any-patient";
+
+    public static void Enforce(DbContext context, AuditRuntime runtime, PolicyEnforcementRuntime enforcement, ReadSession session, AccessContext access, AuditedCommand command, string sql)
+    {
+        if (session.Pins.TryPeek(out var pin) && pin.PatientIds.Count > 0 && command.Tables.All(t => t.Table == pin.Model.Table))
+        {
+            foreach (var patientId in pin.PatientIds)
+            {
+                var decision = enforcement.Decide(context, access, pin.Model, patientId, authorId: null, PhiAction.Read);
+                Check(context, runtime, access, command, pin.Model, patientId, decision, sql);
+            }
+
+            return;
+        }
+
+        foreach (var model in command.Tables)
+        {
+            var decision = ForAnyPatient(enforcement, access, model);
+            if (!decision.IsPermitted && enforcement.UnattributedReads == UnattributedReadHandling.RequireRolePermit)
+            {
+                decision = ForSomePatient(enforcement, access, model);
+            }
+
+            Check(context, runtime, access, command, model, patientId: null, decision, sql);
+        }
+    }
+
+    private static void Check(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand command, PhiEntityModel model, string? patientId, AccessDecision decision, string sql)
+    {
+        var whose = patientId is null ? "of any patient" : "of patient " + patientId;
+        if (!decision.IsPermitted)
+        {
+            Record(context, runtime, access, command, model, patientId, decision, withheld: null);
+            throw new PhiAccessDeniedException(
+                decision,
+                $"A query computing {model.Category} {whose} in SQL (an aggregate, a projection kept in SQL or raw SQL: its values cannot be decided row by row or redacted)");
+        }
+
+        if (decision.FieldMask is { } mask && MaskedColumnsNamed(model, mask, sql) is { Count: > 0 } masked)
+        {
+            Record(context, runtime, access, command, model, patientId, decision, masked);
+            throw new PhiAccessDeniedException(
+                $"A query computing {model.Category} {whose} in SQL names {string.Join(", ", masked)}, which the policy masks for this actor ({AuditRuntime.Describe(decision)}); SQL-computed values cannot be redacted, so the query was refused. Query entities, or select only the visible fields.");
+        }
+    }
+
+    /// <summary>The policy's answer for a record of a patient the actor has no relationship with, no consent on file, written by someone else.</summary>
+    private static AccessDecision ForAnyPatient(PolicyEnforcementRuntime enforcement, AccessContext access, PhiEntityModel model) =>
+        enforcement.DecideWithout(access, access.Actor, model, AnyPatient, authorId: null);
+
+    /// <summary>The policy's answer for the most favourable record: a patient on the actor's care team, written by the actor.</summary>
+    private static AccessDecision ForSomePatient(PolicyEnforcementRuntime enforcement, AccessContext access, PhiEntityModel model)
+    {
+        var actor = access.Actor;
+        var treating = new Actor(actor.Id, actor.Roles, actor.Organization, [.. actor.CareTeamOf, AnyPatient], actor.IsShared);
+        return enforcement.DecideWithout(access, treating, model, AnyPatient, authorId: actor.Id);
+    }
+
+    /// <summary>
+    /// The masked fields whose columns the command names (a <c>*</c> names them all). Keys, the patient id and foreign keys
+    /// are never masked (<see cref="EntityRedactor"/>); an encrypted field counts through its ciphertext and blind-index columns.
+    /// </summary>
+    private static List<string> MaskedColumnsNamed(PhiEntityModel model, FieldMask mask, string sql)
+    {
+        var masked = new List<string>();
+        var entityType = model.EntityType;
+        var patientId = model.PatientId;
+        foreach (var property in entityType.GetProperties())
+        {
+            if (property.IsKey() || property.IsForeignKey() || property == patientId)
+            {
+                continue;
+            }
+
+            var member = MemberOf(property.Name);
+            if (mask.IsVisible(member) || masked.Contains(member))
+            {
+                continue;
+            }
+
+            if (sql.Contains('*', StringComparison.Ordinal) || Names(sql, ColumnOf(property)))
+            {
+                masked.Add(member);
+            }
+        }
+
+        return masked;
+    }
+
+    private static string MemberOf(string propertyName) =>
+        propertyName.StartsWith(EncryptionAnnotations.BlindIndexPrefix, StringComparison.Ordinal)
+            ? propertyName[EncryptionAnnotations.BlindIndexPrefix.Length..]
+            : PhiEntityModel.MemberName(propertyName);
+
+    private static string ColumnOf(IProperty property) => property.GetColumnName();
+
+    /// <summary>Whether <paramref name="sql"/> contains <paramref name="column"/> as a whole identifier (quoted or not, any case).</summary>
+    private static bool Names(string sql, string column)
+    {
+        for (var at = sql.IndexOf(column, StringComparison.OrdinalIgnoreCase); at >= 0; at = sql.IndexOf(column, at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            var end = at + column.Length;
+            if ((at == 0 || !IsIdentifierChar(sql[at - 1])) && (end == sql.Length || !IsIdentifierChar(sql[end])))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsIdentifierChar(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
+
+    private static void Record(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand command, PhiEntityModel model, string? patientId, AccessDecision decision, List<string>? withheld)
+    {
+        var record = runtime.NewEntry(access, AuditAction.Read, patientId is null ? string.Join(",", command.Tables.Select(t => t.Name)) : model.Name, patientId);
+        record.Outcome = AuditOutcome.Denied;
+        record.Categories = model.Category;
+        record.Labels = model.LabelList;
+        record.Fields = string.Empty;
+        record.RedactedFields = withheld is null ? model.FieldList : string.Join(AuditEntry.ListSeparator, withheld);
+        record.QueryFingerprint = command.Fingerprint;
+        record.Decision = AuditRuntime.Describe(decision);
+        runtime.AppendReads(context, [record]);
+    }
+}
