@@ -50,9 +50,15 @@ internal sealed class HipaaAccessContextMiddleware(RequestDelegate next, ILogger
             return;
         }
 
+        string? clientAddress = PhiRefusalAudit.ClientAddress(context.Connection.RemoteIpAddress);
+        if (options.SharedLogins.Enabled && clientAddress is not null && await CheckSharedLoginAsync(context, info, clientAddress, routePatient, options).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var accessContext = new AccessContext(info.Actor, info.Purpose)
         {
-            ClientAddress = PhiRefusalAudit.ClientAddress(context.Connection.RemoteIpAddress),
+            ClientAddress = clientAddress,
             RequestId = context.TraceIdentifier,
             ClientApplication = info.ClientApplication,
             BreakGlassReason = info.BreakGlassReason,
@@ -79,6 +85,44 @@ internal sealed class HipaaAccessContextMiddleware(RequestDelegate next, ILogger
                 await answer.ExecuteAsync(context).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The live shared-login check: logs and hands on an alert; returns <see langword="true"/> when the request was
+    /// refused (and audited) as a second concurrent session.
+    /// </summary>
+    private async Task<bool> CheckSharedLoginAsync(HttpContext context, PhiRequestInfo info, string clientAddress, string? routePatient, PhiAuthorizationOptions options)
+    {
+        SharedLoginMonitor monitor = context.RequestServices.GetRequiredService<SharedLoginMonitor>();
+        if (monitor.Observe(info.Actor.Id!, clientAddress, info.ClientApplication, options.SharedLogins) is not { } alert)
+        {
+            return false;
+        }
+
+        Log.SharedLoginSuspected(logger, alert.Explanation);
+        foreach (ISharedLoginAlertHandler handler in context.RequestServices.GetServices<ISharedLoginAlertHandler>())
+        {
+            try
+            {
+                await handler.HandleAsync(alert, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SharedLoginHandlerFailed(logger, ex, handler.GetType().Name);
+            }
+        }
+
+        if (!alert.Refused)
+        {
+            return false;
+        }
+
+        PhiRefusal refusal = PhiRefusal.ConcurrentSession;
+        Log.RequestRejected(logger, refusal.RuleId);
+        await PhiRefusalAudit.RecordRequestAsync(context, info, refusal, routePatient).ConfigureAwait(false);
+        await TypedResults.Problem(PhiAuthorizationResult.CreateProblem(refusal.StatusCode, refusal.RuleId, refusal.Citation, refusal.Explanation))
+            .ExecuteAsync(context).ConfigureAwait(false);
+        return true;
     }
 
     private static string? RoutePatient(HttpContext context, PhiAuthorizationOptions options)

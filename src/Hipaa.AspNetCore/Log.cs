@@ -29,4 +29,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "A PHI access was refused by {RuleId} while the endpoint ran; the request is refused.")]
     public static partial void RecordRefused(ILogger logger, string ruleId);
+
+    [LoggerMessage(EventId = 4109, Level = LogLevel.Warning, Message = "Possible shared login: {Explanation}")]
+    public static partial void SharedLoginSuspected(ILogger logger, string explanation);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Error, Message = "A shared-login alert handler ({Handler}) failed.")]
+    public static partial void SharedLoginHandlerFailed(ILogger logger, Exception exception, string handler);
 }

@@ -157,4 +157,10 @@ public sealed class PhiAuthorizationOptions
     /// disables it (for applications whose sessions another component ends). Default 15 minutes.
     /// </summary>
     public TimeSpan? IdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Gets the live shared-login check of <c>UseHipaaAccessContext()</c>: on by default (alerts only); see
+    /// <see cref="SharedLoginCheckOptions"/>. The audit trail's report (<c>hipaa audit shared-logins</c>) covers every instance.
+    /// </summary>
+    public SharedLoginCheckOptions SharedLogins { get; } = new();
 }

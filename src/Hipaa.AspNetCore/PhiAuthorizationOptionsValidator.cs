@@ -63,6 +63,11 @@ internal sealed class PhiAuthorizationOptionsValidator : IValidateOptions<PhiAut
             problems.Add($"IdleTimeout is {idle}; it must be more than zero and at most 24 hours (45 CFR 164.312(a)(2)(iii) automatic logoff), or null to leave logoff to another component.");
         }
 
+        if (options.SharedLogins.ConcurrencyWindow < TimeSpan.FromSeconds(10) || options.SharedLogins.ConcurrencyWindow > TimeSpan.FromHours(1))
+        {
+            problems.Add($"SharedLogins.ConcurrencyWindow is {options.SharedLogins.ConcurrencyWindow}; use a value from 00:00:10 to 01:00:00 (how recently a user seen at another place makes a request concurrent).");
+        }
+
         if (!Enum.IsDefined(options.DeniedRecords))
         {
             problems.Add($"DeniedRecords is {(int)options.DeniedRecords}, which is not a PhiDeniedRecordResponse; use Forbidden (403 naming the rule) or NotFound (404, as for a missing record).");

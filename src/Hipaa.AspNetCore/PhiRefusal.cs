@@ -23,6 +23,13 @@ internal sealed class PhiRefusal
         "Denied because this practice requires multi-factor authentication for access to PHI, and the sign-in did not use an accepted method.",
         StatusCodes.Status403Forbidden);
 
+    /// <summary>A second session of a user seen at another place within the window (<see cref="SharedLoginCheckOptions.RefuseConcurrentSessions"/>).</summary>
+    public static PhiRefusal ConcurrentSession { get; } = new(
+        "identity.concurrent-session",
+        "45 CFR 164.312(a)(2)(i)",
+        "Denied because this user id was active from another workstation moments ago, and this practice allows one session per user at a time; sign out there, or wait until that session is idle.",
+        StatusCodes.Status403Forbidden);
+
     public string RuleId { get; }
 
     public string Citation { get; }

@@ -55,6 +55,7 @@ public static class PhiAuthorizationHipaaBuilderExtensions
         services.AddHttpContextAccessor();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PhiAuthorizationOptions>, PhiAuthorizationOptionsValidator>());
         services.TryAddSingleton(sp => new PolicyEngine(sp.GetRequiredService<IOptions<PhiAuthorizationOptions>>().Value.Catalog));
+        services.TryAddSingleton(sp => new SharedLoginMonitor(sp.GetRequiredService<TimeProvider>()));
         services.TryAddScoped<PhiRequestResolver>();
         services.TryAddScoped<PhiAuthorizationService>();
         services.TryAddScoped<IPhiAuthorization>(sp => sp.GetRequiredService<PhiAuthorizationService>());

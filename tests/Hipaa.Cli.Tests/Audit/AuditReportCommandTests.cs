@@ -48,6 +48,41 @@ public sealed class AuditReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void SharedLogins_OneIdAtTwoWorkstationsAtOnce_ExitsOneWithOneSentencePerFindingAndRecordsTheRead()
+    {
+        var start = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
+        _database.Append(40, n => AuditTrailDatabase.Record(n) with { ActorId = "u-shared", OccurredAt = start.AddMinutes(n), ClientAddress = n % 2 == 0 ? "10.0.0.5" : "10.0.0.6" });
+        _database.Append(20, n => AuditTrailDatabase.Record(n) with { ActorId = "u-alone", OccurredAt = start.AddMinutes(n), ClientAddress = "10.0.0.7" });
+
+        CliRun text = CliRun.Of(["audit", "shared-logins", .. _database.Store, "--from", "2026-01-05", "--to", "2026-01-05"]);
+        CliRun json = CliRun.Of(["audit", "shared-logins", .. _database.Store, "--from", "2026-01-05", "--to", "2026-01-05", "--format", "jsonl", "--overlap-minutes", "0"]);
+
+        Assert.True(text.ExitCode == 1, text.Error);
+        Assert.Equal("1 possible shared logins:", text.OutputLines[0]);
+        Assert.StartsWith("- User u-shared was active from 2 client addresses at once from 2026-01-05 09:0", text.OutputLines[1], StringComparison.Ordinal);
+        Assert.Equal(2, text.OutputLines.Length);
+        using var line = JsonDocument.Parse(Assert.Single(json.OutputLines));
+        Assert.Equal(("u-shared", "SeveralAddresses", 2), (line.RootElement.GetProperty("actorId").GetString(), line.RootElement.GetProperty("kind").GetString(), line.RootElement.GetProperty("places").GetArrayLength()));
+        Assert.Equal(2, _database.AuditLogReads().Count);
+    }
+
+    [Fact]
+    public void SharedLogins_NoneFound_ExitsZero_AndBadWindowsExitTwo()
+    {
+        _database.Append(5);
+
+        CliRun none = CliRun.Of(["audit", "shared-logins", .. _database.Store]);
+        CliRun badIdle = CliRun.Of(["audit", "shared-logins", .. _database.Store, "--idle-minutes", "0"]);
+        CliRun badOverlap = CliRun.Of(["audit", "shared-logins", .. _database.Store, "--idle-minutes", "10", "--overlap-minutes", "11"]);
+
+        Assert.True(none.ExitCode == 0, none.Error);
+        Assert.Equal("No shared logins found.", Assert.Single(none.OutputLines));
+        Assert.Equal((2, 2), (badIdle.ExitCode, badOverlap.ExitCode));
+        Assert.Contains("--idle-minutes", badIdle.Error, StringComparison.Ordinal);
+        Assert.Contains("--overlap-minutes", badOverlap.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WhoAccessed_BadTimeOrMissingPatient_ExitsTwo()
     {
         CliRun badTime = CliRun.Of(["audit", "who-accessed", .. _database.Store, "--patient", "p", "--from", "yesterday"]);

@@ -57,6 +57,75 @@ internal static class AuditReportCommands
         return ExitCodes.Success;
     }
 
+    public static async Task<int> SharedLoginsAsync(
+        (string Provider, string Connection) store,
+        AccessContext access,
+        DateTimeOffset? from,
+        DateTimeOffset? to,
+        int idleMinutes,
+        int overlapMinutes,
+        string format,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        var options = new SharedLoginDetectionOptions { IdleTimeout = TimeSpan.FromMinutes(idleMinutes), MinimumOverlap = TimeSpan.FromMinutes(overlapMinutes) };
+        IReadOnlyList<SharedLoginFinding> findings;
+        try
+        {
+            options.Validate();
+            if (from > to)
+            {
+                throw new ArgumentOutOfRangeException(nameof(from), from, "--from is after --to.");
+            }
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            error.WriteLine(ex.Message.Split(Environment.NewLine)[0].Replace("IdleTimeout", "--idle-minutes", StringComparison.Ordinal).Replace("MinimumOverlap", "--overlap-minutes", StringComparison.Ordinal));
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            using (AccessContext.Begin(access))
+            {
+                findings = await Reports(store).SharedLoginsAsync(from, to, options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (AuditStoreConnection.IsStoreFailure(ex) || ex is AuditUnavailableException)
+        {
+            return AuditStoreConnection.ReportStoreFailure(error, store.Provider, ex);
+        }
+
+        if (format == "jsonl")
+        {
+            foreach (SharedLoginFinding finding in findings)
+            {
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    actorId = finding.ActorId,
+                    kind = finding.Kind.ToString(),
+                    from = finding.From.UtcDateTime,
+                    to = finding.To.UtcDateTime,
+                    places = finding.Places.Select(p => new { clientAddress = p.ClientAddress, clientApplication = p.ClientApplication, accesses = p.Accesses, firstAccess = p.FirstAccess.UtcDateTime, lastAccess = p.LastAccess.UtcDateTime }),
+                    explanation = finding.Explanation,
+                }));
+            }
+        }
+        else
+        {
+            output.WriteLine(findings.Count == 0
+                ? "No shared logins found."
+                : string.Create(CultureInfo.InvariantCulture, $"{findings.Count} possible shared logins:"));
+            foreach (SharedLoginFinding finding in findings)
+            {
+                output.WriteLine("- " + finding.Explanation);
+            }
+        }
+
+        return findings.Count == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
+    }
+
     public static async Task<int> AccountingAsync(
         (string Provider, string Connection) store,
         AccessContext access,

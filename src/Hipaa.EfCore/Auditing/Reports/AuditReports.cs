@@ -16,7 +16,7 @@ namespace Hipaa.EfCore.Auditing.Reports;
 /// the current <see cref="AccessContext"/>, which is therefore required.
 /// </summary>
 /// <remarks>Obtain an instance from the service provider once auditing is registered; instances are thread-safe.</remarks>
-public sealed class AuditReports
+public sealed partial class AuditReports
 {
     /// <summary>The default look-back of <see cref="AccountingOfDisclosuresAsync"/>: six years (45 CFR 164.528(a)(1)).</summary>
     public const int AccountingYears = 6;
