@@ -56,6 +56,33 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
 
     public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryInsert(record));
 
+    public IReadOnlyList<DataKeyRecord> FindLatestMany(DataKeyKind kind, IReadOnlyCollection<string> scopes)
+    {
+        lock (_gate)
+        {
+            return [.. _records.Where(r => r.Kind == kind && scopes.Contains(r.Scope)).GroupBy(r => r.Scope).Select(g => g.MaxBy(r => r.Version)!)];
+        }
+    }
+
+    public Task<IReadOnlyList<DataKeyRecord>> FindLatestManyAsync(DataKeyKind kind, IReadOnlyCollection<string> scopes, CancellationToken cancellationToken) =>
+        Task.FromResult(FindLatestMany(kind, scopes));
+
+    public bool TryInsertAll(IReadOnlyList<DataKeyRecord> records)
+    {
+        lock (_gate)
+        {
+            if (records.Any(record => _records.Exists(r => r.Kind == record.Kind && r.Scope == record.Scope && r.Version == record.Version)))
+            {
+                return false;
+            }
+
+            _records.AddRange(records);
+            return true;
+        }
+    }
+
+    public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) => Task.FromResult(TryInsertAll(records));
+
     public bool TryReserveInvocations(Guid id, long count, long limit)
     {
         lock (_gate)

@@ -19,6 +19,15 @@ internal interface IDataKeyStore
 
     Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// For each of <paramref name="scopes"/> that has keys of <paramref name="kind"/>, the one with the highest version,
+    /// whatever its state: one round trip for many scopes (the key creation of a SaveChanges with many new patients).
+    /// </summary>
+    IReadOnlyList<DataKeyRecord> FindLatestMany(DataKeyKind kind, IReadOnlyCollection<string> scopes);
+
+    /// <inheritdoc cref="FindLatestMany"/>
+    Task<IReadOnlyList<DataKeyRecord>> FindLatestManyAsync(DataKeyKind kind, IReadOnlyCollection<string> scopes, CancellationToken cancellationToken);
+
     /// <summary>The key of a kind in a scope with exactly <paramref name="version"/>, if any.</summary>
     DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version);
 
@@ -28,6 +37,16 @@ internal interface IDataKeyStore
     bool TryInsert(DataKeyRecord record);
 
     Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts every record or none (one transaction, one round trip); false, inserting nothing, when another writer
+    /// inserted one of the same (kind, scope, version) first — or the insert failed otherwise: the caller then goes key by
+    /// key, which tells the two apart.
+    /// </summary>
+    bool TryInsertAll(IReadOnlyList<DataKeyRecord> records);
+
+    /// <inheritdoc cref="TryInsertAll"/>
+    Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken);
 
     /// <summary>Atomically adds <paramref name="count"/> to the key's reserved invocations unless that would pass <paramref name="limit"/>.</summary>
     bool TryReserveInvocations(Guid id, long count, long limit);

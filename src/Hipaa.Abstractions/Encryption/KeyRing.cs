@@ -36,6 +36,7 @@ internal sealed partial class KeyRing
     private readonly SingleFlightCache<Guid, DataKey>.Loader _loadById;
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey>.Loader _loadActive;
     private readonly long _recheckTimestampTicks;
+    private long FirstReservation => Math.Min(_settings.InvocationReservationBlock, _settings.MaxInvocationsPerKey);
     private volatile IKeyEncryptionKey _kek;
     private int _unpinnedWarned;
 
@@ -301,6 +302,92 @@ internal sealed partial class KeyRing
         return RootKeyAuthenticator.Pin(key.Id, key.Material);
     }
 
+    /// <summary>
+    /// Loads or creates, in one batch, the encryption keys of every scope in <paramref name="scopes"/> not cached yet, so
+    /// that a SaveChanges with many new patients costs the key store two round trips (one lookup of all the scopes, one
+    /// insert of all the new keys, each with its first block of encryptions reserved) instead of three per patient. Keys
+    /// are only ever added here, never decided: a scope that is shredded is left to <see cref="GetEncryptionKey"/> (which
+    /// throws), and when another writer created one of the keys first the whole insert changes nothing and every scope
+    /// goes the ordinary way, key by key — which finds and uses the winner's key, as two instances always did.
+    /// </summary>
+    public async ValueTask PrepareEncryptionKeysAsync(IReadOnlyCollection<string> scopes, bool async, CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        foreach (var scope in scopes)
+        {
+            if (!_activeByScope.TryGetFresh((DataKeyKind.Data, scope), out _))
+            {
+                missing.Add(scope);
+            }
+        }
+
+        if (missing.Count < 2)
+        {
+            return; // one scope costs the ordinary way no more
+        }
+
+        var readAt = _time.GetTimestamp();
+        IReadOnlyList<DataKeyRecord> found;
+        try
+        {
+            found = async
+                ? await _store.FindLatestManyAsync(DataKeyKind.Data, missing, cancellationToken).ConfigureAwait(false)
+                : _store.FindLatestMany(DataKeyKind.Data, missing);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new KeyServiceUnavailableException($"The key store could not be read for {missing.Count} scopes. Nothing was written; retry when the database is reachable.", exception);
+        }
+
+        var latest = found.ToDictionary(r => r.Scope, StringComparer.Ordinal);
+        var created = new List<(DataKeyRecord Record, DataKey Key)>();
+        foreach (var scope in missing)
+        {
+            latest.TryGetValue(scope, out var record);
+            if (record is { State: DataKeyState.Active, WrappedKey: not null })
+            {
+                var active = await UnwrapAsync(record, async, cancellationToken).ConfigureAwait(false);
+                active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                _activeByScope.TryAdd((DataKeyKind.Data, scope), active);
+            }
+            else if (record is not { State: DataKeyState.Destroyed })
+            {
+                created.Add(await CreateAsync(DataKeyKind.Data, scope, record, async, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        var records = created.ConvertAll(c => c.Record);
+        bool inserted;
+        try
+        {
+            inserted = async
+                ? await _store.TryInsertAllAsync(records, cancellationToken).ConfigureAwait(false)
+                : _store.TryInsertAll(records);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new KeyServiceUnavailableException($"The key store could not be written for {records.Count} new scopes. Nothing was written; retry when the database is reachable.", exception);
+        }
+
+        if (!inserted)
+        {
+            return; // another writer won at least one of them: let each scope find the winner key by key
+        }
+
+        foreach (var (record, key) in created)
+        {
+            LogKeyCreated(_logger, nameof(DataKeyKind.Data), record.Scope, record.Version, record.Id);
+            key.AddInvocationBudget(record.InvocationsReserved);
+            key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+            _activeByScope.TryAdd((DataKeyKind.Data, record.Scope), key);
+        }
+    }
+
     /// <summary>Whether <paramref name="keyId"/> is the key new values of <paramref name="scope"/> are encrypted with.</summary>
     public async ValueTask<bool> IsActiveKeyAsync(string scope, Guid keyId, CancellationToken cancellationToken) =>
         (await GetActiveAsync(DataKeyKind.Data, scope, async: true, cancellationToken).ConfigureAwait(false)).Id == keyId;
@@ -501,6 +588,7 @@ internal sealed partial class KeyRing
             if (inserted)
             {
                 LogKeyCreated(_logger, slot.Kind.ToString(), slot.Scope, record.Version, record.Id);
+                key.AddInvocationBudget(record.InvocationsReserved);
                 key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
                 return key;
             }
@@ -525,6 +613,10 @@ internal sealed partial class KeyRing
                 Version = (latest?.Version ?? 0) + 1,
                 State = DataKeyState.Active,
                 CreatedAt = _time.GetUtcNow(),
+
+                // A new data key is inserted with its creator's first block of encryptions reserved: the insert is the
+                // reservation, one round trip fewer per new key (and per new patient).
+                InvocationsReserved = kind == DataKeyKind.Data ? FirstReservation : 0,
             };
             if (kind == DataKeyKind.Intermediate)
             {

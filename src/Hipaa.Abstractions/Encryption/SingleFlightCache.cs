@@ -108,6 +108,34 @@ internal sealed class SingleFlightCache<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// Caches a value loaded elsewhere (a batch load) unless the key is cached or loading already; false, changing
+    /// nothing, when it is.
+    /// </summary>
+    public bool TryAdd(TKey key, TValue value)
+    {
+        var now = _time.GetUtcNow();
+        var entry = new Entry { ExpiresAt = now + _lifetime };
+        entry.Completion.SetResult(value);
+        if (_entries.TryGetValue(key, out var existing) && !existing.IsExpired(now))
+        {
+            return false;
+        }
+
+        if (existing is not null)
+        {
+            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, existing));
+        }
+
+        if (!_entries.TryAdd(key, entry))
+        {
+            return false;
+        }
+
+        TrimIfOverCapacity(now);
+        return true;
+    }
+
     /// <summary>Removes the entry for <paramref name="key"/> only if it still holds <paramref name="value"/>.</summary>
     public void Remove(TKey key, TValue value)
     {

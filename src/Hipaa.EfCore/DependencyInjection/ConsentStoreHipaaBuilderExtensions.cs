@@ -1,21 +1,26 @@
+using Hipaa.EfCore.Encryption;
 using Hipaa.EfCore.Policy;
 using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
-/// Keeps patients' consents and authorizations in a database through EF Core:
-/// <c>services.AddHipaa().UseConsentStore(o =&gt; o.UseSqlite(cs))</c> registers the <see cref="IConsentStore"/> that the
-/// PHI authorization hands to the policy engine.
+/// Keeps patients' consents and authorizations in a database through EF Core, encrypted under field encryption's key ring:
+/// <c>services.AddHipaa().AddFieldEncryption()…UseConsentStore(o =&gt; o.UseSqlite(cs))</c> registers the
+/// <see cref="IConsentStore"/> that the PHI authorization hands to the policy engine.
 /// </summary>
 public static class ConsentStoreHipaaBuilderExtensions
 {
     /// <summary>
     /// Names the database of the consent tables (<c>hipaa_consents</c>, <c>hipaa_consent_history</c>), created there on
-    /// first use if missing, and registers the EF-backed <see cref="IConsentStore"/> in place of any other. Nothing is ever
-    /// deleted: a revocation is a new history row, and the current state keeps its past in the history.
+    /// first use if missing, and registers the EF-backed <see cref="IConsentStore"/> in place of any other. Consents are
+    /// encrypted under each patient's data key, so field encryption must be added too (<c>AddFieldEncryption()</c> with a
+    /// key-encryption key and a key store); tables of an earlier version, in plaintext, are encrypted on first use. Nothing
+    /// is ever deleted: a revocation is a new history row, and the current state keeps its past in the history.
     /// </summary>
     /// <param name="builder">The Hipaa builder.</param>
     /// <param name="configure">Configures the provider, e.g. <c>o =&gt; o.UseSqlite(cs)</c> or <c>o =&gt; o.UseNpgsql(cs)</c>.</param>
@@ -49,6 +54,10 @@ public static class ConsentStoreHipaaBuilderExtensions
             throw new InvalidOperationException("UseConsentStore(...) configured no database provider; call UseSqlite, UseNpgsql or another provider inside it.");
         }
 
-        return new EfConsentStore(options.Options, services.GetRequiredService<TimeProvider>());
+        FieldEncryptionRuntime encryption = services.GetService<FieldEncryptionRuntime>()
+            ?? throw new InvalidOperationException(
+                "UseConsentStore(...) encrypts consents under field encryption's key ring, and field encryption is not added: call AddFieldEncryption() with UseKeyEncryptionKey(...) (or UseLocalDevelopmentKey(path)) and UseKeyStore(...) on the same builder (docs/aspnetcore.md, \"The consent store\").");
+        ILogger logger = services.GetService<ILoggerFactory>()?.CreateLogger(ConsentStoreLog.Category) ?? NullLogger.Instance;
+        return new EfConsentStore(options.Options, new ConsentCipher(encryption.KeyRing), services.GetRequiredService<TimeProvider>(), logger);
     }
 }

@@ -45,6 +45,51 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public IReadOnlyList<DataKeyRecord> FindLatestMany(DataKeyKind kind, IReadOnlyCollection<string> scopes)
+    {
+        using var context = Open();
+        return Latest(context.Keys.AsNoTracking().Where(k => k.Kind == kind && scopes.Contains(k.Scope)).ToList());
+    }
+
+    public async Task<IReadOnlyList<DataKeyRecord>> FindLatestManyAsync(DataKeyKind kind, IReadOnlyCollection<string> scopes, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        return Latest(await context.Keys.AsNoTracking().Where(k => k.Kind == kind && scopes.Contains(k.Scope)).ToListAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    public bool TryInsertAll(IReadOnlyList<DataKeyRecord> records)
+    {
+        using var context = Open();
+        context.Keys.AddRange(records);
+        try
+        {
+            context.SaveChanges();
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken)
+    {
+        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposal = context.ConfigureAwait(false);
+        context.Keys.AddRange(records);
+        try
+        {
+            // One SaveChanges: EF Core sends the inserts in one transaction (batched into as few commands as the provider allows).
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            return false;
+        }
+    }
+
     public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
     {
         using var context = Open();
@@ -161,6 +206,9 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         record.Revision++;
         return true;
     }
+
+    private static List<DataKeyRecord> Latest(List<DataKeyRecord> records) =>
+        [.. records.GroupBy(r => r.Scope, StringComparer.Ordinal).Select(g => g.MaxBy(r => r.Version)!)];
 
     private bool Exists(DataKeyRecord record)
     {

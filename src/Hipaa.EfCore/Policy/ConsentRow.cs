@@ -1,27 +1,20 @@
 namespace Hipaa.EfCore.Policy;
 
-/// <summary>A row of <c>hipaa_consents</c>: the current state of one consent of one patient.</summary>
+/// <summary>
+/// A row of <c>hipaa_consents</c>: the current state of one consent of one patient, encrypted under the patient's data
+/// key. Only keyed hashes and a revision are in the clear (<see cref="ConsentCipher"/>).
+/// </summary>
 internal sealed class ConsentRow
 {
-    public required string PatientId { get; set; }
+    /// <summary>The keyed hash of the patient id (<see cref="ConsentCipher.PatientKeyAsync"/>): finds a patient's consents.</summary>
+    public required byte[] PatientKey { get; set; }
 
-    public required string ConsentId { get; set; }
+    /// <summary>The keyed hash of the patient id and the consent id (<see cref="ConsentCipher.ConsentKeyAsync"/>): finds one consent.</summary>
+    public required byte[] ConsentKey { get; set; }
 
-    public int Kind { get; set; }
+    /// <summary>Counts the changes of the row (0 when recorded, 1 once revoked): the compare-and-set token of a revocation.</summary>
+    public long Revision { get; set; }
 
-    public required string[] Recipients { get; set; }
-
-    public required string[] Purposes { get; set; }
-
-    public required string[] Categories { get; set; }
-
-    public DateTimeOffset ValidFrom { get; set; }
-
-    public DateTimeOffset? ValidUntil { get; set; }
-
-    public DateTimeOffset? RevokedAt { get; set; }
-
-    public DateTimeOffset RecordedAt { get; set; }
-
-    public required string RecordedBy { get; set; }
+    /// <summary>The consent, who recorded it and when (<see cref="ConsentPayload"/>), AES-256-GCM under the patient's data key.</summary>
+    public required byte[] Payload { get; set; }
 }

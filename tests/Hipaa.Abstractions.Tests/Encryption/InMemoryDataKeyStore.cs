@@ -14,12 +14,20 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
     private readonly List<(Guid Id, long Count)> _reservations = [];
     private int _inserts;
     private int _finds;
+    private int _batchFinds;
+    private int _insertCalls;
 
     /// <summary>Gets how many keys were inserted.</summary>
     public int Inserts => Volatile.Read(ref _inserts);
 
     /// <summary>Gets how many times a key was looked up by id.</summary>
     public int Finds => Volatile.Read(ref _finds);
+
+    /// <summary>Gets how many batch lookups (<see cref="FindLatestMany"/>) were made.</summary>
+    public int BatchFinds => Volatile.Read(ref _batchFinds);
+
+    /// <summary>Gets how many insert calls (single or batch) were made, successful or not.</summary>
+    public int InsertCalls => Volatile.Read(ref _insertCalls);
 
     /// <summary>Gets every successful reservation, in order.</summary>
     public IReadOnlyList<(Guid Id, long Count)> Reservations
@@ -88,21 +96,58 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
     public Task<DataKeyRecord?> FindVersionAsync(DataKeyKind kind, string scope, int version, CancellationToken cancellationToken) =>
         Task.FromResult(FindVersion(kind, scope, version));
 
-    public bool TryInsert(DataKeyRecord record)
+    public bool TryInsert(DataKeyRecord record) => TryInsertAll([record]);
+
+    public IReadOnlyList<DataKeyRecord> FindLatestMany(DataKeyKind kind, IReadOnlyCollection<string> scopes)
     {
+        Interlocked.Increment(ref _batchFinds);
         lock (_gate)
         {
-            if (_records.ContainsKey(record.Id)
-                || _records.Values.Any(r => r.Kind == record.Kind && r.Version == record.Version && string.Equals(r.Scope, record.Scope, StringComparison.Ordinal)))
+            return
+            [
+                .. _records.Values
+                    .Where(r => r.Kind == kind && scopes.Contains(r.Scope, StringComparer.Ordinal))
+                    .GroupBy(r => r.Scope, StringComparer.Ordinal)
+                    .Select(g => Copy(g.MaxBy(r => r.Version)!)),
+            ];
+        }
+    }
+
+    public Task<IReadOnlyList<DataKeyRecord>> FindLatestManyAsync(DataKeyKind kind, IReadOnlyCollection<string> scopes, CancellationToken cancellationToken) =>
+        Task.FromResult(FindLatestMany(kind, scopes));
+
+    public bool TryInsertAll(IReadOnlyList<DataKeyRecord> records)
+    {
+        Interlocked.Increment(ref _insertCalls);
+        lock (_gate)
+        {
+            // All or nothing, as the EF store's one SaveChanges is.
+            foreach (var record in records)
             {
-                return false;
+                if (_records.ContainsKey(record.Id)
+                    || records.Count(r => r.Kind == record.Kind && r.Version == record.Version && string.Equals(r.Scope, record.Scope, StringComparison.Ordinal)) > 1
+                    || _records.Values.Any(r => r.Kind == record.Kind && r.Version == record.Version && string.Equals(r.Scope, record.Scope, StringComparison.Ordinal)))
+                {
+                    return false;
+                }
             }
 
-            _records.Add(record.Id, Copy(record));
-            _inserts++;
+            foreach (var record in records)
+            {
+                _records.Add(record.Id, Copy(record));
+                _inserts++;
+                if (record.InvocationsReserved > 0)
+                {
+                    // A key inserted with its first block of encryptions already reserved.
+                    _reservations.Add((record.Id, record.InvocationsReserved));
+                }
+            }
+
             return true;
         }
     }
+
+    public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) => Task.FromResult(TryInsertAll(records));
 
     public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryInsert(record));
 

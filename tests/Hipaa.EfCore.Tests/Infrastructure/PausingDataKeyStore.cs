@@ -9,10 +9,14 @@ namespace Hipaa.EfCore.Tests.Infrastructure;
 /// </summary>
 internal sealed class PausingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
 {
-    private volatile Pause? _pause;
+    private Pause? _pause;
+    private Pause? _insertPause;
 
     /// <summary>Holds the next state change (update) until <see cref="Pause.Release"/>.</summary>
-    public Pause PauseNextUpdate() => _pause = new Pause();
+    public Pause PauseNextUpdate() => Arm(ref _pause);
+
+    /// <summary>Holds the next batch insert (<see cref="IDataKeyStore.TryInsertAll"/>) until <see cref="Pause.Release"/>: its lookup is done, its insert not yet.</summary>
+    public Pause PauseNextInsertAll() => Arm(ref _insertPause);
 
     public DataKeyRecord? Find(Guid id) => inner.Find(id);
 
@@ -34,28 +38,52 @@ internal sealed class PausingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
 
     public bool TryReserveInvocations(Guid id, long count, long limit) => inner.TryReserveInvocations(id, count, limit);
 
+    public IReadOnlyList<DataKeyRecord> FindLatestMany(DataKeyKind kind, IReadOnlyCollection<string> scopes) => inner.FindLatestMany(kind, scopes);
+
+    public Task<IReadOnlyList<DataKeyRecord>> FindLatestManyAsync(DataKeyKind kind, IReadOnlyCollection<string> scopes, CancellationToken cancellationToken) =>
+        inner.FindLatestManyAsync(kind, scopes, cancellationToken);
+
+    public bool TryInsertAll(IReadOnlyList<DataKeyRecord> records)
+    {
+        WaitIfPausedAsync(ref _insertPause, CancellationToken.None).GetAwaiter().GetResult();
+        return inner.TryInsertAll(records);
+    }
+
+    public async Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken)
+    {
+        await WaitIfPausedAsync(ref _insertPause, cancellationToken);
+        return await inner.TryInsertAllAsync(records, cancellationToken);
+    }
+
     public Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken) =>
         inner.ListAsync(kind, scope, cancellationToken);
 
     public bool TryUpdate(DataKeyRecord record)
     {
-        WaitIfPausedAsync(CancellationToken.None).GetAwaiter().GetResult();
+        WaitIfPausedAsync(ref _pause, CancellationToken.None).GetAwaiter().GetResult();
         return inner.TryUpdate(record);
     }
 
     public async Task<bool> TryUpdateAsync(DataKeyRecord record, CancellationToken cancellationToken)
     {
-        await WaitIfPausedAsync(cancellationToken);
+        await WaitIfPausedAsync(ref _pause, cancellationToken);
         return await inner.TryUpdateAsync(record, cancellationToken);
     }
 
-    private async Task WaitIfPausedAsync(CancellationToken cancellationToken)
+    private static Task WaitIfPausedAsync(ref Pause? slot, CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref slot, null) is { } pause ? WaitAsync(pause, cancellationToken) : Task.CompletedTask;
+
+    private static async Task WaitAsync(Pause pause, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _pause, null) is { } pause)
-        {
-            pause.SignalEntered();
-            await pause.Released.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
-        }
+        pause.SignalEntered();
+        await pause.Released.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+    }
+
+    private static Pause Arm(ref Pause? slot)
+    {
+        var pause = new Pause();
+        Volatile.Write(ref slot, pause);
+        return pause;
     }
 
     /// <summary>One held write: <see cref="Entered"/> completes when the writer reaches it, <see cref="Release"/> lets it go.</summary>

@@ -1,5 +1,6 @@
 using Hipaa.EfCore.Policy;
 using Hipaa.EfCore.Tests.Infrastructure;
+using Hipaa.Encryption;
 using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,6 +11,7 @@ namespace Hipaa.EfCore.Tests.Policy;
 /// <summary><c>UseConsentStore</c> registers the EF-backed store, replacing any other, and names what is missing.</summary>
 public sealed class ConsentStoreHipaaBuilderExtensionsTests : IDisposable
 {
+    private static readonly CountingKeyEncryptionKey Kek = new("kek-consent-store");
     private readonly TestDatabase _database = TestDatabase.Create("sqlite");
 
     public void Dispose() => _database.Dispose();
@@ -21,7 +23,9 @@ public sealed class ConsentStoreHipaaBuilderExtensionsTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IConsentStore, NoConsentStore>();
-        services.AddHipaa().UseConsentStore(o => o.UseSqlite(_database.ConnectionString));
+        services.AddHipaa()
+            .AddFieldEncryption().UseKeyEncryptionKey(_ => Kek, KeyWrapAlgorithm.AesGcmKeyWrap256).UseKeyStore(_database.UseForKeys)
+            .UseConsentStore(o => o.UseSqlite(_database.ConnectionString));
         await using ServiceProvider provider = services.BuildServiceProvider();
 
         IConsentStore store = provider.GetRequiredService<IConsentStore>();
@@ -30,6 +34,18 @@ public sealed class ConsentStoreHipaaBuilderExtensionsTests : IDisposable
         Assert.IsType<EfConsentStore>(store);
         Assert.Single(services, d => d.ServiceType == typeof(IConsentStore));
         Assert.Equal(time.GetUtcNow(), Assert.Single(await store.GetHistoryAsync("p1")).ChangedAt);
+    }
+
+    [Fact]
+    public void UseConsentStore_WithoutFieldEncryption_FailsNamingTheFix()
+    {
+        var services = new ServiceCollection();
+        services.AddHipaa().UseConsentStore(o => o.UseSqlite(_database.ConnectionString));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var exception = Assert.Throws<InvalidOperationException>(provider.GetRequiredService<IConsentStore>);
+
+        Assert.Contains("AddFieldEncryption()", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

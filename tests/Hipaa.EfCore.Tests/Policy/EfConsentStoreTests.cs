@@ -12,8 +12,13 @@ public abstract class EfConsentStoreTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
     private readonly TestDatabase _database;
     private readonly FakeTimeProvider _time = new(Now);
+    private readonly ConsentStoreKeys _keys;
 
-    protected EfConsentStoreTests(string provider) => _database = TestDatabase.Create(provider);
+    protected EfConsentStoreTests(string provider)
+    {
+        _database = TestDatabase.Create(provider);
+        _keys = new ConsentStoreKeys(_database, _time);
+    }
 
     public void Dispose()
     {
@@ -205,12 +210,7 @@ public abstract class EfConsentStoreTests : IDisposable
         Assert.Equal(expected.RevokedAt, actual.RevokedAt);
     }
 
-    private EfConsentStore Store()
-    {
-        var options = new DbContextOptionsBuilder<ConsentStoreDbContext>();
-        _database.Use(options);
-        return new EfConsentStore(options.Options, _time);
-    }
+    private EfConsentStore Store() => _keys.Store();
 
     private long Count(string table)
     {
