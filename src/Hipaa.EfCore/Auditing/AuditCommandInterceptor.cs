@@ -45,9 +45,36 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             return InterceptionResult<DbDataReader>.SuppressWithResult(await AuditedWriteReader.ExecuteAsync(command, write, async: true, cancellationToken).ConfigureAwait(false));
         }
 
+        await PreloadConsentsAsync(eventData, cancellationToken).ConfigureAwait(false);
         AdmitRead(command, eventData);
         return result;
     }
+
+    /// <summary>
+    /// Before an async query runs under policy enforcement: the consents of the patients it is known to be about (the
+    /// access context's patient scope, the patients an aggregate is pinned to) are loaded without blocking a thread, so its
+    /// rows are decided from the cache (<see cref="PolicyEnforcementRuntime.PreloadConsentsAsync"/>).
+    /// </summary>
+    private static ValueTask PreloadConsentsAsync(CommandEventData eventData, CancellationToken cancellationToken)
+    {
+        if (eventData.CommandSource == CommandSource.SaveChanges || eventData.Context is not { } context
+            || HipaaContext.Audit(context) is not { Enforcement: { } enforcement } || AccessContext.Current is not { } access)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        IEnumerable<string> patients = access.PatientScope is { Count: > 0 } scope ? scope.Select(NormalizePatientId) : [];
+        if (ReadSession.For(context).Pins.TryPeek(out var pin))
+        {
+            patients = patients.Concat(pin.PatientIds);
+        }
+
+        return enforcement.PreloadConsentsAsync(context, patients.Distinct(StringComparer.Ordinal), cancellationToken);
+    }
+
+    /// <summary>A scoped patient id as the read path formats the entity's (a Guid in "D" format, lower case).</summary>
+    private static string NormalizePatientId(string patientId) =>
+        Guid.TryParse(patientId, out var guid) ? EncryptedEntityModel.FormatValue(guid) : patientId;
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) =>
         BeginRead(command, eventData, result);

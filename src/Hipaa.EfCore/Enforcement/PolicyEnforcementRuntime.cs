@@ -52,6 +52,45 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
 
     public IProperty? AuthorProperty(IEntityType entityType) => HipaaAnnotations.AuthorProperty(entityType);
 
+    private int _synchronousLoads;
+
+    /// <summary>Gets how many times a decision had to load a patient's consents synchronously (not preloaded); for tests.</summary>
+    internal int SynchronousConsentLoads => Volatile.Read(ref _synchronousLoads);
+
+    /// <summary>
+    /// Loads, without blocking a thread, the consents of the patients an async query is known to be about before its rows
+    /// are decided — the access context's patient scope (the route's patient) and the patients an aggregate is pinned to —
+    /// into the context's consent cache, where the read hook then finds them. Consents already cached and still within
+    /// <see cref="PolicyEnforcementOptions.ConsentCacheLifetime"/> are not loaded again.
+    /// </summary>
+    public async ValueTask PreloadConsentsAsync(DbContext context, IEnumerable<string> patientIds, CancellationToken cancellationToken)
+    {
+        if (consents is null)
+        {
+            return;
+        }
+
+        var cache = ConsentCache.GetOrCreateValue(context);
+        foreach (var patientId in patientIds)
+        {
+            long now;
+            lock (cache)
+            {
+                now = time.GetTimestamp();
+                if (cache.TryGetValue(patientId, out var entry) && time.GetElapsedTime(entry.LoadedAt, now) < options.ConsentCacheLifetime)
+                {
+                    continue;
+                }
+            }
+
+            var loaded = await consents.ListAsync(patientId, cancellationToken).ConfigureAwait(false);
+            lock (cache)
+            {
+                cache[patientId] = (loaded, now); // aged from before the load: a revocation is never seen later than the bound
+            }
+        }
+    }
+
     /// <summary>
     /// The patient's consents, loaded at most once per <see cref="PolicyEnforcementOptions.ConsentCacheLifetime"/> per context:
     /// a consent revoked while a context lives stops permitting that context's accesses within the lifetime.
@@ -69,6 +108,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             var now = time.GetTimestamp();
             if (!cache.TryGetValue(patientId, out var entry) || time.GetElapsedTime(entry.LoadedAt, now) >= options.ConsentCacheLifetime)
             {
+                Interlocked.Increment(ref _synchronousLoads); // not preloaded: a sync query, or a patient no async query announced
                 entry = (consents.ListAsync(patientId).GetAwaiter().GetResult(), now);
                 cache[patientId] = entry;
             }

@@ -21,11 +21,13 @@ internal sealed class AuditHost : IDisposable
         Action<DbContextOptionsBuilder>? auditStore = null,
         Action<PolicyEnforcementOptions>? enforcement = null,
         Microsoft.Extensions.Configuration.IConfiguration? policyConfiguration = null,
-        Action<FieldEncryptionOptions>? encryption = null)
+        Action<FieldEncryptionOptions>? encryption = null,
+        Action<IServiceCollection>? services = null)
     {
         _database = database;
-        var services = new ServiceCollection();
-        services.AddHipaa()
+        var collection = new ServiceCollection();
+        services?.Invoke(collection);
+        collection.AddHipaa()
             .AddFieldEncryption(o =>
             {
                 o.KeyScope = KeyScope.Patient;
@@ -42,16 +44,16 @@ internal sealed class AuditHost : IDisposable
             .UseLocalDevelopmentCheckpointSigner(Hipaa.EfCore.LoadDriver.LoadHost.SignerPath);
         if (enforcement is not null)
         {
-            services.AddHipaa().AddPolicyEnforcement(enforcement);
+            collection.AddHipaa().AddPolicyEnforcement(enforcement);
         }
 
         if (policyConfiguration is not null)
         {
-            services.AddHipaa().AddPolicyEnforcement(policyConfiguration);
+            collection.AddHipaa().AddPolicyEnforcement(policyConfiguration);
         }
 
-        services.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
-        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        collection.AddDbContextFactory<ClinicDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        _services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         using var context = CreateContext();
         context.Database.EnsureCreated();
     }
@@ -61,6 +63,9 @@ internal sealed class AuditHost : IDisposable
 
     public static AccessContext As(string id, string role, PurposeOfUse purpose, params string[] careTeamOf) =>
         new(new Actor(id, [role], "practice", careTeamOf), purpose);
+
+    /// <summary>Gets the application's service provider.</summary>
+    public IServiceProvider Services => _services;
 
     /// <summary>Gets the application's audit runtime (its writer counts the transactions it committed).</summary>
     public AuditRuntime Runtime => _services.GetRequiredService<AuditRuntime>();
