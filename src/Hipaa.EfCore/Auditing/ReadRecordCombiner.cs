@@ -107,11 +107,15 @@ internal static class ReadRecordCombiner
     }
 
     /// <summary>
-    /// Whether <paramref name="patientId"/> comes back unchanged from a patient list: an id holding the separator would be
-    /// split into other patients' ids — by the sealer's index and the who-accessed report alike — so its record keeps the
-    /// id in <see cref="AuditEntry.PatientId"/>.
+    /// Whether <paramref name="patientId"/> comes back unchanged from a patient list and fits its index row: an id holding
+    /// the separator would be split into other patients' ids — by the sealer's index and the who-accessed report alike —
+    /// and one longer than the index's <c>patient_id</c> column (<see cref="AuditModel.PatientIdMaxLength"/>, enforced by
+    /// PostgreSQL) would make every seal fail on its index row, so that nothing is sealed again. Such a record keeps the id
+    /// in <see cref="AuditEntry.PatientId"/>: a separator is harmless there, and an id too long for that column fails its
+    /// read closed, as it always did for one patient.
     /// </summary>
-    private static bool FitsInAList(string patientId) => !patientId.Contains(AuditEntry.ListSeparator, StringComparison.Ordinal);
+    private static bool FitsInAList(string patientId) =>
+        patientId.Length <= AuditModel.PatientIdMaxLength && !patientId.Contains(AuditEntry.ListSeparator, StringComparison.Ordinal);
 
     private static string Concat(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + AuditEntry.ListSeparator + b;
 

@@ -27,6 +27,34 @@ public abstract class PatientListAttackTests(string provider) : ChartsFixture(pr
         var result = await VerifyAsync(host);
         Assert.True(result.IsValid, result.Problem?.Message);
     }
+
+    [Fact]
+    public async Task Seal_AfterAPageOfPatientsWhoseIdsDoNotFitThePatientIdColumn_IsNotBlocked()
+    {
+        // hipaa_audit.patient_id and hipaa_audit_patients.patient_id hold 128 characters (enforced by PostgreSQL). One
+        // such patient's read could never be recorded, so it was refused; two in one page went into patient_ids (text)
+        // unrefused, and every later seal then failed on their index rows: nothing sealed again, for anyone.
+        var first = "urn:oid:2.16.840.1.113883.3.72.5.20:" + new string('1', 100);
+        var second = "urn:oid:2.16.840.1.113883.3.72.5.20:" + new string('2', 100);
+        using var host = SeedWithSql(first, second);
+        List<Chart>? rows = null;
+        try
+        {
+            rows = await ReadAllAsync(host);
+        }
+        catch (AuditUnavailableException)
+        {
+            // refused because its record could not be stored: fail closed, as for one such patient
+        }
+
+        await SealAllAsync(host);
+
+        Assert.DoesNotContain(Database.AuditRows(), r => r.ChainPosition is null);
+        if (rows is not null)
+        {
+            Assert.True(await ReportShowsChartReadAsync(host, first), "the read was returned but is not in the patient's report");
+        }
+    }
 }
 
 public sealed class SqlitePatientListAttackTests() : PatientListAttackTests("sqlite");
