@@ -29,6 +29,28 @@ public abstract class PatientListAttackTests(string provider) : ChartsFixture(pr
     }
 
     [Fact]
+    public async Task WhoAccessed_UnsealedPageNamingPatientIdsWithABackslash_FindsEachOfThem()
+    {
+        // The report finds unsealed records of several patients with LIKE; PostgreSQL reads a backslash in a LIKE pattern as
+        // an escape, so "north\42" matched only "north42" and "south\" (a trailing backslash) nothing.
+        string[] ids = [@"north\42", @"south\", "east_1"];
+        using var host = Seed(ids);
+        Assert.Equal(3, (await ReadAllAsync(host)).Count);
+
+        foreach (var id in ids)
+        {
+            Assert.True(await ReportShowsChartReadAsync(host, id), $"unsealed: the read is missing from the report of {id}");
+        }
+
+        Assert.False(await ReportShowsChartReadAsync(host, "eastX1"), "a LIKE wildcard in an id matched another patient");
+        await SealAllAsync(host);
+        foreach (var id in ids)
+        {
+            Assert.True(await ReportShowsChartReadAsync(host, id), $"sealed: the read is missing from the report of {id}");
+        }
+    }
+
+    [Fact]
     public async Task Seal_AfterAPageOfPatientsWhoseIdsDoNotFitThePatientIdColumn_IsNotBlocked()
     {
         // hipaa_audit.patient_id and hipaa_audit_patients.patient_id hold 128 characters (enforced by PostgreSQL). One
