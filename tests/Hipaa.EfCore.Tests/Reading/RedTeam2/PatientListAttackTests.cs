@@ -1,4 +1,6 @@
+using System.Globalization;
 using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing.Integrity;
 
 namespace Hipaa.EfCore.Tests.Reading.RedTeam2;
 
@@ -77,6 +79,47 @@ public abstract class PatientListAttackTests(string provider) : ChartsFixture(pr
             Assert.True(await ReportShowsChartReadAsync(host, first), "the read was returned but is not in the patient's report");
         }
     }
+}
+
+/// <summary>
+/// SQLite stores a time as text with its offset and the report compares that text, while the chain and the index check
+/// compare instants: a time rewritten in another offset is the same instant to verification and another time to a report.
+/// </summary>
+public sealed class SqlitePatientListTimeAttackTests() : ChartsFixture("sqlite")
+{
+    [Fact]
+    public async Task Verify_IndexRowTimeRewrittenInAnotherOffset_IsReportedOrTheReportStillFindsTheRead()
+    {
+        using var host = Seed("p-1", "p-2");
+        await ReadAllAsync(host);
+        await SealAllAsync(host);
+        var page = Database.AuditRows().Single(r => r.PatientIds.Length > 0);
+
+        // The same instant, written twelve hours "earlier" in local time: out of any report window near the access.
+        Assert.Equal(1, Database.Execute("UPDATE hipaa_audit_patients SET occurred_at = @t WHERE patient_id = 'p-1'", ("@t", InOtherOffset(page.OccurredAt))));
+
+        var found = (await WhoAccessedAsync(host, "p-1", page.OccurredAt.AddMinutes(-1), page.OccurredAt.AddMinutes(1))).Any(r => r.Action == AuditAction.Read && r.Entity == nameof(Chart));
+        var result = await VerifyAsync(host);
+        Assert.True(found || result.Problem?.Kind == AuditChainProblemKind.PatientIndexMismatch, "the access left the patient's report window and verification passed");
+    }
+
+    [Fact]
+    public async Task Verify_TimeOfARecordOfSeveralPatientsRewrittenInAnotherOffset_IsReportedOrTheReportStillFindsTheRead()
+    {
+        using var host = Seed("p-1", "p-2");
+        await ReadAllAsync(host);
+        await SealAllAsync(host);
+        var page = Database.AuditRows().Single(r => r.PatientIds.Length > 0);
+
+        Assert.Equal(1, Database.Execute("UPDATE hipaa_audit SET occurred_at = @t WHERE id = @id", ("@t", InOtherOffset(page.OccurredAt)), ("@id", page.Id)));
+
+        var found = (await WhoAccessedAsync(host, "p-2", page.OccurredAt.AddMinutes(-1), page.OccurredAt.AddMinutes(1))).Any(r => r.Action == AuditAction.Read && r.Entity == nameof(Chart));
+        var result = await VerifyAsync(host);
+        Assert.True(found || !result.IsValid, "the access left every patient's report window and verification passed");
+    }
+
+    private static string InOtherOffset(DateTimeOffset time) =>
+        time.ToOffset(TimeSpan.FromHours(-12)).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
 }
 
 public sealed class SqlitePatientListAttackTests() : PatientListAttackTests("sqlite");
