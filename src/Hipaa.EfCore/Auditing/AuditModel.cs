@@ -11,6 +11,9 @@ internal static class AuditModel
 
     public const string PatientIndexTable = "hipaa_audit_patients";
 
+    /// <summary>The length of the <c>patient_id</c> columns of <c>hipaa_audit</c> and <c>hipaa_audit_patients</c>.</summary>
+    public const int PatientIdMaxLength = 128;
+
     public static void Configure(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<AuditEntry>(entry =>
@@ -23,7 +26,7 @@ internal static class AuditModel
             entry.Property(e => e.ActorId).HasColumnName("actor_id").HasMaxLength(256).IsRequired();
             entry.Property(e => e.ActorRoles).HasColumnName("actor_roles").IsRequired();
             entry.Property(e => e.ClientApplication).HasColumnName("client_application").HasMaxLength(256);
-            entry.Property(e => e.PatientId).HasColumnName("patient_id").HasMaxLength(128);
+            entry.Property(e => e.PatientId).HasColumnName("patient_id").HasMaxLength(PatientIdMaxLength);
             entry.Property(e => e.PatientIds).HasColumnName("patient_ids").IsRequired().HasDefaultValue(string.Empty);
             entry.Property(e => e.Action).HasColumnName("action").HasConversion<string>().HasMaxLength(16);
             entry.Property(e => e.Entity).HasColumnName("entity").HasMaxLength(256).IsRequired();
@@ -56,7 +59,7 @@ internal static class AuditModel
         {
             index.ToTable(PatientIndexTable);
             index.HasKey(i => new { i.PatientId, i.OccurredAt, i.AuditId });
-            index.Property(i => i.PatientId).HasColumnName("patient_id").HasMaxLength(128);
+            index.Property(i => i.PatientId).HasColumnName("patient_id").HasMaxLength(PatientIdMaxLength);
             index.Property(i => i.OccurredAt).HasColumnName("occurred_at");
             index.Property(i => i.AuditId).HasColumnName("audit_id").ValueGeneratedNever();
             index.HasIndex(i => i.AuditId).HasDatabaseName("ix_hipaa_audit_patients_audit_id");

@@ -92,7 +92,7 @@ internal static class AuditedRead
 
         foreach (var scoped in scope)
         {
-            if (patientId is not null && string.Equals(scoped, patientId, StringComparison.OrdinalIgnoreCase))
+            if (patientId is not null && IsSamePatient(scoped, patientId))
             {
                 return true;
             }
@@ -100,4 +100,14 @@ internal static class AuditedRead
 
         return false;
     }
+
+    /// <summary>
+    /// Whether a scope's patient id names the row's patient: the same text, as the policy's care team compares it
+    /// (<see cref="Actor.IsOnCareTeamOf"/>, ordinal), or the same GUID however its text is cased (a route may carry
+    /// one upper-case; the row's is formatted lower-case). Ignoring case for any other id let the scope "mrn-a" admit a
+    /// redacted row of "MRN-A", another patient to the policy.
+    /// </summary>
+    private static bool IsSamePatient(string scoped, string patientId) =>
+        string.Equals(scoped, patientId, StringComparison.Ordinal)
+        || (Guid.TryParse(scoped, out var scopedGuid) && Guid.TryParse(patientId, out var rowGuid) && scopedGuid == rowGuid);
 }

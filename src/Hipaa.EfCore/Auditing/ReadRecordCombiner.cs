@@ -6,7 +6,8 @@ namespace Hipaa.EfCore.Auditing;
 /// decision, query — become one record naming every patient in <see cref="AuditEntry.PatientIds"/> (at most
 /// <see cref="MaxPatientsPerRecord"/> each). A 100-patient page is then one row to insert and seal instead of 100; who
 /// accessed each patient stays answerable through the per-patient index the sealer writes (docs/audit.md, "One record per
-/// access"). Records of one patient stay as they are (<see cref="AuditEntry.PatientId"/>); unattributed records are kept apart.
+/// access"). Records of one patient stay as they are (<see cref="AuditEntry.PatientId"/>); unattributed records are kept apart,
+/// and so is the record of a patient whose id a list could not carry unchanged (<see cref="FitsInAList"/>).
 /// </summary>
 internal static class ReadRecordCombiner
 {
@@ -24,7 +25,7 @@ internal static class ReadRecordCombiner
         var order = new List<object>(entries.Count); // each item: an entry kept as is, or the key of its group
         foreach (var entry in entries)
         {
-            if (entry.PatientId is null || entry.PatientIds.Length > 0)
+            if (entry.PatientId is null || entry.PatientIds.Length > 0 || !FitsInAList(entry.PatientId))
             {
                 order.Add(entry);
                 continue;
@@ -104,6 +105,17 @@ internal static class ReadRecordCombiner
             output.Add(head);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="patientId"/> comes back unchanged from a patient list and fits its index row: an id holding
+    /// the separator would be split into other patients' ids — by the sealer's index and the who-accessed report alike —
+    /// and one longer than the index's <c>patient_id</c> column (<see cref="AuditModel.PatientIdMaxLength"/>, enforced by
+    /// PostgreSQL) would make every seal fail on its index row, so that nothing is sealed again. Such a record keeps the id
+    /// in <see cref="AuditEntry.PatientId"/>: a separator is harmless there, and an id too long for that column fails its
+    /// read closed, as it always did for one patient.
+    /// </summary>
+    private static bool FitsInAList(string patientId) =>
+        patientId.Length <= AuditModel.PatientIdMaxLength && !patientId.Contains(AuditEntry.ListSeparator, StringComparison.Ordinal);
 
     private static string Concat(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + AuditEntry.ListSeparator + b;
 

@@ -65,6 +65,16 @@ internal static class SharedMaterialization
                 return Hoist(node);
             }
 
+            // A comparison of entities (v.Member != null, a.Member == b.Member) is a key comparison EF Core runs in SQL:
+            // hoisted whole, as one value. Hoisting its operands instead would have EF Core materialize each entity on the
+            // client — through the read hook, so recorded as read (and decided by policy) though none of its values is returned.
+            if (node is BinaryExpression { NodeType: ExpressionType.Equal or ExpressionType.NotEqual } comparison
+                && (model.FindEntityType(comparison.Left.Type) is not null || model.FindEntityType(comparison.Right.Type) is not null)
+                && IsSqlOperand(comparison.Left) && IsSqlOperand(comparison.Right))
+            {
+                return Hoist(node);
+            }
+
             // A value EF Core must compute from the row or the query's parameters: a row parameter, a chain of members
             // on one (a column, a navigation's column), an extracted query parameter (an extension node).
             if (IsRowValue(node))
@@ -132,6 +142,17 @@ internal static class SharedMaterialization
                 QueryParameterExpression => true,
                 _ => false,
             };
+        }
+
+        /// <summary>An operand EF Core translates on its own: a value of the row, a query parameter or a constant.</summary>
+        private bool IsSqlOperand(Expression node)
+        {
+            while (node is UnaryExpression { NodeType: ExpressionType.Convert } convert)
+            {
+                node = convert.Operand;
+            }
+
+            return node is ConstantExpression || IsRowValue(node);
         }
 
         private bool References(Expression node)

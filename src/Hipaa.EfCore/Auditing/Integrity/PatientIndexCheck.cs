@@ -9,9 +9,15 @@ namespace Hipaa.EfCore.Auditing.Integrity;
 /// row with the record's time, and every index row belongs to a sealed record that lists its patient. The index is not
 /// itself hashed; this check is what makes a deleted row (an access hidden from "who accessed this patient"), an added
 /// row or a changed time visible. Records sealed after the walk's snapshot (<c>maxPosition</c>) are left to the next run.
+/// On SQLite, where a time is text and the reports compare that text, the stored times of these records and index rows
+/// must also be written exactly as the SDK writes them (<see cref="StoredTimeFormat"/>): the chain hashes the instant, so
+/// the same instant rewritten in another offset or format verified and yet left every report window near the access.
 /// </summary>
 internal static class PatientIndexCheck
 {
+    /// <summary>How Microsoft.Data.Sqlite (and EF Core's SQLite provider) writes a <see cref="DateTimeOffset"/>, always in UTC here.</summary>
+    private const string StoredTimeFormat = "yyyy-MM-dd HH:mm:ss.FFFFFFFzzz";
+
     public static async Task<AuditChainProblem?> RunAsync(AuditDbContext context, long maxPosition, int batchSize, CancellationToken cancellationToken)
     {
         long after = long.MinValue;
@@ -33,6 +39,12 @@ internal static class PatientIndexCheck
             if (Compare(records, rows, maxPosition) is { } problem)
             {
                 return problem;
+            }
+
+            if (AuditChainLock.IsSqlite(context)
+                && await FindRewrittenSqliteTimeAsync(context, from, through, maxPosition, cancellationToken).ConfigureAwait(false) is { } rewritten)
+            {
+                return rewritten;
             }
 
             if (records.Count == 0)
@@ -99,6 +111,68 @@ internal static class PatientIndexCheck
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// On SQLite, the first record of several patients (sealed within the snapshot) or index row, with audit row id in
+    /// (<paramref name="from"/>, <paramref name="through"/>], whose stored time text is not what the SDK writes for its
+    /// instant in UTC: SQLite compares the text, so a report's time window no longer finds it.
+    /// </summary>
+    private static async Task<AuditChainProblem?> FindRewrittenSqliteTimeAsync(AuditDbContext context, long from, long through, long maxPosition, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = context.Database.GetDbConnection().CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText =
+                    "SELECT 0, id, record_id, chain_position, occurred_at FROM hipaa_audit WHERE id > @from AND id <= @through AND chain_position IS NOT NULL AND chain_position <= @max AND patient_ids <> ''"
+                    + " UNION ALL SELECT 1, i.audit_id, e.record_id, e.chain_position, i.occurred_at FROM hipaa_audit_patients i LEFT JOIN hipaa_audit e ON e.id = i.audit_id"
+                    + " WHERE i.audit_id > @from AND i.audit_id <= @through AND (e.chain_position IS NULL OR e.chain_position <= @max)";
+                AddParameter(command, "@from", from);
+                AddParameter(command, "@through", through);
+                AddParameter(command, "@max", maxPosition);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        string stored = reader.IsDBNull(4) ? string.Empty : reader.GetValue(4).ToString() ?? string.Empty;
+                        if (DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset time)
+                            && string.Equals(stored, time.ToUniversalTime().ToString(StoredTimeFormat, CultureInfo.InvariantCulture), StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
+                        bool isIndexRow = reader.GetInt64(0) == 1;
+                        long? position = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+                        Guid? recordId = reader.IsDBNull(2) ? null : Guid.Parse(reader.GetValue(2).ToString()!, CultureInfo.InvariantCulture);
+                        return new AuditChainProblem(
+                            AuditChainProblemKind.PatientIndexMismatch,
+                            position ?? 0,
+                            recordId,
+                            string.Create(
+                                CultureInfo.InvariantCulture,
+                                $"{(isIndexRow ? "An index row of the record" : "The record")} of several patients at position {position} (audit row id {reader.GetInt64(1)}) stores its time as '{stored}', not as the SDK writes it (UTC, {StoredTimeFormat}): it was rewritten. The instant may be unchanged, but SQLite compares the text, so the access no longer falls in a report's time window."));
+                    }
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, long value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     private sealed record IndexRow(long AuditId, string PatientId, DateTimeOffset OccurredAt, long? Position);

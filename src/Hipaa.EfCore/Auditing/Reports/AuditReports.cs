@@ -316,7 +316,7 @@ public sealed partial class AuditReports
     {
         (string filter, List<object> parameters) = TimeFilter(from, to, firstIndex: 2);
         parameters.Insert(0, patientId);
-        parameters.Insert(1, "%" + patientId + "%");
+        parameters.Insert(1, "%" + EscapeLike(patientId) + "%");
 
         // One statement, so one snapshot: the patient's own records (ix_hipaa_audit_patient_time), the sealed records of
         // several patients through their per-patient index, and the records of several patients not sealed yet (few: at
@@ -324,7 +324,7 @@ public sealed partial class AuditReports
         // A record sealed while the report runs is in exactly one of the last two.
         string sql = "SELECT * FROM hipaa_audit WHERE (patient_id = {0}"
             + " OR id IN (SELECT audit_id FROM hipaa_audit_patients WHERE patient_id = {0}" + filter + ")"
-            + " OR (chain_position IS NULL AND patient_ids LIKE {1}))" + filter
+            + " OR (chain_position IS NULL AND patient_ids LIKE {1} ESCAPE '!'))" + filter
             + (disclosuresOnly ? " AND action IN ('Disclose', 'Export') AND outcome = 'Success'" : string.Empty)
             + " ORDER BY occurred_at, id";
         AuditDbContext context = new(_options);
@@ -338,6 +338,15 @@ public sealed partial class AuditReports
             return [.. rows.Where(r => r.PatientId == patientId || r.Patients().Contains(patientId, StringComparer.Ordinal))];
         }
     }
+
+    /// <summary>
+    /// <paramref name="value"/> as a literal inside a LIKE pattern with <c>ESCAPE '!'</c>: PostgreSQL reads a backslash in
+    /// a pattern as an escape by default, so an id holding one (<c>north\42</c>, a trailing <c>\</c>) matched other text or
+    /// nothing, and the report missed the unsealed records of several patients that name it. The wildcards are escaped too,
+    /// although the prefilter's over-matches are removed by the exact check after it.
+    /// </summary>
+    private static string EscapeLike(string value) =>
+        value.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
 
     private async Task RecordAccessAsync(
         AccessContext access,
