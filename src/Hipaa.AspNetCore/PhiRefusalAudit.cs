@@ -66,7 +66,7 @@ internal static class PhiRefusalAudit
 
         TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         AccessContext? access = AccessContext.Current;
-        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset now = time.GetUtcNow().ToUniversalTime();
         Actor actor = info.Actor;
         var record = new AuditRecord
         {

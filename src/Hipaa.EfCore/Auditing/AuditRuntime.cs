@@ -97,7 +97,7 @@ internal sealed partial class AuditRuntime : IDisposable
 
     public AuditEntry NewEntry(AccessContext context, AuditAction action, string entity, string? patientId)
     {
-        var now = Time.GetUtcNow(); // one reading for the record id's timestamp and the record's time
+        var now = Time.GetUtcNow().ToUniversalTime(); // stored in UTC (verify checks the SQLite text form); one reading for the record id's timestamp and the record's time
         return new AuditEntry
         {
             RecordId = Guid.CreateVersion7(now),

@@ -356,7 +356,7 @@ public sealed partial class AuditReports
         int rowCount,
         CancellationToken cancellationToken)
     {
-        AuditEntry entry = AuditLogAccess.CreateEntry(access, action, patientId, description, rowCount, _timeProvider.GetUtcNow());
+        AuditEntry entry = AuditLogAccess.CreateEntry(access, action, patientId, description, rowCount, _timeProvider.GetUtcNow().ToUniversalTime());
         AuditDbContext context = new(_options);
         await using (context.ConfigureAwait(false))
         {
