@@ -9,8 +9,9 @@ namespace Hipaa.EfCore.Auditing.Integrity;
 /// row with the record's time, and every index row belongs to a sealed record that lists its patient. The index is not
 /// itself hashed; this check is what makes a deleted row (an access hidden from "who accessed this patient"), an added
 /// row or a changed time visible. Records sealed after the walk's snapshot (<c>maxPosition</c>) are left to the next run.
-/// On SQLite, where a time is text and the reports compare that text, the stored times of these records and index rows
-/// must also be written exactly as the SDK writes them (<see cref="StoredTimeFormat"/>): the chain hashes the instant, so
+/// On SQLite, where a time is text and the reports compare that text, the stored times of every sealed record (of one
+/// patient or several; a rewrite of a one-patient record is reported as an edit) and of every index row must also be
+/// written exactly as the SDK writes them (<see cref="StoredTimeFormat"/>): the chain hashes the instant, so
 /// the same instant rewritten in another offset or format verified and yet left every report window near the access.
 /// </summary>
 internal static class PatientIndexCheck
@@ -127,7 +128,7 @@ internal static class PatientIndexCheck
             await using (command.ConfigureAwait(false))
             {
                 command.CommandText =
-                    "SELECT 0, id, record_id, chain_position, occurred_at FROM hipaa_audit WHERE id > @from AND id <= @through AND chain_position IS NOT NULL AND chain_position <= @max AND patient_ids <> ''"
+                    "SELECT CASE WHEN patient_ids <> '' THEN 0 ELSE 2 END, id, record_id, chain_position, occurred_at FROM hipaa_audit WHERE id > @from AND id <= @through AND chain_position IS NOT NULL AND chain_position <= @max"
                     + " UNION ALL SELECT 1, i.audit_id, e.record_id, e.chain_position, i.occurred_at FROM hipaa_audit_patients i LEFT JOIN hipaa_audit e ON e.id = i.audit_id"
                     + " WHERE i.audit_id > @from AND i.audit_id <= @through AND (e.chain_position IS NULL OR e.chain_position <= @max)";
                 AddParameter(command, "@from", from);
@@ -145,9 +146,21 @@ internal static class PatientIndexCheck
                             continue;
                         }
 
-                        bool isIndexRow = reader.GetInt64(0) == 1;
+                        long kind = reader.GetInt64(0);
+                        bool isIndexRow = kind == 1;
                         long? position = reader.IsDBNull(3) ? null : reader.GetInt64(3);
                         Guid? recordId = reader.IsDBNull(2) ? null : Guid.Parse(reader.GetValue(2).ToString()!, CultureInfo.InvariantCulture);
+                        if (kind == 2)
+                        {
+                            return new AuditChainProblem(
+                                AuditChainProblemKind.EditedRecord,
+                                position ?? 0,
+                                recordId,
+                                string.Create(
+                                    CultureInfo.InvariantCulture,
+                                    $"The record at position {position} (audit row id {reader.GetInt64(1)}) stores its time as '{stored}', not as the SDK writes it (UTC, {StoredTimeFormat}): it was rewritten. The instant may be unchanged, but SQLite compares the text, so the access no longer falls in a report's time window."));
+                        }
+
                         return new AuditChainProblem(
                             AuditChainProblemKind.PatientIndexMismatch,
                             position ?? 0,
