@@ -61,23 +61,57 @@ public sealed class FhirConsentValidationTests(R4ValidatorFixture r4, ITestOutpu
             Code = new CodeableConcept("http://loinc.org", "11506-3", "Progress note"),
             Subject = new ResourceReference("Patient/p1"),
         };
-        AccessDecision decision = PolicyEngine.Default.Decide(new AccessRequest
-        {
-            Actor = new Actor("u-ther-1", [WellKnownRoles.Therapist], organization: "practice", careTeamOf: ["p1"]),
-            PatientId = "p1",
-            Category = DataCategory.ProgressNote,
-            Labels = [SensitivityLabel.SubstanceUseDisorder, SensitivityLabel.Psychiatry],
-            Action = PhiAction.Disclose,
-            Purpose = PurposeOfUse.Treatment,
-            Recipient = "org-hospital",
-            Consents = [ConsentSamples.Of(ConsentKind.Part2)],
-            At = ConsentSamples.From.AddDays(10),
-        });
+        AccessDecision decision = PolicyEngine.Default.Decide(Part2Disclosure());
 
         FhirSecurityLabels.Apply(observation, DataCategory.ProgressNote, [SensitivityLabel.SubstanceUseDisorder, SensitivityLabel.Psychiatry], decision);
 
         Assert.Contains(observation.Meta.Security, c => c.Code == "NORDSCLCDS");
         AssertValid(observation, "labelled observation");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task ExportedCodings_OfHl7CodeSystems_AreDefinedInTheR4TerminologyWithTheirDisplay()
+    {
+        var codings = new List<Coding>();
+        foreach (ConsentKind kind in Enum.GetValues<ConsentKind>())
+        {
+            FhirConsent fhir = _mapper.ToFhir(ConsentSamples.Of(kind));
+            codings.AddRange(fhir.Scope.Coding);
+            codings.AddRange(fhir.Category.SelectMany(c => c.Coding));
+            codings.AddRange(fhir.PolicyRule.Coding);
+            codings.AddRange(fhir.Provision.Actor.SelectMany(a => a.Role.Coding));
+            codings.AddRange(fhir.Provision.Purpose);
+        }
+
+        AccessDecision notice = PolicyEngine.Default.Decide(Part2Disclosure());
+        Assert.True(notice.HasObligation(Obligation.RedisclosureNotice));
+        foreach (DataCategory category in new[] { DataCategory.ProgressNote, DataCategory.PsychotherapyNote, DataCategory.SudCounselingNote })
+        {
+            codings.AddRange(FhirSecurityLabels.For(category, [], null));
+            codings.AddRange(FhirSecurityLabels.For(
+                category,
+                [SensitivityLabel.SubstanceUseDisorder, SensitivityLabel.SubstanceAbuse, SensitivityLabel.Psychiatry, SensitivityLabel.PsychotherapyNote, SensitivityLabel.Hiv, SensitivityLabel.SexualAndDomesticViolence],
+                notice));
+        }
+
+        codings.AddRange(FhirSecurityLabels.For(DataCategory.LabResult, [SensitivityLabel.Hiv]));
+
+        string[] hl7 = [.. codings.Where(c => c.System.StartsWith("http://terminology.hl7.org/CodeSystem/", StringComparison.Ordinal))
+            .Select(c => c.System + "|" + c.Code + "|" + c.Display).Distinct()];
+        Assert.Contains("http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R|restricted", hl7);
+        Assert.Contains("http://terminology.hl7.org/CodeSystem/v3-ActCode|NORDSCLCDS|no redisclosure without information subject's consent directive", hl7);
+        foreach (string entry in hl7)
+        {
+            string[] parts = entry.Split('|');
+            (bool defined, string? display) = await r4.LookupAsync(parts[0], parts[1]);
+            Assert.True(defined, entry + " is not defined in R4");
+            if (parts[2].Length > 0)
+            {
+                Assert.Equal(display, parts[2]);
+            }
+        }
+
+        output.WriteLine($"{hl7.Length} HL7 codings checked: {string.Join(", ", hl7)}");
     }
 
     [Fact]
@@ -92,6 +126,19 @@ public sealed class FhirConsentValidationTests(R4ValidatorFixture r4, ITestOutpu
         Assert.Contains(errors, e => e.Contains("'scope'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("actor[0]", StringComparison.Ordinal) && e.Contains("'role'", StringComparison.Ordinal));
     }
+
+    private static AccessRequest Part2Disclosure() => new()
+    {
+        Actor = new Actor("u-ther-1", [WellKnownRoles.Therapist], organization: "practice", careTeamOf: ["p1"]),
+        PatientId = "p1",
+        Category = DataCategory.ProgressNote,
+        Labels = [SensitivityLabel.SubstanceUseDisorder, SensitivityLabel.Psychiatry],
+        Action = PhiAction.Disclose,
+        Purpose = PurposeOfUse.Treatment,
+        Recipient = "org-hospital",
+        Consents = [ConsentSamples.Of(ConsentKind.Part2)],
+        At = ConsentSamples.From.AddDays(10),
+    };
 
     private void AssertValid(Resource resource, string name)
     {
