@@ -124,11 +124,22 @@ public sealed class FieldCiphertextVersion2FormatTests
         var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "ciphertext-format.md"));
         var compact = string.Concat(document.Where(c => !char.IsWhiteSpace(c)));
 
+        var number = 0;
         foreach (var vector in Vectors)
         {
-            Assert.Contains((string)vector[3], compact, StringComparison.Ordinal);
-            Assert.Contains((string)vector[4], compact, StringComparison.Ordinal);
-            Assert.Contains($"{((string)vector[3]).Length / 2} bytes", document, StringComparison.Ordinal);
+            number++;
+            var associatedDataHex = (string)vector[3];
+            var storedHex = (string)vector[4];
+            Assert.Contains(storedHex, compact, StringComparison.Ordinal);
+            Assert.Contains($"stored value of {storedHex.Length / 2} bytes", document, StringComparison.Ordinal);
+
+            // The associated data block of the vector, with its comments stripped.
+            var published = string.Concat(document
+                .Split($"**Vector {number}**, associated data of {associatedDataHex.Length / 2} bytes:")[1]
+                .Split("```")[1]
+                .Split('\n')
+                .Select(line => string.Concat(line.Split("  ", 2)[0].Where(c => !char.IsWhiteSpace(c)))));
+            Assert.Equal(associatedDataHex, published);
         }
 
         Assert.Contains(Convert.ToHexStringLower(ColumnId(string.Empty, "Patients", "Name")), compact, StringComparison.Ordinal);
