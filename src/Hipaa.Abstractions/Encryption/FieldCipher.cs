@@ -120,7 +120,22 @@ internal static class FieldCipher
         var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
         try
         {
-            var written = binding.WriteAssociatedData(ad, stored[..FieldCiphertext.AuthenticatedHeaderSize]);
+            int written;
+            try
+            {
+                written = binding.WriteAssociatedData(ad, stored[..FieldCiphertext.AuthenticatedHeaderSize]);
+            }
+            catch (ArgumentException unbindable)
+            {
+                // A key no value can have been written for (encryption refuses it): not this row's value. Not chained: no key is quoted.
+                throw new FieldDecryptionException(
+                    FieldDecryptionFailure.AuthenticationFailed,
+                    entity,
+                    property,
+                    key.Id.ToString(),
+                    $"The stored value of {entity}.{property} (data key {key.Id}) cannot be bound to its row: {unbindable.Message} It was not decrypted.");
+            }
+
             var authentic = key.TryDecrypt(
                 stored.Slice(FieldCiphertext.NonceOffset, FieldCiphertext.NonceSize),
                 stored.Slice(FieldCiphertext.HeaderSize, plaintextLength),

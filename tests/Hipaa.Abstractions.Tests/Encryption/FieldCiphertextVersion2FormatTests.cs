@@ -239,6 +239,21 @@ public sealed class FieldCiphertextVersion2FormatTests
         Assert.DoesNotContain("MRN", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Decrypt_UnderAStringKeyWithALoneSurrogate_FailsAuthenticationWithoutRepeatingTheKey()
+    {
+        // A row key changed in the database to one that has no UTF-8 encoding: no value was written for it.
+        var column = new FieldColumn(string.Empty, "Patients", "Name");
+        var codec = FieldValueCodec.For(typeof(string));
+        var stored = FieldCipher.Encrypt(VectorDataKey(), codec, "Jane Doe", new FieldBinding(column, "MRN", null));
+
+        var ex = Assert.Throws<FieldDecryptionException>(() => FieldCipher.Decrypt(VectorDataKey(), codec, stored, new FieldBinding(column, "MRN\uD800", null), Entity, Property));
+
+        Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, ex.Failure);
+        Assert.DoesNotContain("MRN", ex.Message, StringComparison.Ordinal);
+        Assert.Null(ex.InnerException);
+    }
+
     // ---- Version 1 still reads; neither version reads as the other ----
 
     [Fact]
