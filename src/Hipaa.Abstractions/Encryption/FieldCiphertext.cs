@@ -23,6 +23,7 @@ internal static class FieldCiphertext
 
     /// <summary>The version every write produces.</summary>
     public const byte CurrentFormatVersion = FormatVersion2;
+
     public const byte AlgorithmAes256Gcm = 0x01;
     public const int KeyIdOffset = 2;
     public const int KeyIdSize = 16;
