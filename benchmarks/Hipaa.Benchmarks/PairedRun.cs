@@ -51,7 +51,9 @@ internal static class PairedRun
                     Measure($"Decrypt, {size} B", rounds, Cases(
                         ("AesGcmDecrypt", () => cipher.AesGcmDecrypt()),
                         ("AesGcmDecryptSameAssociatedData", () => cipher.AesGcmDecryptSameAssociatedData()),
+                        ("AesGcmDecryptBindingInPlaintext", () => cipher.AesGcmDecryptBindingInPlaintext()),
                         ("FieldCipherDecrypt", () => cipher.FieldCipherDecrypt()),
+                        ("FieldCipherDecryptVersion1", () => cipher.FieldCipherDecryptVersion1()),
                         ("FieldCipherKeyRingDecrypt", () => cipher.FieldCipherKeyRingDecrypt()),
                         ("DataProtectionUnprotect", () => cipher.DataProtectionUnprotect())));
                 }

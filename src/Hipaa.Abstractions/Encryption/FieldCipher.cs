@@ -4,27 +4,37 @@ using System.Security.Cryptography;
 
 namespace Hipaa.Encryption;
 
-/// <summary>Encrypts and decrypts one field value in the format of <see cref="FieldCiphertext"/>.</summary>
+/// <summary>
+/// Encrypts one field value in format version 2 and decrypts values of versions 1 and 2 (<see cref="FieldCiphertext"/>,
+/// <see cref="FieldBinding"/>). The associated data is built on the stack: no allocation per value besides the result.
+/// </summary>
 internal static class FieldCipher
 {
     private const int StackLimit = 512;
 
     public static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding) =>
-        Encrypt(key, codec, value, binding, fixedNonce: default);
+        Encrypt(key, codec, value, binding, fixedNonce: default, FieldCiphertext.CurrentFormatVersion);
 
     /// <summary>Encrypts with a caller-chosen nonce. Only for published test vectors: a nonce must never repeat under a key.</summary>
-    internal static byte[] EncryptWithNonceForTestVectors(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> nonce) =>
-        nonce.Length == FieldCiphertext.NonceSize
-            ? Encrypt(key, codec, value, binding, nonce)
-            : throw new ArgumentException($"A nonce is {FieldCiphertext.NonceSize} bytes.", nameof(nonce));
+    internal static byte[] EncryptWithNonceForTestVectors(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> nonce, byte version = FieldCiphertext.CurrentFormatVersion) =>
+        nonce.Length != FieldCiphertext.NonceSize ? throw new ArgumentException($"A nonce is {FieldCiphertext.NonceSize} bytes.", nameof(nonce))
+        : version is not (FieldCiphertext.FormatVersion1 or FieldCiphertext.FormatVersion2) ? throw new ArgumentOutOfRangeException(nameof(version), version, "Versions 1 and 2 exist.")
+        : Encrypt(key, codec, value, binding, nonce, version);
+
+    /// <summary>
+    /// Writes a format version 1 value, as versions before format 2 did. Only for tests of reading and re-encrypting
+    /// values written by those versions: the SDK itself writes version 2 only.
+    /// </summary>
+    internal static byte[] EncryptAsVersion1ForCompatibilityTests(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding) =>
+        Encrypt(key, codec, value, binding, fixedNonce: default, FieldCiphertext.FormatVersion1);
 
     [SkipLocalsInit]
-    private static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> fixedNonce)
+    private static byte[] Encrypt(DataKey key, FieldValueCodec codec, object value, in FieldBinding binding, ReadOnlySpan<byte> fixedNonce, byte version)
     {
         var plaintextLength = codec.GetByteCount(value);
         var output = new byte[FieldCiphertext.GetLength(plaintextLength)];
         var span = output.AsSpan();
-        FieldCiphertext.WriteHeader(span, key.Id);
+        FieldCiphertext.WriteHeader(span, key.Id, version);
         var nonce = span.Slice(FieldCiphertext.NonceOffset, FieldCiphertext.NonceSize);
         if (fixedNonce.IsEmpty)
         {
@@ -40,7 +50,7 @@ internal static class FieldCipher
             ? stackalloc byte[plaintextLength]
             : (rentedPlaintext = ArrayPool<byte>.Shared.Rent(plaintextLength)).AsSpan(0, plaintextLength);
         byte[]? rentedAd = null;
-        var adLength = binding.MaxAssociatedDataLength;
+        var adLength = binding.MaxAssociatedDataLength(version);
         var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
         try
         {
@@ -106,11 +116,26 @@ internal static class FieldCipher
             : plaintextLength <= StackLimit ? stackalloc byte[plaintextLength]
             : (rentedPlaintext = ArrayPool<byte>.Shared.Rent(plaintextLength)).AsSpan(0, plaintextLength);
         byte[]? rentedAd = null;
-        var adLength = binding.MaxAssociatedDataLength;
+        var adLength = binding.MaxAssociatedDataLength(stored[0]);
         var ad = adLength <= StackLimit ? stackalloc byte[adLength] : (rentedAd = ArrayPool<byte>.Shared.Rent(adLength)).AsSpan(0, adLength);
         try
         {
-            var written = binding.WriteAssociatedData(ad, stored[..FieldCiphertext.AuthenticatedHeaderSize]);
+            int written;
+            try
+            {
+                written = binding.WriteAssociatedData(ad, stored[..FieldCiphertext.AuthenticatedHeaderSize]);
+            }
+            catch (ArgumentException unbindable)
+            {
+                // A key no value can have been written for (encryption refuses it): not this row's value. Not chained: no key is quoted.
+                throw new FieldDecryptionException(
+                    FieldDecryptionFailure.AuthenticationFailed,
+                    entity,
+                    property,
+                    key.Id.ToString(),
+                    $"The stored value of {entity}.{property} (data key {key.Id}) cannot be bound to its row: {unbindable.Message} It was not decrypted.");
+            }
+
             var authentic = key.TryDecrypt(
                 stored.Slice(FieldCiphertext.NonceOffset, FieldCiphertext.NonceSize),
                 stored.Slice(FieldCiphertext.HeaderSize, plaintextLength),
@@ -124,7 +149,7 @@ internal static class FieldCipher
                     entity,
                     property,
                     key.Id.ToString(),
-                    $"The stored value of {entity}.{property} (data key {key.Id}) failed authentication: it was modified, or copied from another row, column or table. It was not decrypted.");
+                    $"The stored value of {entity}.{property} (data key {key.Id}) failed authentication: it was modified, or copied from another row, column, table or schema. It was not decrypted.");
             }
 
             if (bytesValue is not null)

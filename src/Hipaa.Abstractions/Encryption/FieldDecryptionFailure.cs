@@ -10,8 +10,8 @@ public enum FieldDecryptionFailure
     UnsupportedFormat = 1,
 
     /// <summary>
-    /// Authentication failed: the value was modified, or it was copied from another table, column or row, or it was
-    /// encrypted by another application's key.
+    /// Authentication failed: the value was modified, or it was copied from another schema, table, column or row, or it
+    /// was encrypted by another application's key.
     /// </summary>
     AuthenticationFailed = 2,
 

@@ -76,10 +76,10 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
         {
             var keys = new object?[leaf.KeyCount];
             Array.Copy(values, offset + 1, keys, 0, leaf.KeyCount);
-            var patientId = leaf.HasPatient ? EncryptedEntityModel.FormatValue(values[offset + 1 + leaf.KeyCount]) : string.Empty;
+            var patient = leaf.HasPatient ? values[offset + 1 + leaf.KeyCount] : null;
             try
             {
-                actual = runtime.Decrypt(leaf.Model, leaf.Property, stored, EncryptedEntityModel.FormatRow(keys), patientId);
+                actual = runtime.Decrypt(leaf.Model, leaf.Property, stored, EncryptedEntityModel.RowKey(keys), patient);
             }
             catch (FieldDecryptionException shredded) when (shredded.Failure == FieldDecryptionFailure.KeyDestroyed)
             {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +12,8 @@ internal sealed class EncryptedEntityModel
     {
         EntityType = entityType;
         Properties = properties;
-        Table = entityType.GetTableName() ?? entityType.GetRootType().DisplayName();
+        Table = TableOf(entityType);
+        Schema = entityType.GetSchema() ?? string.Empty;
         DisplayName = entityType.ClrType.Name;
         KeyProperties = entityType.FindPrimaryKey()?.Properties
             ?? throw new InvalidOperationException($"{DisplayName} has encrypted properties but no primary key; each ciphertext is bound to its row, so keyless entities cannot be encrypted.");
@@ -25,6 +25,13 @@ internal sealed class EncryptedEntityModel
     public IReadOnlyList<EncryptedPropertyModel> Properties { get; }
 
     public string Table { get; }
+
+    /// <summary>
+    /// The table's schema as EF Core maps it (<c>ToTable(name, schema)</c> or <c>HasDefaultSchema</c>), empty when the
+    /// model names none. Bound into every format version 2 ciphertext; SQLite ignores schemas in SQL, so there it is
+    /// only what the model says.
+    /// </summary>
+    public string Schema { get; }
 
     public string DisplayName { get; }
 
@@ -49,7 +56,8 @@ internal sealed class EncryptedEntityModel
                     ?? throw new InvalidOperationException($"{entityType.DisplayName()}.{name} is marked encrypted but the CLR property was not found.");
                 var ciphertext = entityType.FindProperty(EncryptionAnnotations.CiphertextPrefix + name)!;
                 var blindIndex = entityType.FindProperty(EncryptionAnnotations.BlindIndexPrefix + name);
-                properties.Add(new EncryptedPropertyModel(member, ciphertext, blindIndex, ciphertext.GetColumnName()));
+                var column = ciphertext.GetColumnName();
+                properties.Add(new EncryptedPropertyModel(member, ciphertext, blindIndex, column, new FieldColumn(entityType.GetSchema() ?? string.Empty, TableOf(entityType), column)));
             }
         }
 
@@ -69,31 +77,16 @@ internal sealed class EncryptedEntityModel
         return null;
     }
 
-    /// <summary>The canonical text of a row's primary key: invariant-culture values joined by U+001F.</summary>
-    public static string FormatRow(ReadOnlySpan<object?> keyValues)
-    {
-        if (keyValues.Length == 1)
-        {
-            return FormatValue(keyValues[0]);
-        }
+    /// <summary>The canonical text of a row's primary key: invariant-culture values joined by U+001F (<see cref="Version1Text"/>).</summary>
+    public static string FormatRow(ReadOnlySpan<object?> keyValues) => Version1Text.Row(keyValues);
 
-        var parts = new string[keyValues.Length];
-        for (var i = 0; i < keyValues.Length; i++)
-        {
-            parts[i] = FormatValue(keyValues[i]);
-        }
+    /// <summary>The canonical text of a key or patient id value (<see cref="Version1Text"/>).</summary>
+    public static string FormatValue(object? value) => Version1Text.Value(value);
 
-        return string.Join('\u001f', parts);
-    }
+    /// <summary>
+    /// The row key as a ciphertext binding takes it: the key value itself, or an array of the parts of a composite key.
+    /// </summary>
+    public static object? RowKey(object?[] keyValues) => keyValues.Length == 1 ? keyValues[0] : keyValues;
 
-    public static string FormatValue(object? value) => value switch
-    {
-        null => string.Empty,
-        string text => text,
-        Guid guid => guid.ToString("D"),
-        DateTime dateTime => dateTime.ToString("O", CultureInfo.InvariantCulture),
-        DateTimeOffset dateTimeOffset => dateTimeOffset.ToString("O", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
-    };
+    private static string TableOf(IEntityType entityType) => entityType.GetTableName() ?? entityType.GetRootType().DisplayName();
 }

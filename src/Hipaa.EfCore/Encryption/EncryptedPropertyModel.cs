@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace Hipaa.EfCore.Encryption;
 
 /// <summary>One encrypted CLR property of an entity type and the shadow properties that store it.</summary>
-internal sealed class EncryptedPropertyModel(PropertyInfo member, IProperty ciphertext, IProperty? blindIndex, string column)
+internal sealed class EncryptedPropertyModel(PropertyInfo member, IProperty ciphertext, IProperty? blindIndex, string column, FieldColumn binding)
 {
     public PropertyInfo Member { get; } = member;
 
@@ -17,6 +17,9 @@ internal sealed class EncryptedPropertyModel(PropertyInfo member, IProperty ciph
     public IProperty? BlindIndex { get; } = blindIndex;
 
     public string Column { get; } = column;
+
+    /// <summary>The schema, table and column every ciphertext of this property is bound to, with its column id computed once.</summary>
+    public FieldColumn Binding { get; } = binding;
 
     public FieldValueCodec Codec { get; } = FieldValueCodec.For(member.PropertyType);
 

@@ -14,12 +14,12 @@ internal static class FieldDecryption
     /// <param name="runtime">The application's field encryption.</param>
     /// <param name="model">The entity type's encrypted properties.</param>
     /// <param name="entity">The entity being materialized.</param>
-    /// <param name="row">The canonical text of the row's key.</param>
-    /// <param name="patientId">The canonical text of the row's patient id ("" when none).</param>
+    /// <param name="row">The row's key value (an array of the parts of a composite key).</param>
+    /// <param name="patient">The row's patient id value; <see langword="null"/> when none.</param>
     /// <param name="values">The row values the read hook received.</param>
     /// <param name="ciphertextSlots">For each of <paramref name="model"/>'s properties, where its stored value is in <paramref name="values"/>.</param>
     /// <param name="tracking">True when the query tracks the entity.</param>
-    public static void Decrypt(FieldEncryptionRuntime runtime, EncryptedEntityModel model, object entity, string row, string patientId, object?[] values, int[] ciphertextSlots, bool tracking)
+    public static void Decrypt(FieldEncryptionRuntime runtime, EncryptedEntityModel model, object entity, object? row, object? patient, object?[] values, int[] ciphertextSlots, bool tracking)
     {
         var snapshot = tracking ? new object?[model.Properties.Count] : null;
         DataKey? lastKey = null;
@@ -30,7 +30,7 @@ internal static class FieldDecryption
             if (stored is not null && property.Deferred is { } deferred)
             {
                 // A partial property: decrypted on its first read, if it is ever read.
-                deferred.Defer(entity, new DeferredFieldValue(runtime, model, property, stored, row, patientId));
+                deferred.Defer(entity, new DeferredFieldValue(runtime, model, property, stored, row, patient));
                 if (snapshot is not null)
                 {
                     snapshot[i] = EncryptionSnapshots.StillEncrypted;
@@ -39,7 +39,7 @@ internal static class FieldDecryption
                 continue;
             }
 
-            var value = stored is null ? null : runtime.Decrypt(model, property, stored, row, patientId, ref lastKey);
+            var value = stored is null ? null : runtime.Decrypt(model, property, stored, row, patient, ref lastKey);
             property.SetValue(entity, value);
             if (snapshot is not null)
             {

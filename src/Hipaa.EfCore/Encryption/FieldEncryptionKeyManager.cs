@@ -98,7 +98,8 @@ public sealed class FieldEncryptionKeyManager
     }
 
     /// <summary>
-    /// Re-encrypts, in batches, every value not encrypted under its scope's active data key (after a roll). Each batch
+    /// Re-encrypts, in batches, every value not encrypted under its scope's active data key (after a roll), and every value
+    /// still in ciphertext format version 1 (written before format 2, which binds the table's schema too). Each batch
     /// commits on its own; running it again after an interruption continues where values still need it. It never
     /// overwrites a newer value: each row is written with a compare-and-swap on the values it read
     /// (<c>UPDATE … WHERE key = @key AND column = @asRead</c>), and a row the application changed meanwhile is left as it
@@ -238,16 +239,21 @@ public sealed class FieldEncryptionKeyManager
         return new ReencryptionResult(rows, values, skipped);
     }
 
-    /// <summary>Whether a value needs no re-encryption: it is under its scope's active key, or its scope was shredded (it stays as it is).</summary>
-    private async ValueTask<bool> IsActiveOrShreddedAsync(string scope, Guid keyId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a value needs re-encryption: it is not under its scope's active key (after a roll), or it is in ciphertext
+    /// format version 1 (re-encrypted to the current version, which binds the schema too). A value whose scope was
+    /// shredded stays as it is.
+    /// </summary>
+    private async ValueTask<bool> NeedsReencryptionAsync(string scope, byte[] stored, Guid keyId, CancellationToken cancellationToken)
     {
         try
         {
-            return await _runtime.KeyRing.IsActiveKeyAsync(scope, keyId, cancellationToken).ConfigureAwait(false);
+            var active = await _runtime.KeyRing.IsActiveKeyAsync(scope, keyId, cancellationToken).ConfigureAwait(false);
+            return !active || FieldCiphertext.IsVersion1(stored);
         }
         catch (ShreddedScopeException)
         {
-            return true;
+            return false;
         }
     }
 
@@ -260,8 +266,9 @@ public sealed class FieldEncryptionKeyManager
     {
         var model = _runtime.GetModel(entry.Metadata)!;
         var keyValues = model.KeyProperties.Select(k => entry.Property(k.Name).CurrentValue).ToArray();
-        var row = EncryptedEntityModel.FormatRow(keyValues);
-        var patientId = model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).CurrentValue);
+        var row = EncryptedEntityModel.RowKey(keyValues);
+        var patient = model.PatientId is null ? null : entry.Property(model.PatientId.Name).CurrentValue;
+        var patientId = model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(patient);
         List<ColumnRewrite>? columns = null;
         foreach (var property in model.Properties)
         {
@@ -279,15 +286,15 @@ public sealed class FieldEncryptionKeyManager
             {
                 var keyId = FieldCipher.ReadKeyId(stored, model.DisplayName, property.Name);
                 needsRewrite = !plaintextMigration
-                    && !await IsActiveOrShreddedAsync(_runtime.ScopeFor(model, property, patientId), keyId, cancellationToken).ConfigureAwait(false);
+                    && await NeedsReencryptionAsync(_runtime.ScopeFor(model, property, patientId), stored, keyId, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!needsRewrite || _runtime.Decrypt(model, property, stored, row, patientId) is not { } value)
+            if (!needsRewrite || _runtime.Decrypt(model, property, stored, row, patient) is not { } value)
             {
                 continue;
             }
 
-            var replacement = await _runtime.EncryptAsync(model, property, value, row, patientId, cancellationToken).ConfigureAwait(false);
+            var replacement = await _runtime.EncryptAsync(model, property, value, row, patient, patientId, cancellationToken).ConfigureAwait(false);
             (columns ??= []).Add(new ColumnRewrite(property, stored, replacement, value));
         }
 

@@ -42,36 +42,44 @@ internal sealed class FieldEncryptionRuntime
         _ => KeyScopes.Column(entity.Table, property.Column),
     };
 
-    public byte[] Encrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, string row, string patientId)
+    /// <summary>Encrypts a value in the current format (version 2), bound to its column, row and patient.</summary>
+    /// <param name="entity">The entity type's encrypted properties.</param>
+    /// <param name="property">The property whose value this is.</param>
+    /// <param name="value">The plaintext value (not null).</param>
+    /// <param name="row">The row's key value (an array of the parts of a composite key: <see cref="EncryptedEntityModel.RowKey"/>).</param>
+    /// <param name="patient">The row's patient id value; <see langword="null"/> when the entity has none.</param>
+    /// <param name="patientId">The canonical text of <paramref name="patient"/> ("" when none), which names a per-patient key.</param>
+    public byte[] Encrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, object? row, object? patient, string patientId)
     {
         var key = KeyRing.GetEncryptionKey(ScopeFor(entity, property, patientId));
-        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(entity.Table, property.Column, row, patientId));
+        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(property.Binding, row, Bound(entity, patient)));
     }
 
-    public async ValueTask<byte[]> EncryptAsync(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, string row, string patientId, CancellationToken cancellationToken)
+    /// <summary>As <see cref="Encrypt"/>, loading the data key asynchronously.</summary>
+    public async ValueTask<byte[]> EncryptAsync(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, object? row, object? patient, string patientId, CancellationToken cancellationToken)
     {
         var key = await KeyRing.GetEncryptionKeyAsync(ScopeFor(entity, property, patientId), cancellationToken).ConfigureAwait(false);
-        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(entity.Table, property.Column, row, patientId));
+        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(property.Binding, row, Bound(entity, patient)));
     }
 
-    /// <summary>Decrypts a stored value, applying the shredded-value and plaintext-migration policies.</summary>
-    public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, string row, string patientId)
+    /// <summary>Decrypts a stored value (format version 1 or 2), applying the shredded-value and plaintext-migration policies.</summary>
+    public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, object? row, object? patient)
     {
         DataKey? noKeyYet = null;
-        return Decrypt(entity, property, stored, row, patientId, ref noKeyYet);
+        return Decrypt(entity, property, stored, row, patient, ref noKeyYet);
     }
 
-    /// <summary>As <see cref="Decrypt(EncryptedEntityModel, EncryptedPropertyModel, byte[], string, string)"/>, for the values of one row in turn.</summary>
+    /// <summary>As <see cref="Decrypt(EncryptedEntityModel, EncryptedPropertyModel, byte[], object, object)"/>, for the values of one row in turn.</summary>
     /// <param name="entity">The entity type's encrypted properties.</param>
     /// <param name="property">The property whose value this is.</param>
     /// <param name="stored">The stored value.</param>
-    /// <param name="row">The canonical text of the row's key.</param>
-    /// <param name="patientId">The canonical text of the row's patient id ("" when none).</param>
+    /// <param name="row">The row's key value (an array of the parts of a composite key).</param>
+    /// <param name="patient">The row's patient id value; <see langword="null"/> when the entity has none.</param>
     /// <param name="lastKey">
     /// The data key of the row's previous value, reused when this value names the same key (one key-ring lookup per row
     /// under per-patient or per-row keys); updated to this value's key.
     /// </param>
-    public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, string row, string patientId, ref DataKey? lastKey)
+    public object? Decrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, byte[] stored, object? row, object? patient, ref DataKey? lastKey)
     {
         if (_options.AllowPlaintextReadsDuringMigration && !FieldCiphertext.LooksEncrypted(stored))
         {
@@ -118,6 +126,9 @@ internal sealed class FieldEncryptionRuntime
             };
         }
 
-        return FieldCipher.Decrypt(key, property.Codec, stored, new FieldBinding(entity.Table, property.Column, row, patientId), entity.DisplayName, property.Name);
+        return FieldCipher.Decrypt(key, property.Codec, stored, new FieldBinding(property.Binding, row, Bound(entity, patient)), entity.DisplayName, property.Name);
     }
+
+    /// <summary>The patient part of a binding: none for an entity without <c>[PatientId]</c>, whatever the caller passed.</summary>
+    private static object? Bound(EncryptedEntityModel entity, object? patient) => entity.PatientId is null ? null : patient;
 }

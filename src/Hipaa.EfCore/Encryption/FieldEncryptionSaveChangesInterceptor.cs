@@ -65,7 +65,7 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
 
             var patientChanged = model.PatientId is not null && entry.State != EntityState.Added && entry.Property(model.PatientId.Name).IsModified;
             var encryptAll = entry.State == EntityState.Added || previous is null || patientChanged;
-            string? row = null;
+            object? row = null;
             string? patientId = null;
             var snapshot = previous is null ? new object?[model.Properties.Count] : (object?[])previous.Clone();
             for (var i = 0; i < model.Properties.Count; i++)
@@ -92,13 +92,14 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
                 }
 
                 row ??= RowOf(entry, model);
-                patientId ??= model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).CurrentValue);
+                var patient = model.PatientId is null ? null : entry.Property(model.PatientId.Name).CurrentValue;
+                patientId ??= model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(patient);
                 byte[]? ciphertext = null;
                 if (current is not null)
                 {
                     ciphertext = async
-                        ? await runtime.EncryptAsync(model, property, current, row, patientId, cancellationToken).ConfigureAwait(false)
-                        : runtime.Encrypt(model, property, current, row, patientId);
+                        ? await runtime.EncryptAsync(model, property, current, row, patient, patientId, cancellationToken).ConfigureAwait(false)
+                        : runtime.Encrypt(model, property, current, row, patient, patientId);
                 }
 
                 entry.Property(property.Ciphertext.Name).CurrentValue = ciphertext;
@@ -162,10 +163,10 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
                 property,
                 stored,
                 RowOf(entry, model),
-                model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).OriginalValue))
+                model.PatientId is null ? null : entry.Property(model.PatientId.Name).OriginalValue)
             : null;
 
-    private static string RowOf(EntityEntry entry, EncryptedEntityModel model)
+    private static object? RowOf(EntityEntry entry, EncryptedEntityModel model)
     {
         var values = new object?[model.KeyProperties.Count];
         for (var i = 0; i < values.Length; i++)
@@ -180,6 +181,6 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
             values[i] = key.CurrentValue;
         }
 
-        return EncryptedEntityModel.FormatRow(values);
+        return EncryptedEntityModel.RowKey(values);
     }
 }

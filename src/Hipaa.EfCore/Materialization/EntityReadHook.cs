@@ -67,25 +67,25 @@ internal sealed class EntityReadHook
     public void OnMaterialized(object entity, MaterializationContext materialization, object?[] values, bool tracking)
     {
         var context = materialization.Context;
-        var patientId = _patientSlot < 0 ? null : EncryptedEntityModel.FormatValue(values[_patientSlot]);
         if (_encryption is not null && HipaaContext.Encryption(context) is { } encryption)
         {
-            var row = _keySlots.Length == 1 && _keySlots[0] == _patientSlot ? patientId! : Row(values);
-            FieldDecryption.Decrypt(encryption, _encryption, entity, row, patientId ?? string.Empty, values, _ciphertextSlots, tracking);
+            // The key and patient values themselves: format version 2 binds them in binary, with no text formatting.
+            FieldDecryption.Decrypt(encryption, _encryption, entity, Row(values), _patientSlot < 0 ? null : values[_patientSlot], values, _ciphertextSlots, tracking);
         }
 
         if (_phi is not null && HipaaContext.Audit(context) is { } audit)
         {
+            var patientId = _patientSlot < 0 ? null : EncryptedEntityModel.FormatValue(values[_patientSlot]);
             var authorId = _authorSlot < 0 ? null : EncryptedEntityModel.FormatValue(values[_authorSlot]);
             AuditedRead.Record(audit, context, _phi, entity, patientId, authorId);
         }
     }
 
-    private string Row(object?[] values)
+    private object? Row(object?[] values)
     {
         if (_keySlots.Length == 1)
         {
-            return EncryptedEntityModel.FormatValue(values[_keySlots[0]]);
+            return values[_keySlots[0]];
         }
 
         var keys = new object?[_keySlots.Length];
@@ -94,6 +94,6 @@ internal sealed class EntityReadHook
             keys[i] = values[_keySlots[i]];
         }
 
-        return EncryptedEntityModel.FormatRow(keys);
+        return keys;
     }
 }

@@ -17,7 +17,7 @@ public sealed class FieldCipherPropertyTests
     private const string Property = "Name";
 
     private static readonly DataKey Key = new(Guid.NewGuid(), KeyScopes.Application, RandomNumberGenerator.GetBytes(DataKey.KeySizeBytes));
-    private static readonly FieldBinding Binding = new("Patients", "Name", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "patient:MRN-0042");
+    private static readonly FieldBinding Binding = new(new FieldColumn(string.Empty, "Patients", "Name"), "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "patient:MRN-0042");
 
     // ---- Round trips, one property per supported type ----
 
@@ -383,8 +383,8 @@ public sealed class FieldCipherPropertyTests
         string[] parts = [table, column, row, scope];
         var index = which % 4;
         parts[index] = string.Equals(replacement, parts[index], StringComparison.Ordinal) ? replacement + "'" : replacement;
-        var original = new FieldBinding(table, column, row, scope);
-        var moved = new FieldBinding(parts[0], parts[1], parts[2], parts[3]);
+        var original = new FieldBinding(new FieldColumn(string.Empty, table, column), row, scope);
+        var moved = new FieldBinding(new FieldColumn(string.Empty, parts[0], parts[1]), parts[2], parts[3]);
         var codec = FieldValueCodec.For(typeof(string));
         var stored = FieldCipher.Encrypt(Key, codec, value, original);
 
@@ -420,7 +420,7 @@ public sealed class FieldCipherPropertyTests
         var codec = FieldValueCodec.For(typeof(string));
         var stored = FieldCipher.Encrypt(Key, codec, "Jane Doe", Binding);
 
-        var ex = Assert.Throws<FieldDecryptionException>(() => Decrypt(stored, codec, new FieldBinding(table, column, row, scope)));
+        var ex = Assert.Throws<FieldDecryptionException>(() => Decrypt(stored, codec, new FieldBinding(new FieldColumn(string.Empty, table, column), row, scope)));
 
         Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, ex.Failure);
         Assert.Equal(Entity, ex.Entity);

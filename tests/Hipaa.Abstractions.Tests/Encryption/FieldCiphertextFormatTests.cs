@@ -9,7 +9,9 @@ namespace Hipaa.Tests.Encryption;
 
 /// <summary>
 /// Format version 1 exactly as docs/ciphertext-format.md describes it: the header layout, the associated data, the
-/// value encodings, the wrapped-key layout and the published test vectors. Each vector is also recomputed here with
+/// value encodings, the wrapped-key layout and the published test vectors. The SDK writes version 2 now
+/// (<see cref="FieldCiphertextVersion2FormatTests"/>) and still reads version 1; the version 1 vectors are produced with
+/// the version 1 writer kept for these checks. Each vector is also recomputed here with
 /// <see cref="AesGcm"/> straight from the documented layout, so a vector that matches is a check of the document.
 /// </summary>
 public sealed class FieldCiphertextFormatTests
@@ -21,7 +23,7 @@ public sealed class FieldCiphertextFormatTests
 
     private static readonly byte[] VectorNonce = Convert.FromHexString("cafebabefacedbaddecaf888");
 
-    private static readonly FieldBinding VectorBinding = new("Patients", "Name", "42", "patient:42");
+    private static readonly FieldBinding VectorBinding = new(new FieldColumn(string.Empty, "Patients", "Name"), "42", "patient:42");
 
     /// <summary>The associated data of the vectors, as published.</summary>
     private const string VectorAssociatedDataHex =
@@ -58,7 +60,7 @@ public sealed class FieldCiphertextFormatTests
     [MemberData(nameof(Vectors))]
     public void EncryptWithNonceForTestVectors_PublishedVector_GivesExactlyThePublishedBytes(string name, object value, string plaintextHex, string ciphertextHex)
     {
-        var stored = FieldCipher.EncryptWithNonceForTestVectors(VectorDataKey(), FieldValueCodec.For(value.GetType()), value, VectorBinding, VectorNonce);
+        var stored = FieldCipher.EncryptWithNonceForTestVectors(VectorDataKey(), FieldValueCodec.For(value.GetType()), value, VectorBinding, VectorNonce, FieldCiphertext.FormatVersion1);
 
         Assert.True(ciphertextHex == Convert.ToHexStringLower(stored), name);
         Assert.Equal(plaintextHex.Length / 2, stored.Length - FieldCiphertext.Overhead);
@@ -126,26 +128,25 @@ public sealed class FieldCiphertextFormatTests
     public void WriteAssociatedData_VectorBinding_IsThePublishedLayout()
     {
         var header = Convert.FromHexString("0101" + "00112233445566778899aabbccddeeff");
-        var associatedData = new byte[VectorBinding.AssociatedDataLength];
+        var associatedData = new byte[VectorBinding.MaxAssociatedDataLength(FieldCiphertext.FormatVersion1)];
 
         var written = VectorBinding.WriteAssociatedData(associatedData, header);
 
-        Assert.Equal(associatedData.Length, written);
-        Assert.Equal(VectorAssociatedDataHex, Convert.ToHexStringLower(associatedData));
+        Assert.Equal(VectorAssociatedDataHex, Convert.ToHexStringLower(associatedData.AsSpan(0, written)));
     }
 
     [Fact]
     public void WriteAssociatedData_NonAsciiParts_AreLengthPrefixedInUtf8Bytes()
     {
-        var binding = new FieldBinding("Pätients", "名前", "🩺", string.Empty);
+        var binding = new FieldBinding(new FieldColumn(string.Empty, "Pätients", "名前"), "🩺", null);
         var header = new byte[FieldCiphertext.AuthenticatedHeaderSize];
-        var associatedData = new byte[binding.AssociatedDataLength];
+        header[0] = FieldCiphertext.FormatVersion1;
+        var associatedData = new byte[binding.MaxAssociatedDataLength(FieldCiphertext.FormatVersion1)];
 
         var written = binding.WriteAssociatedData(associatedData, header);
 
         var expected = Concat(Lp("hipaa-field-v1"u8.ToArray()), header, Lp(Encoding.UTF8.GetBytes("Pätients")), Lp(Encoding.UTF8.GetBytes("名前")), Lp(Encoding.UTF8.GetBytes("🩺")), Lp([]));
-        Assert.Equal(expected.Length, written);
-        Assert.Equal(Convert.ToHexStringLower(expected), Convert.ToHexStringLower(associatedData));
+        Assert.Equal(Convert.ToHexStringLower(expected), Convert.ToHexStringLower(associatedData.AsSpan(0, written)));
     }
 
     [Fact]
@@ -156,7 +157,7 @@ public sealed class FieldCiphertextFormatTests
         var nonce = RandomNumberGenerator.GetBytes(12);
         var plaintext = Encoding.UTF8.GetBytes("Jane Doe");
 
-        var stored = FieldCipher.EncryptWithNonceForTestVectors(key, FieldValueCodec.For(typeof(string)), "Jane Doe", VectorBinding, nonce);
+        var stored = FieldCipher.EncryptWithNonceForTestVectors(key, FieldValueCodec.For(typeof(string)), "Jane Doe", VectorBinding, nonce, FieldCiphertext.FormatVersion1);
 
         Assert.Equal(1 + 1 + 16 + 12 + plaintext.Length + 16, stored.Length);
         Assert.Equal(0x01, stored[0]); // format version
@@ -167,11 +168,11 @@ public sealed class FieldCiphertextFormatTests
         Assert.DoesNotContain("Jane", Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
 
         // The tag is the last 16 bytes: decrypting by hand with exactly that split works.
-        var associatedData = new byte[VectorBinding.AssociatedDataLength];
-        VectorBinding.WriteAssociatedData(associatedData, stored.AsSpan(0, 18));
+        var associatedData = new byte[VectorBinding.MaxAssociatedDataLength(FieldCiphertext.FormatVersion1)];
+        var written = VectorBinding.WriteAssociatedData(associatedData, stored.AsSpan(0, 18));
         var decrypted = new byte[plaintext.Length];
         using var aes = new AesGcm(key.Material, 16);
-        aes.Decrypt(stored.AsSpan(18, 12), stored.AsSpan(30, plaintext.Length), stored.AsSpan(stored.Length - 16), decrypted, associatedData);
+        aes.Decrypt(stored.AsSpan(18, 12), stored.AsSpan(30, plaintext.Length), stored.AsSpan(stored.Length - 16), decrypted, associatedData.AsSpan(0, written));
         Assert.Equal(plaintext, decrypted);
     }
 
@@ -179,6 +180,8 @@ public sealed class FieldCiphertextFormatTests
     public void FieldCiphertextConstants_Version1_MatchTheDocumentedOffsets()
     {
         Assert.Equal(0x01, FieldCiphertext.FormatVersion1);
+        Assert.Equal(0x02, FieldCiphertext.FormatVersion2);
+        Assert.Equal(FieldCiphertext.FormatVersion2, FieldCiphertext.CurrentFormatVersion);
         Assert.Equal(0x01, FieldCiphertext.AlgorithmAes256Gcm);
         Assert.Equal(2, FieldCiphertext.KeyIdOffset);
         Assert.Equal(18, FieldCiphertext.NonceOffset);
@@ -190,8 +193,9 @@ public sealed class FieldCiphertextFormatTests
     }
 
     [Theory]
-    [InlineData(0x02, 0x01)]
+    [InlineData(0x03, 0x01)]
     [InlineData(0x00, 0x01)]
+    [InlineData(0x02, 0x02)]
     [InlineData(0x01, 0x02)]
     [InlineData(0xff, 0xff)]
     public void ReadKeyId_OtherVersionOrAlgorithm_ThrowsUnsupportedFormatWithoutRepeatingTheBytes(byte version, byte algorithm)

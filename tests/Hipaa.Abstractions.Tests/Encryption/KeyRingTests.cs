@@ -10,7 +10,7 @@ public sealed class KeyRingTests
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
     private static readonly KeyRingSettings Settings = new() { CacheLifetime = Lifetime };
-    private static readonly FieldBinding Binding = new("Patients", "Name", "17", "patient:17");
+    private static readonly FieldBinding Binding = new(new FieldColumn(string.Empty, "Patients", "Name"), "17", "patient:17");
     private static readonly FieldValueCodec Text = FieldValueCodec.For(typeof(string));
 
     private readonly InMemoryDataKeyStore _store = new();

@@ -354,6 +354,37 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
         Assert.Equal([newKey], KeyIdsOf("Notes", "Severity"));
     }
 
+    // ---- Ciphertext format version 2: values of version 1 still read and are re-encrypted ----
+
+    [Fact]
+    public async Task ReencryptAsync_Version1Values_StillReadThenAreRewrittenInVersion2()
+    {
+        using var host = Host();
+        var patient = await SavePatientAsync(host);
+        var version1 = WriteAsVersion1(host, patient, nameof(Patient.Ssn), patient.Ssn!);
+        Assert.Equal(FieldCiphertext.FormatVersion1, Assert.Single(_database.ReadColumn("Patients", "Ssn"))![0]);
+        await using (var read = host.CreateContext())
+        {
+            Assert.Equal(patient.Ssn, (await read.Patients.AsNoTracking().SingleAsync(p => p.Id == patient.Id)).Ssn);
+        }
+
+        await using var rewrite = host.CreateContext();
+        var result = await host.Keys.ReencryptAsync(rewrite, batchSize: 10);
+
+        // Only the version 1 value needed it: every other value is version 2 under the active key already.
+        Assert.Equal((1L, 1L, 0L), (result.RowsScanned, result.ValuesRewritten, result.RowsSkipped));
+        var stored = Assert.Single(_database.ReadColumn("Patients", "Ssn"))!;
+        Assert.Equal(FieldCiphertext.FormatVersion2, stored[0]);
+        Assert.Equal(KeyIdOf(version1), KeyIdOf(stored)); // the same (active) key: only the format changed
+        await using (var read = host.CreateContext())
+        {
+            Assert.Equal(patient.Ssn, (await read.Patients.AsNoTracking().SingleAsync(p => p.Id == patient.Id)).Ssn);
+        }
+
+        var again = await host.Keys.ReencryptAsync(rewrite, batchSize: 10);
+        Assert.Equal(0, again.ValuesRewritten);
+    }
+
     [Fact]
     public async Task EncryptExistingDataAsync_AUserUpdateBetweenItsReadAndItsWrite_KeepsTheNewerValue()
     {
@@ -435,6 +466,21 @@ public abstract class FieldEncryptionKeyManagerTests : IDisposable
         using var fresh = Host();
         await using var context = fresh.CreateContext();
         return (await context.Notes.AsNoTracking().SingleAsync(n => n.Id == noteId)).Text;
+    }
+
+    private static Guid KeyIdOf(byte[] stored) => new(stored.AsSpan(2, 16), bigEndian: true);
+
+    /// <summary>Replaces a stored value with the same plaintext in format version 1, under the scope's active key, as versions before format 2 wrote it.</summary>
+    private byte[] WriteAsVersion1(EncryptionHost host, Patient patient, string propertyName, object value)
+    {
+        var runtime = host.Runtime;
+        using var context = host.CreateContext();
+        var model = runtime.GetModel(context.Model.FindEntityType(typeof(Patient))!)!;
+        var property = model.FindProperty(propertyName)!;
+        var key = runtime.KeyRing.GetEncryptionKey(runtime.ScopeFor(model, property, patient.Id.ToString("D")));
+        var stored = FieldCipher.EncryptAsVersion1ForCompatibilityTests(key, property.Codec, value, new FieldBinding(property.Binding, patient.Id, patient.Id));
+        Assert.Equal(1, _database.Execute($"UPDATE \"Patients\" SET \"{property.Column}\" = @stored WHERE \"DisplayName\" = @name", ("@stored", stored), ("@name", patient.DisplayName)));
+        return stored;
     }
 
     private List<Guid> KeyIdsOf(string table, string column) =>

@@ -3,6 +3,8 @@ using Hipaa.EfCore.Encryption;
 using Hipaa.EfCore.Tests.Infrastructure;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hipaa.EfCore.Tests.Encryption;
@@ -100,7 +102,7 @@ public abstract class FieldEncryptionTests : IDisposable
         AssertNoPlaintext("Notes", "Text", note.Text);
         AssertNoPlaintext("Insurances", "PolicyNumber", "POLICY-778899");
         var stored = Assert.Single(_database.ReadColumn("Notes", "Text"))!;
-        Assert.Equal(FieldCiphertext.FormatVersion1, stored[0]);
+        Assert.Equal(FieldCiphertext.FormatVersion2, stored[0]);
         Assert.Equal(FieldCiphertext.Overhead + Encoding.UTF8.GetByteCount(note.Text), stored.Length);
     }
 
@@ -251,6 +253,46 @@ public abstract class FieldEncryptionTests : IDisposable
         var failure = Assert.Throws<FieldDecryptionException>(() => read.Patients.ToList());
         Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, failure.Failure);
         Assert.Equal("Mrn", failure.Property);
+    }
+
+    [Fact]
+    public void Ciphertext_CopiedToATableOfTheSameNameInAnotherSchema_FailsAuthentication()
+    {
+        // Issue 9, finding 7: a note copied to archive."Notes" decrypted, because format version 1 did not bind the schema.
+        using var host = Host();
+        var (patient, note) = NewPatientWithNote();
+        using (var context = host.CreateContext())
+        {
+            context.AddRange(patient, note);
+            context.SaveChanges();
+        }
+
+        using var archive = host.CreateArchiveContext();
+        archive.GetService<IRelationalDatabaseCreator>().CreateTables();
+        var columns = archive.Model.FindEntityType(typeof(Note))!.GetProperties().Select(p => p.GetColumnName()).ToList();
+        _database.CopyToArchive("Notes", columns);
+
+        var failure = Assert.Throws<FieldDecryptionException>(() => archive.Notes.AsNoTracking().Single(n => n.Id == note.Id));
+
+        Assert.Equal(FieldDecryptionFailure.AuthenticationFailed, failure.Failure);
+        Assert.Equal("Note", failure.Entity);
+        Assert.DoesNotContain(note.Text, failure.Message, StringComparison.Ordinal);
+
+        // The archive itself works, and the original still reads: what fails is the copy, bound to the other schema.
+        var archived = new Note { Id = Guid.NewGuid(), PatientId = patient.Id, Title = "Archived", Text = "Written to the archive." };
+        using (var write = host.CreateArchiveContext())
+        {
+            write.Add(archived);
+            write.SaveChanges();
+        }
+
+        using (var read = host.CreateArchiveContext())
+        {
+            Assert.Equal(archived.Text, read.Notes.AsNoTracking().Single(n => n.Id == archived.Id).Text);
+        }
+
+        using var clinic = host.CreateContext();
+        Assert.Equal(note.Text, clinic.Notes.AsNoTracking().Single(n => n.Id == note.Id).Text);
     }
 
     [Fact]

@@ -42,6 +42,7 @@ public sealed class EncryptionHost : IDisposable
             hipaa.UseKeyEncryptionKeyResolver(_ => resolver);
         }
 
+        services.AddDbContextFactory<ArchiveDb>((sp, options) => database.UseArchive(options.UseHipaa(sp)));
         services.AddDbContextFactory<ClinicDb>((sp, options) =>
         {
             database.Use(options.UseHipaa(sp));
@@ -58,6 +59,12 @@ public sealed class EncryptionHost : IDisposable
     public FieldEncryptionKeyManager Keys => _services.GetRequiredService<FieldEncryptionKeyManager>();
 
     public ClinicDb CreateContext() => _services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext();
+
+    /// <summary>A context of <see cref="ArchiveDb"/> (notes in schema <c>archive</c>) in this instance: same keys, same options.</summary>
+    public ArchiveDb CreateArchiveContext() => _services.GetRequiredService<IDbContextFactory<ArchiveDb>>().CreateDbContext();
+
+    /// <summary>This instance's field encryption (key ring and models), for tests that write values as older versions did.</summary>
+    internal FieldEncryptionRuntime Runtime => _services.GetRequiredService<FieldEncryptionRuntime>();
 
     public void Dispose() => _services.Dispose();
 }

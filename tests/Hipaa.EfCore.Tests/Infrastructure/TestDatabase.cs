@@ -21,6 +21,19 @@ public abstract class TestDatabase : IDisposable
 
     public abstract DbConnection OpenConnection();
 
+    /// <summary>
+    /// Where <see cref="ArchiveDb"/> keeps its notes: on PostgreSQL this database (schema <c>archive</c>), on SQLite a
+    /// database file of its own (SQLite has no schemas but attached databases).
+    /// </summary>
+    public abstract void UseArchive(DbContextOptionsBuilder options);
+
+    /// <summary>
+    /// Copies every row of <paramref name="table"/> to the table of the same name in schema <c>archive</c>, with plain SQL,
+    /// as someone with write access to the database would: on SQLite through the archive database attached as
+    /// <c>archive</c>.
+    /// </summary>
+    public abstract void CopyToArchive(string table, IEnumerable<string> columns);
+
     public abstract void Dispose();
 
     public static TestDatabase Create(string provider) => provider switch
@@ -120,6 +133,20 @@ public abstract class TestDatabase : IDisposable
             return connection;
         }
 
+        private string ArchivePath => Path.Combine(_directory, "archive.db");
+
+        public override void UseArchive(DbContextOptionsBuilder options) => options.UseSqlite($"Data Source={ArchivePath};Default Timeout=30");
+
+        public override void CopyToArchive(string table, IEnumerable<string> columns)
+        {
+            var list = string.Join(", ", columns.Select(c => $"\"{c}\""));
+            using var connection = OpenConnection();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"ATTACH DATABASE @path AS archive; INSERT INTO archive.\"{table}\" ({list}) SELECT {list} FROM main.\"{table}\"; DETACH DATABASE archive;";
+            command.Parameters.Add(new SqliteParameter("@path", ArchivePath));
+            command.ExecuteNonQuery();
+        }
+
         public override void Dispose()
         {
             SqliteConnection.ClearAllPools();
@@ -152,6 +179,14 @@ public abstract class TestDatabase : IDisposable
             var connection = new NpgsqlConnection(ConnectionString);
             connection.Open();
             return connection;
+        }
+
+        public override void UseArchive(DbContextOptionsBuilder options) => Use(options);
+
+        public override void CopyToArchive(string table, IEnumerable<string> columns)
+        {
+            var list = string.Join(", ", columns.Select(c => $"\"{c}\""));
+            Execute($"INSERT INTO archive.\"{table}\" ({list}) SELECT {list} FROM public.\"{table}\"");
         }
 
         public override void Dispose()
