@@ -13,6 +13,7 @@ internal static class BlindIndex
 {
     public const int Size = 16;
 
+    /// <summary>Throws <see cref="DataKeyEvictedException"/> (having hashed nothing) when <paramref name="indexKey"/> was evicted.</summary>
     public static byte[] Compute(DataKey indexKey, FieldValueCodec codec, object value, string table, string column)
     {
         var valueLength = codec.GetByteCount(value);
@@ -26,7 +27,10 @@ internal static class BlindIndex
             FieldCiphertext.WriteLengthPrefixed(input, ref offset, Encoding.UTF8.GetBytes(column));
             codec.Write(value, input[offset..]);
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(indexKey.Material, input, mac);
+            using (var lease = indexKey.LeaseMaterial())
+            {
+                HMACSHA256.HashData(lease.Material, input, mac);
+            }
             return mac[..Size].ToArray();
         }
         finally

@@ -15,8 +15,15 @@ namespace Hipaa.Encryption;
 /// first use or the deployment's pin, every later version by a link only a holder of the previous version could make.
 /// Data and index keys are authenticated by their intermediate key (AES-GCM with the entry's id, kind and scope as
 /// associated data). So with an asymmetric KEK, whose wrapping anyone can do, a key row someone inserted is refused.
+/// <para>
+/// Unwrapped keys are zeroed when they leave the cache: at the latest <see cref="KeyRingSettings.ExpirySweepInterval"/>
+/// after their lifetime ends (a <see cref="TimeProvider"/> timer sweeps both caches), when trimmed, shredded, rolled or
+/// cleared, and all of them when the ring is disposed (with its service provider). A key in use when it is evicted is
+/// zeroed as soon as that use ends; a use that starts after is refused (<see cref="DataKeyEvictedException"/>) and the
+/// caller looks the key up again, so nothing is ever encrypted under a zeroed key (<see cref="DataKey"/>).
+/// </para>
 /// </remarks>
-internal sealed partial class KeyRing
+internal sealed partial class KeyRing : IDisposable
 {
     private static readonly byte[] KeyWrapLabel = "hipaa-key-v1"u8.ToArray();
 
@@ -37,6 +44,7 @@ internal sealed partial class KeyRing
     private readonly SingleFlightCache<(DataKeyKind Kind, string Scope), DataKey>.Loader _loadActive;
     private readonly long _recheckTimestampTicks;
     private long FirstReservation => Math.Min(_settings.InvocationReservationBlock, _settings.MaxInvocationsPerKey);
+    private readonly ITimer _expirySweep;
     private volatile IKeyEncryptionKey _kek;
     private int _unpinnedWarned;
 
@@ -48,12 +56,24 @@ internal sealed partial class KeyRing
         _settings = settings;
         _time = time;
         _logger = logger;
-        _keysById = new(settings.CacheCapacity, settings.CacheLifetime, time);
-        _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time);
+        _keysById = new(settings.CacheCapacity, settings.CacheLifetime, time, static key => key.Dispose());
+        _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time, static key => key.Dispose());
         _loadById = LoadByIdAsync;
         _loadActive = LoadOrCreateActiveAsync;
         _recheckTimestampTicks = (long)(settings.KeyStateRecheckInterval.TotalSeconds * time.TimestampFrequency);
+        _expirySweep = KeyRingExpirySweep.Start(this, time, settings.ExpirySweepInterval);
     }
+
+    /// <summary>Zeroes every cached key (those in use as soon as their use ends) and stops the expiry sweep; later uses throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _expirySweep.Dispose();
+        _keysById.Dispose();
+        _activeByScope.Dispose();
+    }
+
+    /// <summary>Evicts (and so zeroes) every cached key whose lifetime is over; returns how many. Called by the expiry sweep.</summary>
+    internal int EvictExpired() => _keysById.RemoveExpired() + _activeByScope.RemoveExpired();
 
     /// <summary>Gets the KEK that wraps new intermediate keys.</summary>
     public IKeyEncryptionKey KeyEncryptionKey => _kek;
@@ -298,8 +318,13 @@ internal sealed partial class KeyRing
                 ?? throw new KeyServiceUnavailableException("The first intermediate key could not be read back from the key store. Retry.");
         }
 
-        var key = await GetByIdAsync(genesis.Id, async: true, cancellationToken).ConfigureAwait(false);
-        return RootKeyAuthenticator.Pin(key.Id, key.Material);
+        return await UseKeyAsync(
+            () => GetByIdAsync(genesis.Id, async: true, cancellationToken),
+            key =>
+            {
+                using var lease = key.LeaseMaterial();
+                return RootKeyAuthenticator.Pin(key.Id, lease.Material);
+            }).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -341,50 +366,95 @@ internal sealed partial class KeyRing
 
         var latest = found.ToDictionary(r => r.Scope, StringComparer.Ordinal);
         var created = new List<(DataKeyRecord Record, DataKey Key)>();
-        foreach (var scope in missing)
-        {
-            latest.TryGetValue(scope, out var record);
-            if (record is { State: DataKeyState.Active, WrappedKey: not null })
-            {
-                var active = await UnwrapAsync(record, async, cancellationToken).ConfigureAwait(false);
-                active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
-                _activeByScope.TryAdd((DataKeyKind.Data, scope), active);
-            }
-            else if (record is not { State: DataKeyState.Destroyed })
-            {
-                created.Add(await CreateAsync(DataKeyKind.Data, scope, record, async, cancellationToken).ConfigureAwait(false));
-            }
-        }
-
-        if (created.Count == 0)
-        {
-            return;
-        }
-
-        var records = created.ConvertAll(c => c.Record);
-        bool inserted;
+        var cached = false;
         try
         {
-            inserted = async
-                ? await _store.TryInsertAllAsync(records, cancellationToken).ConfigureAwait(false)
-                : _store.TryInsertAll(records);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            throw new KeyServiceUnavailableException($"The key store could not be written for {records.Count} new scopes. Nothing was written; retry when the database is reachable.", exception);
-        }
+            foreach (var scope in missing)
+            {
+                latest.TryGetValue(scope, out var record);
+                if (record is { State: DataKeyState.Active, WrappedKey: not null })
+                {
+                    var active = await UnwrapAsync(record, async, cancellationToken).ConfigureAwait(false);
+                    active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                    CacheOrZero((DataKeyKind.Data, scope), active);
+                }
+                else if (record is not { State: DataKeyState.Destroyed })
+                {
+                    created.Add(await CreateAsync(DataKeyKind.Data, scope, record, async, cancellationToken).ConfigureAwait(false));
+                }
+            }
 
-        if (!inserted)
-        {
-            return; // another writer won at least one of them: let each scope find the winner key by key
-        }
+            if (created.Count == 0)
+            {
+                return;
+            }
 
-        foreach (var (record, key) in created)
+            var records = created.ConvertAll(c => c.Record);
+            bool inserted;
+            try
+            {
+                inserted = async
+                    ? await _store.TryInsertAllAsync(records, cancellationToken).ConfigureAwait(false)
+                    : _store.TryInsertAll(records);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                throw new KeyServiceUnavailableException($"The key store could not be written for {records.Count} new scopes. Nothing was written; retry when the database is reachable.", exception);
+            }
+
+            if (!inserted)
+            {
+                return; // another writer won at least one of them: let each scope find the winner key by key
+            }
+
+            cached = true;
+            foreach (var (record, key) in created)
+            {
+                LogKeyCreated(_logger, nameof(DataKeyKind.Data), record.Scope, record.Version, record.Id);
+                key.AddInvocationBudget(record.InvocationsReserved);
+                key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                CacheOrZero((DataKeyKind.Data, record.Scope), key);
+            }
+        }
+        finally
         {
-            LogKeyCreated(_logger, nameof(DataKeyKind.Data), record.Scope, record.Version, record.Id);
-            key.AddInvocationBudget(record.InvocationsReserved);
-            key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
-            _activeByScope.TryAdd((DataKeyKind.Data, record.Scope), key);
+            if (!cached)
+            {
+                // Keys made for an insert that did not happen are never used: zero them now rather than leave them to the GC.
+                foreach (var (_, key) in created)
+                {
+                    key.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>Caches a key loaded outside the cache, or zeroes it when the slot is taken (a concurrent load won).</summary>
+    private void CacheOrZero((DataKeyKind Kind, string Scope) slot, DataKey key)
+    {
+        if (!_activeByScope.TryAdd(slot, key))
+        {
+            key.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/> on the key <paramref name="lookUp"/> returns, looking it up again when the cache evicted
+    /// (and zeroed) it in between (<see cref="DataKey.MaxUseAttempts"/> times at most).
+    /// </summary>
+    private static async ValueTask<T> UseKeyAsync<T>(Func<ValueTask<DataKey>> lookUp, Func<DataKey, T> use)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = await lookUp().ConfigureAwait(false);
+            try
+            {
+                return use(key);
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between the lookup and the use: nothing was done under it; the next lookup loads it again.
+            }
         }
     }
 
@@ -584,7 +654,17 @@ internal sealed partial class KeyRing
             }
 
             var (record, key) = await CreateAsync(slot.Kind, slot.Scope, latest, async, cancellationToken).ConfigureAwait(false);
-            var inserted = async ? await _store.TryInsertAsync(record, cancellationToken).ConfigureAwait(false) : _store.TryInsert(record);
+            bool inserted;
+            try
+            {
+                inserted = async ? await _store.TryInsertAsync(record, cancellationToken).ConfigureAwait(false) : _store.TryInsert(record);
+            }
+            catch
+            {
+                key.Dispose();
+                throw;
+            }
+
             if (inserted)
             {
                 LogKeyCreated(_logger, slot.Kind.ToString(), slot.Scope, record.Version, record.Id);
@@ -593,7 +673,8 @@ internal sealed partial class KeyRing
                 return key;
             }
 
-            // Another instance created this version first: use theirs.
+            // Another instance created this version first: use theirs (this one was never stored: zero it).
+            key.Dispose();
         }
 
         throw new KeyServiceUnavailableException($"A key for scope '{slot.Scope}' could not be created: other writers kept winning. Retry.");
@@ -623,8 +704,16 @@ internal sealed partial class KeyRing
                 if (latest is not null)
                 {
                     // Link the new version to the one it follows, which only a holder of that key's material can do.
-                    var predecessor = await GetPredecessorAsync(record, latest, async, cancellationToken).ConfigureAwait(false);
-                    record.Authenticator = RootKeyAuthenticator.Link(predecessor.Material, predecessor.Id, record, material);
+                    record.Authenticator = await UsePredecessorAsync(
+                        record,
+                        latest,
+                        predecessor =>
+                        {
+                            using var lease = predecessor.LeaseMaterial();
+                            return RootKeyAuthenticator.Link(lease.Material, predecessor.Id, record, material);
+                        },
+                        async,
+                        cancellationToken).ConfigureAwait(false);
                 }
 
                 var kek = _kek;
@@ -636,9 +725,10 @@ internal sealed partial class KeyRing
             }
             else
             {
-                var parent = await GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async, cancellationToken).ConfigureAwait(false);
-                record.WrappedKey = WrapLocally(parent, record, material);
-                record.WrappedBy = parent.Id.ToString();
+                (record.WrappedKey, var parentId) = await UseKeyAsync(
+                    () => GetActiveAsync(DataKeyKind.Intermediate, KeyScopes.Root, async, cancellationToken),
+                    parent => (WrapLocally(parent, record, material), parent.Id)).ConfigureAwait(false);
+                record.WrappedBy = parentId.ToString();
                 record.WrapAlgorithm = KeyWrapAlgorithm.AesGcmKeyWrap256;
             }
 
@@ -650,8 +740,8 @@ internal sealed partial class KeyRing
         }
     }
 
-    /// <summary>The authenticated intermediate key that <paramref name="record"/> (version n) follows: <paramref name="previous"/>, version n − 1.</summary>
-    private async ValueTask<DataKey> GetPredecessorAsync(DataKeyRecord record, DataKeyRecord previous, bool async, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="use"/> on the authenticated intermediate key that <paramref name="record"/> (version n) follows: <paramref name="previous"/>, version n − 1.</summary>
+    private async ValueTask<T> UsePredecessorAsync<T>(DataKeyRecord record, DataKeyRecord previous, Func<DataKey, T> use, bool async, CancellationToken cancellationToken)
     {
         if (previous.Kind != DataKeyKind.Intermediate || previous.Version != record.Version - 1)
         {
@@ -660,7 +750,7 @@ internal sealed partial class KeyRing
 
         try
         {
-            return await GetByIdAsync(previous.Id, async, cancellationToken).ConfigureAwait(false);
+            return await UseKeyAsync(() => GetByIdAsync(previous.Id, async, cancellationToken), use).ConfigureAwait(false);
         }
         catch (DataKeyUnavailableException unavailable)
         {
@@ -696,8 +786,17 @@ internal sealed partial class KeyRing
             ? await _store.FindVersionAsync(DataKeyKind.Intermediate, KeyScopes.Root, record.Version - 1, cancellationToken).ConfigureAwait(false)
             : _store.FindVersion(DataKeyKind.Intermediate, KeyScopes.Root, record.Version - 1))
             ?? throw Forged(record, $"claims to follow intermediate key version {record.Version - 1}, which is not in the key table");
-        var predecessor = await GetPredecessorAsync(record, previous, async, cancellationToken).ConfigureAwait(false);
-        if (!RootKeyAuthenticator.IsLinkValid(predecessor.Material, predecessor.Id, record, material))
+        var linked = await UsePredecessorAsync(
+            record,
+            previous,
+            predecessor =>
+            {
+                using var lease = predecessor.LeaseMaterial();
+                return RootKeyAuthenticator.IsLinkValid(lease.Material, predecessor.Id, record, material);
+            },
+            async,
+            cancellationToken).ConfigureAwait(false);
+        if (!linked)
         {
             throw Forged(record, $"carries a link that intermediate key version {record.Version - 1} ({previous.Id}) did not make");
         }
@@ -750,8 +849,7 @@ internal sealed partial class KeyRing
                 throw new CryptographicException($"Key table entry {record.Id} names no valid wrapping key; the key table was altered.");
             }
 
-            var parent = await GetByIdAsync(parentId, async, cancellationToken).ConfigureAwait(false);
-            material = UnwrapLocally(parent, record);
+            material = await UseKeyAsync(() => GetByIdAsync(parentId, async, cancellationToken), parent => UnwrapLocally(parent, record)).ConfigureAwait(false);
         }
 
         try

@@ -9,6 +9,13 @@ internal sealed record KeyRingSettings
     public int CacheCapacity { get; init; } = 10_000;
 
     /// <summary>
+    /// How often the cache is swept for expired keys, which are zeroed: a quarter of <see cref="CacheLifetime"/>, between one
+    /// second and one minute. So an unwrapped key stays in memory at most this long past its lifetime (5 min + 1 min by default).
+    /// </summary>
+    public TimeSpan ExpirySweepInterval =>
+        TimeSpan.FromTicks(Math.Clamp(CacheLifetime.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+
+    /// <summary>
     /// How long an instance encrypts with a cached data key before it asks the key store again whether the key is still
     /// active: the bound within which a shred or roll on another instance stops this instance's writes under the old key.
     /// </summary>

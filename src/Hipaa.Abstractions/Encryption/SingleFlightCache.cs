@@ -6,22 +6,31 @@ namespace Hipaa.Encryption;
 /// A bounded, time-limited cache in which concurrent first requests for one key share a single load, and no lock is
 /// held while a load runs (a load may call a remote key service). Failed loads are not cached.
 /// </summary>
-internal sealed class SingleFlightCache<TKey, TValue>
+/// <remarks>
+/// Every loaded value that leaves the cache — expired (<see cref="RemoveExpired"/>, or found expired), trimmed, removed,
+/// cleared, disposed, or finished loading after its entry was removed — is handed to the eviction callback exactly when it
+/// leaves (possibly more than once: the callback must be idempotent). Values callers still hold stay usable only as far as
+/// the callback allows: the key ring zeroes keys there, and a key guards its own uses (<see cref="DataKey"/>).
+/// </remarks>
+internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private readonly int _capacity;
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
+    private readonly Action<TValue>? _evicted;
     private int _evicting;
+    private volatile bool _disposed;
 
-    public SingleFlightCache(int capacity, TimeSpan lifetime, TimeProvider time)
+    public SingleFlightCache(int capacity, TimeSpan lifetime, TimeProvider time, Action<TValue>? evicted = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lifetime, TimeSpan.Zero);
         _capacity = capacity;
         _lifetime = lifetime;
         _time = time;
+        _evicted = evicted;
     }
 
     public delegate ValueTask<TValue> Loader(TKey key, bool async, CancellationToken cancellationToken);
@@ -49,6 +58,7 @@ internal sealed class SingleFlightCache<TKey, TValue>
     {
         while (true)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _time.GetUtcNow();
             if (_entries.TryGetValue(key, out var existing))
             {
@@ -64,7 +74,7 @@ internal sealed class SingleFlightCache<TKey, TValue>
                         : existing.Completion.Task.GetAwaiter().GetResult();
                 }
 
-                _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, existing));
+                TryRemove(new KeyValuePair<TKey, Entry>(key, existing));
                 continue;
             }
 
@@ -97,6 +107,12 @@ internal sealed class SingleFlightCache<TKey, TValue>
             var value = await load(key, async, CancellationToken.None).ConfigureAwait(false);
             mine.ExpiresAt = _time.GetUtcNow() + _lifetime;
             mine.Completion.SetResult(value);
+
+            // Removed (or the cache disposed) while loading: nothing else will ever evict it.
+            if (_disposed || !_entries.TryGetValue(key, out var current) || current != mine)
+            {
+                _evicted?.Invoke(value);
+            }
         }
         catch (Exception exception)
         {
@@ -114,6 +130,11 @@ internal sealed class SingleFlightCache<TKey, TValue>
     /// </summary>
     public bool TryAdd(TKey key, TValue value)
     {
+        if (_disposed)
+        {
+            return false;
+        }
+
         var now = _time.GetUtcNow();
         var entry = new Entry { ExpiresAt = now + _lifetime };
         entry.Completion.SetResult(value);
@@ -124,7 +145,7 @@ internal sealed class SingleFlightCache<TKey, TValue>
 
         if (existing is not null)
         {
-            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, existing));
+            TryRemove(new KeyValuePair<TKey, Entry>(key, existing));
         }
 
         if (!_entries.TryAdd(key, entry))
@@ -143,13 +164,48 @@ internal sealed class SingleFlightCache<TKey, TValue>
             && entry.Completion.Task.IsCompletedSuccessfully
             && EqualityComparer<TValue>.Default.Equals(entry.Completion.Task.Result, value))
         {
-            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+            TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
         }
     }
 
-    public void Remove(TKey key) => _entries.TryRemove(key, out _);
+    public void Remove(TKey key)
+    {
+        if (_entries.TryGetValue(key, out var entry))
+        {
+            TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+        }
+    }
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        foreach (var pair in _entries)
+        {
+            TryRemove(pair);
+        }
+    }
+
+    /// <summary>Evicts every entry whose lifetime is over (the key ring's timer calls this); returns how many.</summary>
+    public int RemoveExpired()
+    {
+        var now = _time.GetUtcNow();
+        var removed = 0;
+        foreach (var pair in _entries)
+        {
+            if (pair.Value.IsExpired(now) && TryRemove(pair))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Evicts everything; from here on loads throw <see cref="ObjectDisposedException"/> and nothing is added.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        Clear();
+    }
 
     private void TrimIfOverCapacity(DateTimeOffset now)
     {
@@ -164,7 +220,7 @@ internal sealed class SingleFlightCache<TKey, TValue>
             {
                 if (pair.Value.IsExpired(now))
                 {
-                    _entries.TryRemove(pair);
+                    TryRemove(pair);
                 }
             }
 
@@ -173,7 +229,7 @@ internal sealed class SingleFlightCache<TKey, TValue>
             {
                 foreach (var pair in _entries.Where(p => p.Value.Completion.Task.IsCompleted).OrderBy(p => p.Value.ExpiresAt).Take(excess).ToList())
                 {
-                    _entries.TryRemove(pair);
+                    TryRemove(pair);
                 }
             }
         }
@@ -181,6 +237,22 @@ internal sealed class SingleFlightCache<TKey, TValue>
         {
             Volatile.Write(ref _evicting, 0);
         }
+    }
+
+    /// <summary>Removes the entry if it is still the one stored, and evicts its value if it has one (a load in flight evicts its own).</summary>
+    private bool TryRemove(KeyValuePair<TKey, Entry> pair)
+    {
+        if (!_entries.TryRemove(pair))
+        {
+            return false;
+        }
+
+        if (pair.Value.Completion.Task.IsCompletedSuccessfully)
+        {
+            _evicted?.Invoke(pair.Value.Completion.Task.Result);
+        }
+
+        return true;
     }
 
     private sealed class Entry

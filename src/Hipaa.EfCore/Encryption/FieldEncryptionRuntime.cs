@@ -8,9 +8,14 @@ namespace Hipaa.EfCore.Encryption;
 
 /// <summary>
 /// Field encryption for one application: the key ring, the options and per-entity metadata, shared by the model
-/// convention, the interceptors and the key manager.
+/// convention, the interceptors and the key manager. Disposed with the service provider, it disposes the key ring, which
+/// zeroes every unwrapped key.
 /// </summary>
-internal sealed class FieldEncryptionRuntime
+/// <remarks>
+/// Every use of a key here is a lookup followed by a use; when the cache evicts (and zeroes) the key in between, the use is
+/// refused with <see cref="DataKeyEvictedException"/> before anything is encrypted, and is retried with a fresh lookup.
+/// </remarks>
+internal sealed class FieldEncryptionRuntime : IDisposable
 {
     private readonly FieldEncryptionOptions _options;
 
@@ -32,8 +37,24 @@ internal sealed class FieldEncryptionRuntime
 
     public EncryptedEntityModel? GetModel(IEntityType entityType) => HipaaAnnotations.EncryptionModel(entityType);
 
-    public byte[] ComputeBlindIndex(FieldValueCodec codec, object value, string table, string column) =>
-        BlindIndex.Compute(KeyRing.GetIndexKey(table, column), codec, value, table, column);
+    public byte[] ComputeBlindIndex(FieldValueCodec codec, object value, string table, string column)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = KeyRing.GetIndexKey(table, column);
+            try
+            {
+                return BlindIndex.Compute(key, codec, value, table, column);
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between lookup and use: nothing was hashed; look it up again.
+            }
+        }
+    }
+
+    /// <summary>Disposes the key ring: every cached key is zeroed (a key in use as soon as that use ends).</summary>
+    public void Dispose() => KeyRing.Dispose();
 
     public string ScopeFor(EncryptedEntityModel entity, EncryptedPropertyModel property, string patientId) => _options.KeyScope switch
     {
@@ -51,15 +72,37 @@ internal sealed class FieldEncryptionRuntime
     /// <param name="patientId">The canonical text of <paramref name="patient"/> ("" when none), which names a per-patient key.</param>
     public byte[] Encrypt(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, object? row, object? patient, string patientId)
     {
-        var key = KeyRing.GetEncryptionKey(ScopeFor(entity, property, patientId));
-        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(property.Binding, row, Bound(entity, patient)));
+        var scope = ScopeFor(entity, property, patientId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = KeyRing.GetEncryptionKey(scope);
+            try
+            {
+                return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(property.Binding, row, Bound(entity, patient)));
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between lookup and use: nothing was encrypted; look it up again.
+            }
+        }
     }
 
     /// <summary>As <see cref="Encrypt"/>, loading the data key asynchronously.</summary>
     public async ValueTask<byte[]> EncryptAsync(EncryptedEntityModel entity, EncryptedPropertyModel property, object value, object? row, object? patient, string patientId, CancellationToken cancellationToken)
     {
-        var key = await KeyRing.GetEncryptionKeyAsync(ScopeFor(entity, property, patientId), cancellationToken).ConfigureAwait(false);
-        return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(property.Binding, row, Bound(entity, patient)));
+        var scope = ScopeFor(entity, property, patientId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = await KeyRing.GetEncryptionKeyAsync(scope, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return FieldCipher.Encrypt(key, property.Codec, value, new FieldBinding(property.Binding, row, Bound(entity, patient)));
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between lookup and use: nothing was encrypted; look it up again.
+            }
+        }
     }
 
     /// <summary>Decrypts a stored value (format version 1 or 2), applying the shredded-value and plaintext-migration policies.</summary>
@@ -87,11 +130,36 @@ internal sealed class FieldEncryptionRuntime
         }
 
         var keyId = FieldCipher.ReadKeyId(stored, entity.DisplayName, property.Name);
-        DataKey key;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (LookUpDecryptionKey(entity, property, keyId, ref lastKey) is not { } key)
+            {
+                return null; // shredded, and shredded values read as null
+            }
+
+            try
+            {
+                return FieldCipher.Decrypt(key, property.Codec, stored, new FieldBinding(property.Binding, row, Bound(entity, patient)), entity.DisplayName, property.Name);
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between lookup and use: nothing was decrypted; look it up again.
+                lastKey = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The key a value names, reusing <paramref name="lastKey"/> when it is that key; null when the key was destroyed and
+    /// shredded values read as null.
+    /// </summary>
+    private DataKey? LookUpDecryptionKey(EncryptedEntityModel entity, EncryptedPropertyModel property, Guid keyId, ref DataKey? lastKey)
+    {
         try
         {
-            key = lastKey is { } previous && previous.Id == keyId ? previous : KeyRing.GetDecryptionKey(keyId);
+            var key = lastKey is { } previous && previous.Id == keyId ? previous : KeyRing.GetDecryptionKey(keyId);
             lastKey = key;
+            return key;
         }
         catch (DataKeyUnavailableException unavailable) when (unavailable.Failure == FieldDecryptionFailure.KeyDestroyed)
         {
@@ -125,8 +193,6 @@ internal sealed class FieldEncryptionRuntime
                 KeyId = failure.KeyId ?? keyId.ToString(),
             };
         }
-
-        return FieldCipher.Decrypt(key, property.Codec, stored, new FieldBinding(property.Binding, row, Bound(entity, patient)), entity.DisplayName, property.Name);
     }
 
     /// <summary>The patient part of a binding: none for an entity without <c>[PatientId]</c>, whatever the caller passed.</summary>

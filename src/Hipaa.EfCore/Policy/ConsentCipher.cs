@@ -34,15 +34,35 @@ internal sealed class ConsentCipher(KeyRing keyRing)
     /// <summary>The keyed hash of a patient id, exactly as given (lookups are exact, as ids always were).</summary>
     public async ValueTask<byte[]> PatientKeyAsync(string patientId, CancellationToken cancellationToken)
     {
-        var key = await keyRing.GetIndexKeyAsync(ConsentStoreDbContext.ConsentsTable, IndexColumn, cancellationToken).ConfigureAwait(false);
-        return Hash(key, PatientLabel, patientId, null);
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = await keyRing.GetIndexKeyAsync(ConsentStoreDbContext.ConsentsTable, IndexColumn, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return Hash(key, PatientLabel, patientId, null);
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between lookup and use: nothing was hashed; look it up again.
+            }
+        }
     }
 
     /// <summary>The keyed hash of a patient id and a consent id: one consent of one patient.</summary>
     public async ValueTask<byte[]> ConsentKeyAsync(string patientId, string consentId, CancellationToken cancellationToken)
     {
-        var key = await keyRing.GetIndexKeyAsync(ConsentStoreDbContext.ConsentsTable, IndexColumn, cancellationToken).ConfigureAwait(false);
-        return Hash(key, ConsentLabel, patientId, consentId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = await keyRing.GetIndexKeyAsync(ConsentStoreDbContext.ConsentsTable, IndexColumn, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return Hash(key, ConsentLabel, patientId, consentId);
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // Evicted between lookup and use: nothing was hashed; look it up again.
+            }
+        }
     }
 
     /// <summary>
@@ -51,17 +71,27 @@ internal sealed class ConsentCipher(KeyRing keyRing)
     /// </summary>
     public async ValueTask<byte[]> EncryptAsync(string table, ConsentPayload payload, byte[] consentKey, CancellationToken cancellationToken)
     {
-        var key = await keyRing.GetEncryptionKeyAsync(KeyScopes.Patient(payload.PatientId), cancellationToken).ConfigureAwait(false);
         var plaintext = payload.Serialize();
         try
         {
-            var stored = new byte[HeaderSize + plaintext.Length + TagSize];
-            stored[0] = FormatVersion;
-            key.Id.TryWriteBytes(stored.AsSpan(1, KeyIdSize), bigEndian: true, out _);
-            var nonce = stored.AsSpan(1 + KeyIdSize, NonceSize);
-            NonceSource.Fill(nonce);
-            key.Encrypt(nonce, plaintext, stored.AsSpan(HeaderSize, plaintext.Length), stored.AsSpan(HeaderSize + plaintext.Length), AssociatedData(table, payload.PatientId, consentKey));
-            return stored;
+            for (var attempt = 1; ; attempt++)
+            {
+                var key = await keyRing.GetEncryptionKeyAsync(KeyScopes.Patient(payload.PatientId), cancellationToken).ConfigureAwait(false);
+                var stored = new byte[HeaderSize + plaintext.Length + TagSize];
+                stored[0] = FormatVersion;
+                key.Id.TryWriteBytes(stored.AsSpan(1, KeyIdSize), bigEndian: true, out _);
+                var nonce = stored.AsSpan(1 + KeyIdSize, NonceSize);
+                NonceSource.Fill(nonce);
+                try
+                {
+                    key.Encrypt(nonce, plaintext, stored.AsSpan(HeaderSize, plaintext.Length), stored.AsSpan(HeaderSize + plaintext.Length), AssociatedData(table, payload.PatientId, consentKey));
+                    return stored;
+                }
+                catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+                {
+                    // Evicted between lookup and use: nothing was encrypted; look it up again.
+                }
+            }
         }
         finally
         {
@@ -76,6 +106,21 @@ internal sealed class ConsentCipher(KeyRing keyRing)
     /// service fails (a consent that cannot be checked is not guessed at).
     /// </summary>
     public async ValueTask<ConsentReadResult> DecryptAsync(string table, string patientId, byte[] consentKey, byte[] stored, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DecryptOnceAsync(table, patientId, consentKey, stored, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DataKeyEvictedException) when (attempt < DataKey.MaxUseAttempts)
+            {
+                // The key was evicted between lookup and use: nothing was decrypted; look it up again.
+            }
+        }
+    }
+
+    private async ValueTask<ConsentReadResult> DecryptOnceAsync(string table, string patientId, byte[] consentKey, byte[] stored, CancellationToken cancellationToken)
     {
         if (stored.Length < HeaderSize + TagSize || stored[0] != FormatVersion)
         {
@@ -147,7 +192,8 @@ internal sealed class ConsentCipher(KeyRing keyRing)
 
         try
         {
-            return HMACSHA256.HashData(key.Material, data);
+            using var lease = key.LeaseMaterial();
+            return HMACSHA256.HashData(lease.Material, data);
         }
         finally
         {

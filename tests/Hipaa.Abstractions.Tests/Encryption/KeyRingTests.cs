@@ -573,8 +573,7 @@ public sealed class KeyRingTests
                 start.SignalAndWait();
                 for (var i = 0; i < PerThread; i++)
                 {
-                    var key = ring.GetEncryptionKey(KeyScopes.Application);
-                    used.Add(FieldCipher.ReadKeyId(FieldCipher.Encrypt(key, Text, "x", Binding), "Patient", "Name"));
+                    used.Add(FieldCipher.ReadKeyId(EncryptRetryingEvictions(ring, KeyScopes.Application, "x"), "Patient", "Name"));
                 }
             },
             CancellationToken.None,
@@ -605,6 +604,65 @@ public sealed class KeyRingTests
         AssertReservationsCover(uses, limit: 10, block: 4);
     }
 
+    // ---- Zeroing (issue 9, finding 7) ----
+
+    [Fact]
+    public void CachedKeys_PastTheirLifetime_AreZeroedByTheSweepWithoutAnyFurtherCall()
+    {
+        var writer = Ring();
+        var dataKeyId = writer.GetEncryptionKey(KeyScopes.Patient("17")).Id;
+        var ring = Ring();
+        DataKey[] keys = [ring.GetEncryptionKey(KeyScopes.Patient("17")), ring.GetDecryptionKey(dataKeyId), ring.GetIndexKey("Patients", "Mrn")];
+
+        _time.Advance(Lifetime - TimeSpan.FromTicks(1)); // the sweeps so far found nothing expired
+        Assert.All(keys, k => Assert.False(DataKeyTests.IsAllZero(k.StorageForZeroingTests)));
+
+        _time.Advance(Settings.ExpirySweepInterval);
+
+        Assert.All(keys, k =>
+        {
+            Assert.True(k.IsEvicted);
+            Assert.True(DataKeyTests.IsAllZero(k.StorageForZeroingTests));
+        });
+        Assert.Equal(dataKeyId, ring.GetDecryptionKey(dataKeyId).Id); // unwrapped again on the next use
+    }
+
+    [Fact]
+    public void Dispose_ZeroesEveryCachedKeyAndRefusesLaterUse()
+    {
+        var ring = Ring();
+        var encryption = ring.GetEncryptionKey(KeyScopes.Patient("17"));
+        var stored = FieldCipher.Encrypt(encryption, Text, "x", Binding);
+        DataKey[] keys = [encryption, ring.GetDecryptionKey(encryption.Id), ring.GetIndexKey("Patients", "Mrn")];
+
+        ring.Dispose();
+
+        Assert.All(keys, k => Assert.True(DataKeyTests.IsAllZero(k.StorageForZeroingTests)));
+        Assert.Throws<ObjectDisposedException>(() => ring.GetEncryptionKey(KeyScopes.Patient("17")));
+        Assert.Throws<ObjectDisposedException>(() => ring.GetDecryptionKey(encryption.Id));
+        Assert.Equal("x", Open(Ring(), stored)); // the keys are still in the key table, of course
+    }
+
+    [Fact]
+    public void Encrypt_KeyEvictedByTheSweepWhileInUse_CompletesUnderTheRealKeyAndIsZeroedAfter()
+    {
+        var ring = Ring();
+        var key = ring.GetEncryptionKey(KeyScopes.Patient("17"));
+        bool? evictedDuringUse = null, zeroedDuringUse = null;
+        key.WhileLeasedHookForTests = k =>
+        {
+            k.WhileLeasedHookForTests = null;
+            _time.Advance(Lifetime + Settings.ExpirySweepInterval); // the sweep runs now, in the middle of the encryption
+            (evictedDuringUse, zeroedDuringUse) = (k.IsEvicted, DataKeyTests.IsAllZero(k.StorageForZeroingTests));
+        };
+
+        var stored = FieldCipher.Encrypt(key, Text, "written while evicted", Binding);
+
+        Assert.Equal((true, false), (evictedDuringUse, zeroedDuringUse));
+        Assert.True(DataKeyTests.IsAllZero(key.StorageForZeroingTests));
+        Assert.Equal("written while evicted", Open(Ring(), stored));
+    }
+
     private KeyRing Ring(IKeyEncryptionKey? kek = null, KeyRingSettings? settings = null, IKeyEncryptionKeyResolver? resolver = null) =>
         new(_store, kek ?? _kek, resolver, settings ?? Settings, _time, NullLogger.Instance);
 
@@ -616,6 +674,24 @@ public sealed class KeyRingTests
             Assert.Equal(dataKeyId, ring.GetDecryptionKey(dataKeyId).Id);
             Assert.Equal(dataKeyId, (await ring.GetEncryptionKeyAsync(KeyScopes.Application, CancellationToken.None)).Id);
             Assert.Equal(dataKeyId, (await ring.GetDecryptionKeyAsync(dataKeyId, CancellationToken.None)).Id);
+        }
+    }
+
+    /// <summary>
+    /// Encrypts as FieldEncryptionRuntime does: a key retired (and so evicted and zeroed) by another thread between this
+    /// thread's lookup and its use is refused, and looked up again.
+    /// </summary>
+    private static byte[] EncryptRetryingEvictions(KeyRing ring, string scope, string value)
+    {
+        while (true)
+        {
+            try
+            {
+                return FieldCipher.Encrypt(ring.GetEncryptionKey(scope), Text, value, Binding);
+            }
+            catch (DataKeyEvictedException)
+            {
+            }
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed class CountingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
 
     public void Reset() => _calls.Clear();
 
+    /// <summary>Gets or sets a hook called after each call returns, with the member name (to interleave something with the caller).</summary>
+    public Action<string>? AfterCall { get; set; }
+
     public DataKeyRecord? Find(Guid id) => Count(inner.Find(id));
 
     public Task<DataKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken) => Count(inner.FindAsync(id, cancellationToken));
@@ -51,6 +54,7 @@ internal sealed class CountingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
     private T Count<T>(T result, [CallerMemberName] string member = "")
     {
         _calls.Enqueue(member);
+        AfterCall?.Invoke(member);
         return result;
     }
 }
