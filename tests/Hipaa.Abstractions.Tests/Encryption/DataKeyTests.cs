@@ -9,7 +9,7 @@ namespace Hipaa.Tests.Encryption;
 /// </summary>
 public sealed class DataKeyTests
 {
-    private static readonly FieldBinding Binding = new("Patients", "Name", "17", "patient:17");
+    private static readonly FieldBinding Binding = new(new FieldColumn(string.Empty, "Patients", "Name"), "17", "patient:17");
     private static readonly FieldValueCodec Text = FieldValueCodec.For(typeof(string));
 
     [Fact]
