@@ -16,4 +16,20 @@ if (args.Length > 0 && args[0] == "--paired")
     return;
 }
 
+// For a profiler (dotnet-trace collect -- <exe> --profile-insert [seconds] [plain]): 100 new patients per SaveChanges in a
+// loop, through UseHipaa (or through plain EF Core with "plain").
+if (args.Length > 0 && args[0] == "--profile-insert")
+{
+    var inserts = new EfInsertBenchmarks();
+    inserts.Setup();
+    var until = DateTime.UtcNow.AddSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 20);
+    while (DateTime.UtcNow < until)
+    {
+        _ = args.Contains("plain") ? await inserts.InsertHundredPlainEf() : await inserts.InsertHundredHipaaEncrypted();
+    }
+
+    inserts.Cleanup();
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(FieldCipherBenchmarks).Assembly).Run(args);
