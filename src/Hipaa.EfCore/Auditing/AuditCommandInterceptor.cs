@@ -58,9 +58,9 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
     private static ValueTask PreloadConsentsAsync(CommandEventData eventData, CancellationToken cancellationToken)
     {
         if (eventData.CommandSource == CommandSource.SaveChanges || eventData.Context is not { } context
-            || HipaaContext.Audit(context) is not { Enforcement: { } enforcement } || AccessContext.Current is not { } access)
+            || HipaaContext.Audit(context) is not { Enforcement: { HasConsentStore: true } enforcement } || AccessContext.Current is not { } access)
         {
-            return ValueTask.CompletedTask;
+            return ValueTask.CompletedTask; // nothing to preload: every other async query pays no lookup of its session
         }
 
         IEnumerable<string> patients = access.PatientScope is { Count: > 0 } scope ? scope.Select(NormalizePatientId) : [];

@@ -54,6 +54,9 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
 
     private int _synchronousLoads;
 
+    /// <summary>Gets a value indicating whether an <see cref="IConsentStore"/> is registered (decisions then load consents).</summary>
+    public bool HasConsentStore => consents is not null;
+
     /// <summary>Gets how many times a decision had to load a patient's consents synchronously (not preloaded); for tests.</summary>
     internal int SynchronousConsentLoads => Volatile.Read(ref _synchronousLoads);
 
