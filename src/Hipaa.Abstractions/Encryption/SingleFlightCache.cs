@@ -21,6 +21,12 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
     private readonly TimeProvider _time;
     private readonly Action<TValue>? _evicted;
     private int _evicting;
+
+    /// <summary>
+    /// The entries' count, kept beside the dictionary: <see cref="ConcurrentDictionary{TKey, TValue}.Count"/> takes every
+    /// bucket lock, and the capacity check runs on every add (profiled: a tenth of a 100-new-patient insert went there).
+    /// </summary>
+    private int _count;
     private volatile bool _disposed;
 
     public SingleFlightCache(int capacity, TimeSpan lifetime, TimeProvider time, Action<TValue>? evicted = null)
@@ -35,7 +41,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
 
     public delegate ValueTask<TValue> Loader(TKey key, bool async, CancellationToken cancellationToken);
 
-    public int Count => _entries.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>The cached value when it is loaded and fresh: the synchronous fast path of every cache hit.</summary>
     public bool TryGetFresh(TKey key, out TValue value)
@@ -84,6 +90,8 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
                 continue;
             }
 
+            Interlocked.Increment(ref _count);
+
             TrimIfOverCapacity(now);
 
             // The load is shared by every caller waiting for this key, so no single caller's token may cancel it; each
@@ -116,7 +124,11 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
         }
         catch (Exception exception)
         {
-            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, mine));
+            if (_entries.TryRemove(new KeyValuePair<TKey, Entry>(key, mine)))
+            {
+                Interlocked.Decrement(ref _count);
+            }
+
             mine.Completion.SetException(exception);
 
             // Observed here, so a load abandoned by a cancelled caller never becomes an unobserved task exception.
@@ -153,6 +165,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
             return false;
         }
 
+        Interlocked.Increment(ref _count);
         TrimIfOverCapacity(now);
         return true;
     }
@@ -209,7 +222,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
 
     private void TrimIfOverCapacity(DateTimeOffset now)
     {
-        if (_entries.Count <= _capacity || Interlocked.Exchange(ref _evicting, 1) == 1)
+        if (Volatile.Read(ref _count) <= _capacity || Interlocked.Exchange(ref _evicting, 1) == 1)
         {
             return;
         }
@@ -224,7 +237,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
                 }
             }
 
-            var excess = _entries.Count - (_capacity - (_capacity / 10));
+            var excess = Volatile.Read(ref _count) - (_capacity - (_capacity / 10));
             if (excess > 0)
             {
                 foreach (var pair in _entries.Where(p => p.Value.Completion.Task.IsCompleted).OrderBy(p => p.Value.ExpiresAt).Take(excess).ToList())
@@ -246,6 +259,8 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
         {
             return false;
         }
+
+        Interlocked.Decrement(ref _count);
 
         if (pair.Value.Completion.Task.IsCompletedSuccessfully)
         {

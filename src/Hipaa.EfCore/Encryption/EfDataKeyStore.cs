@@ -1,3 +1,5 @@
+using System.Data.Common;
+using Hipaa.EfCore.Storage;
 using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -58,37 +60,11 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         return Latest(await context.Keys.AsNoTracking().Where(k => k.Kind == kind && scopes.Contains(k.Scope)).ToListAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    public bool TryInsertAll(IReadOnlyList<DataKeyRecord> records)
-    {
-        using var context = Open();
-        context.Keys.AddRange(records);
-        try
-        {
-            context.SaveChanges();
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            return false;
-        }
-    }
+    public bool TryInsertAll(IReadOnlyList<DataKeyRecord> records) =>
+        TryInsertAllAsync(records, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    public async Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken)
-    {
-        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var disposal = context.ConfigureAwait(false);
-        context.Keys.AddRange(records);
-        try
-        {
-            // One SaveChanges: EF Core sends the inserts in one transaction (batched into as few commands as the provider allows).
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) =>
+        TryInsertAllAsync(records, async: true, cancellationToken);
 
     public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
     {
@@ -205,6 +181,42 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
 
         record.Revision++;
         return true;
+    }
+
+    /// <summary>
+    /// Inserts every row in one transaction, or none (false when another writer stored one of the same kind, scope and
+    /// version first). The rows go through ADO.NET (<see cref="SqlRowInserter"/>), not change tracking: profiled with 100
+    /// new patients in one SaveChanges, EF Core's insert of their key rows cost twice the application's own insert of the
+    /// patients.
+    /// </summary>
+    private async Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, bool async, CancellationToken cancellationToken)
+    {
+        var context = async ? await OpenAsync(cancellationToken).ConfigureAwait(false) : Open();
+        await using var disposal = context.ConfigureAwait(false);
+        try
+        {
+            var transaction = async
+                ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+                : context.Database.BeginTransaction();
+            await using (transaction.ConfigureAwait(false))
+            {
+                await SqlRowInserter.InsertAsync(context, context.Database.GetDbConnection(), transaction.GetDbTransaction(), records, async, cancellationToken).ConfigureAwait(false);
+                if (async)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    transaction.Commit();
+                }
+            }
+
+            return true;
+        }
+        catch (DbException) when (records.Any(Exists))
+        {
+            return false;
+        }
     }
 
     private static List<DataKeyRecord> Latest(List<DataKeyRecord> records) =>

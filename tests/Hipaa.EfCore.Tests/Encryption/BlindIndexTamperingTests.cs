@@ -16,8 +16,8 @@ public abstract class BlindIndexTamperingTests : IDisposable
     private readonly TestDatabase _database;
     private readonly CountingKeyEncryptionKey _kek = new("kek-bidx");
     private readonly EncryptionHost _host;
-    private readonly Patient _a = new() { Id = Guid.NewGuid(), DisplayName = "A", Mrn = "MRN-CANARY-A", ExternalNumber = 1001 };
-    private readonly Patient _b = new() { Id = Guid.NewGuid(), DisplayName = "B", Mrn = "MRN-CANARY-B", ExternalNumber = 2002 };
+    private readonly Patient _a = new() { Id = Guid.NewGuid(), DisplayName = "A", Mrn = "MRN-CANARY-A", ExternalNumber = 73_918_264 };
+    private readonly Patient _b = new() { Id = Guid.NewGuid(), DisplayName = "B", Mrn = "MRN-CANARY-B", ExternalNumber = 84_027_375 };
     private readonly Patient _c = new() { Id = Guid.NewGuid(), DisplayName = "C", Mrn = null };
 
     private readonly string _provider;
@@ -217,7 +217,7 @@ public abstract class BlindIndexTamperingTests : IDisposable
         var failure = await Assert.ThrowsAsync<FieldDecryptionException>(() => query());
         Assert.Equal(FieldDecryptionFailure.IndexMismatch, failure.Failure);
         Assert.Equal("Patient", failure.Entity);
-        CapturingLoggerProvider.AssertNoCanary(CapturingLoggerProvider.TextsOf(failure), "MRN-CANARY", "1001", "2002");
+        CapturingLoggerProvider.AssertNoCanary(CapturingLoggerProvider.TextsOf(failure), "MRN-CANARY", "73918264", "84027375"); // numbers no stack trace contains (1001 matched "lambda_method10018" once)
     }
 
     private void SwapIndexes(string column, string first, string second, TestDatabase? database = null)

@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Hipaa.EfCore.Storage;
+
+/// <summary>
+/// Inserts rows of one mapped entity type with ADO.NET on a given connection and transaction — the SDK's own tables
+/// (audit records, wrapped keys), where EF Core's change tracking and command batching cost far more than the insert.
+/// Values go through EF Core's type mappings and value converters of the context's model, so they are stored exactly as
+/// <c>SaveChanges</c> would store them. Every column but store-generated keys is written.
+/// </summary>
+/// <remarks>
+/// SQLite runs in-process, so a statement of many rows saves no round trip, and Microsoft.Data.Sqlite binds parameters by
+/// name (a linear search in SQLite, O(n²) for a statement of n parameters): there one one-row statement is prepared and
+/// run once per row. Elsewhere rows go as multi-row statements of at most <see cref="MaxParametersPerStatement"/>
+/// parameters (SQL Server's limit is 2,100; PostgreSQL's 65,535), one round trip per statement.
+/// </remarks>
+internal static class SqlRowInserter
+{
+    /// <summary>Parameters per multi-row statement: below the smallest limit of the providers EF Core supports (SQL Server, 2,100).</summary>
+    public const int MaxParametersPerStatement = 2_000;
+
+    private const int MaxRowsPerStatement = 256;
+
+    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+
+    private static readonly ConcurrentDictionary<(IModel Model, Type Type), Table> Tables = new();
+
+    /// <summary>Inserts <paramref name="rows"/> (none is a no-op); throws the provider's <see cref="DbException"/> on a failed statement.</summary>
+    public static async Task InsertAsync<TRow>(
+        DbContext context,
+        DbConnection connection,
+        DbTransaction? transaction,
+        IReadOnlyList<TRow> rows,
+        bool async,
+        CancellationToken cancellationToken)
+        where TRow : class
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = TableOf(context, typeof(TRow));
+        var timeout = context.Database.GetCommandTimeout();
+        if (context.Database.ProviderName == SqliteProvider)
+        {
+            await InsertOneByOneAsync(table, connection, transaction, timeout, rows, async, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var perStatement = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / table.Columns.Length));
+        for (var offset = 0; offset < rows.Count; offset += perStatement)
+        {
+            var count = Math.Min(perStatement, rows.Count - offset);
+            using var command = CreateCommand(table, connection, transaction, timeout, count);
+            var parameter = 0;
+            for (var row = 0; row < count; row++)
+            {
+                foreach (var column in table.Columns)
+                {
+                    command.Parameters[parameter++].Value = column.ToProvider(rows[offset + row]);
+                }
+            }
+
+            await ExecuteAsync(command, async, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task InsertOneByOneAsync<TRow>(Table table, DbConnection connection, DbTransaction? transaction, int? timeout, IReadOnlyList<TRow> rows, bool async, CancellationToken cancellationToken)
+        where TRow : class
+    {
+        using var command = CreateCommand(table, connection, transaction, timeout, 1);
+        if (rows.Count > 1)
+        {
+            command.Prepare();
+        }
+
+        foreach (var row in rows)
+        {
+            for (var c = 0; c < table.Columns.Length; c++)
+            {
+                command.Parameters[c].Value = table.Columns[c].ToProvider(row);
+            }
+
+            await ExecuteAsync(command, async, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static DbCommand CreateCommand(Table table, DbConnection connection, DbTransaction? transaction, int? timeout, int rows)
+    {
+        var command = connection.CreateCommand();
+        try
+        {
+            command.Transaction = transaction;
+            if (timeout is { } seconds)
+            {
+                command.CommandTimeout = seconds;
+            }
+
+            var text = new StringBuilder(table.InsertInto);
+            for (var row = 0; row < rows; row++)
+            {
+                text.Append(row == 0 ? "(" : ", (");
+                for (var c = 0; c < table.Columns.Length; c++)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"hipaa_{row}_{c}");
+                    var column = table.Columns[c];
+                    text.Append(c == 0 ? string.Empty : ", ").Append(table.Sql.GenerateParameterNamePlaceholder(name));
+                    command.Parameters.Add(column.Mapping.CreateParameter(command, table.Sql.GenerateParameterName(name), null, column.Nullable));
+                }
+
+                text.Append(')');
+            }
+
+            command.CommandText = text.ToString();
+            return command;
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task ExecuteAsync(DbCommand command, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static Table TableOf(DbContext context, Type type) =>
+        Tables.GetOrAdd((context.Model, type), static (key, context) => Table.Describe(context, key.Type), context);
+
+    private sealed class Table(string insertInto, Column[] columns, ISqlGenerationHelper sql)
+    {
+        public string InsertInto { get; } = insertInto;
+
+        public Column[] Columns { get; } = columns;
+
+        public ISqlGenerationHelper Sql { get; } = sql;
+
+        public static Table Describe(DbContext context, Type type)
+        {
+            var entityType = context.Model.FindEntityType(type)
+                ?? throw new InvalidOperationException($"The entity type {type.Name} is not in the model of {context.GetType().Name}; the SDK cannot write its table.");
+            var sql = context.GetService<ISqlGenerationHelper>();
+            var properties = entityType.GetProperties().Where(p => !(p.IsPrimaryKey() && p.ValueGenerated != ValueGenerated.Never)).ToList();
+            var insertInto = new StringBuilder("INSERT INTO ")
+                .Append(sql.DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema()))
+                .Append(" (")
+                .AppendJoin(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName())))
+                .Append(") VALUES ")
+                .ToString();
+            return new Table(insertInto, [.. properties.Select(p => new Column(p))], sql);
+        }
+    }
+
+    private sealed class Column(IProperty property)
+    {
+        private readonly IClrPropertyGetter _getter = property.GetGetter();
+        private readonly Func<object?, object?>? _convert = property.GetRelationalTypeMapping().Converter?.ConvertToProvider;
+
+        public RelationalTypeMapping Mapping { get; } = (RelationalTypeMapping)property.GetRelationalTypeMapping();
+
+        public bool Nullable { get; } = property.IsNullable;
+
+        /// <summary>The column's value of <paramref name="row"/> as the provider receives it (converted; null as <see cref="DBNull"/>).</summary>
+        public object ToProvider(object row)
+        {
+            var value = _getter.GetClrValueUsingContainingEntity(row);
+            if (_convert is not null && value is not null)
+            {
+                value = _convert(value);
+            }
+
+            return value ?? DBNull.Value;
+        }
+    }
+}
