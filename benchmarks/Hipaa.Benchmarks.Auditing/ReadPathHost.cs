@@ -237,6 +237,14 @@ public sealed class ReadPathHost : IDisposable
         return await db.Patients.AsNoTracking().FirstAsync(p => p.Id == id);
     }
 
+    /// <summary>Diagnostic: the point query through auditing alone (no encryption, no policy), to split the full stack's cost.</summary>
+    public async Task<object> AuditedPoint(Guid id)
+    {
+        using var access = AccessContext.Begin(Reader);
+        await using var db = new ReadPathDb(AuditedOptions);
+        return await db.Patients.AsNoTracking().FirstAsync(p => p.Id == id);
+    }
+
     /// <summary>The full stack's point query, query only (the encrypted values are not read).</summary>
     public async Task<object> FullPoint(Guid id)
     {

@@ -99,12 +99,16 @@ public static class ReadPathRun
                 var load = Load();
                 var plainNext = 0;
                 var fullNext = 0;
+                var auditedNext = 0;
                 var m = await Measure(
                     rounds,
                     new(() => host.PlainPoint(host.PageIds[plainNext++ % ReadPathHost.PageSize])),
-                    new(() => host.FullPoint(host.PageIds[fullNext++ % ReadPathHost.PageSize]), () => host.FullCounters));
+                    new(() => host.FullPoint(host.PageIds[fullNext++ % ReadPathHost.PageSize]), () => host.FullCounters),
+                    new(() => host.AuditedPoint(host.PageIds[auditedNext++ % ReadPathHost.PageSize]), () => host.AuditCounters));
                 notes.Add($"{name}, full stack, point query: load {load} → {Load()}.");
                 rows.Add(Row(name, "Point query by id, full stack, 1 caller", m, 1, 0, provider == BenchProvider.Sqlite ? 1.4 : 1.5));
+                rows.Add(Row(name, "(diagnostic: point query, auditing alone / plain)", m, 2, 0, null));
+                rows.Add(Row(name, "(diagnostic: point query, full stack / auditing alone — what encryption and policy add)", m, 1, 2, null));
             }
 
             // 4. The point query, 8 concurrent callers (throughput).

@@ -46,6 +46,10 @@ internal static class AuditSealWriter
 
         if (connection.CanCreateBatch)
         {
+            // EF Core's type mappings make parameters through a command; one (never executed) serves every row. A command
+            // per parameter left five undisposed commands per sealed row to the finalizer.
+            var parameterFactory = connection.CreateCommand();
+            await using var disposeFactory = parameterFactory.ConfigureAwait(false);
             for (var offset = 0; offset < rows.Count; offset += RowsPerBatch)
             {
                 var count = Math.Min(RowsPerBatch, rows.Count - offset);
@@ -65,7 +69,7 @@ internal static class AuditSealWriter
                         var values = Values(rows[row]);
                         for (var c = 0; c < columns.Length; c++)
                         {
-                            statement.Parameters.Add(mappings[c].CreateParameter(connection.CreateCommand(), names[c], values[c], columns[c].IsNullable));
+                            statement.Parameters.Add(mappings[c].CreateParameter(parameterFactory, names[c], values[c], columns[c].IsNullable));
                         }
 
                         batch.BatchCommands.Add(statement);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Hipaa.Auditing;
+using Hipaa.EfCore.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -156,6 +158,7 @@ internal sealed partial class AuditSealer : IDisposable
             DateTimeOffset now = AuditCheckpoint.ToStoredPrecision(_timeProvider.GetUtcNow());
             long position = headPosition;
             byte[] previous = headHash;
+            List<AuditPatientEntry> patientIndex = [];
             foreach (AuditEntry entry in pending)
             {
                 position++;
@@ -169,12 +172,21 @@ internal sealed partial class AuditSealer : IDisposable
                     // The per-patient index of a record of several patients, from its list as just hashed.
                     foreach (string patientId in entry.Patients().Distinct(StringComparer.Ordinal))
                     {
-                        context.PatientIndex.Add(new AuditPatientEntry { PatientId = patientId, OccurredAt = entry.OccurredAt, AuditId = entry.Id });
+                        patientIndex.Add(new AuditPatientEntry { PatientId = patientId, OccurredAt = entry.OccurredAt, AuditId = entry.Id });
                     }
                 }
             }
 
             await AuditSealWriter.WriteAsync(context, pending, cancellationToken).ConfigureAwait(false);
+
+            // Index rows through ADO.NET, not change tracking: a page of 100 patients is one record and 100 index rows.
+            await SqlRowInserter.InsertAsync(
+                context,
+                context.Database.GetDbConnection(),
+                context.Database.CurrentTransaction!.GetDbTransaction(),
+                patientIndex,
+                async: true,
+                cancellationToken).ConfigureAwait(false);
 
             byte[] signature = await _signer
                 .SignAsync(AuditCheckpoint.SignedBytes(position, previous, now), cancellationToken)
