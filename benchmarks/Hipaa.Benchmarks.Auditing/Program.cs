@@ -29,10 +29,15 @@ if (args.Length > 0 && args[0] == "--profile-point")
 {
     // For a profiler (dotnet-trace collect -- ...): the full-stack point query of --read-path on SQLite in memory, in a
     // loop for the given seconds (default 20); nothing is measured here. "plain" or "audited" loops over that case
-    // instead; the number of calls is printed, to turn a profile's samples into time per call.
-    using var host = new ReadPathHost(BenchProvider.Sqlite, TimeSpan.FromSeconds(1));
+    // instead; the number of calls is printed, to turn a profile's samples into time per call. seal=S sets the sealing
+    // interval (default 1 s); "page" loops over the 100-patient page instead of the point query; "postgres" runs on the
+    // PostgreSQL of HIPAA_TEST_POSTGRES (scripts/with-postgres.sh) instead of SQLite in memory.
+    var sealSeconds = args.FirstOrDefault(a => a.StartsWith("seal=", StringComparison.Ordinal)) is { } sealArg ? double.Parse(sealArg[5..], CultureInfo.InvariantCulture) : 1;
+    using var host = new ReadPathHost(args.Contains("postgres") ? BenchProvider.Postgres : BenchProvider.Sqlite, TimeSpan.FromSeconds(sealSeconds));
     var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 20;
-    Func<Guid, Task<object>> point = args.Contains("plain") ? host.PlainPoint : args.Contains("audited") ? host.AuditedPoint : host.FullPoint;
+    Func<Guid, Task<object>> point = args.Contains("page")
+        ? (args.Contains("plain") ? _ => host.PlainPage() : args.Contains("audited") ? _ => host.AuditedPage() : _ => host.FullPage())
+        : (args.Contains("plain") ? host.PlainPoint : args.Contains("audited") ? host.AuditedPoint : host.FullPoint);
     var until = DateTime.UtcNow.AddSeconds(seconds);
     var calls = 0;
     for (; DateTime.UtcNow < until; calls++)

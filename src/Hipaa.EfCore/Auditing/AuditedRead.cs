@@ -14,9 +14,9 @@ namespace Hipaa.EfCore.Auditing;
 /// </summary>
 internal static class AuditedRead
 {
-    public static void Record(AuditRuntime runtime, DbContext context, PhiEntityModel model, object entity, string? patientId, string? authorId)
+    /// <summary>Decides, redacts and records one materialized entity; <paramref name="session"/> is the context's (<see cref="ReadSession.For"/>).</summary>
+    public static void Record(AuditRuntime runtime, DbContext context, ReadSession session, PhiEntityModel model, object entity, string? patientId, string? authorId)
     {
-        var session = ReadSession.For(context);
         var frame = session.Current;
 
         var access = AuditRuntime.RequireContext($"Reading {model.Name}");

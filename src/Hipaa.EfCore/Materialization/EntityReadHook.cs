@@ -67,17 +67,18 @@ internal sealed class EntityReadHook
     public void OnMaterialized(object entity, MaterializationContext materialization, object?[] values, bool tracking)
     {
         var context = materialization.Context;
-        if (_encryption is not null && HipaaContext.Encryption(context) is { } encryption)
+        var session = Reading.ReadSession.For(context);
+        if (_encryption is not null && session.Encryption is { } encryption)
         {
             // The key and patient values themselves: format version 2 binds them in binary, with no text formatting.
             FieldDecryption.Decrypt(encryption, _encryption, entity, Row(values), _patientSlot < 0 ? null : values[_patientSlot], values, _ciphertextSlots, tracking);
         }
 
-        if (_phi is not null && HipaaContext.Audit(context) is { } audit)
+        if (_phi is not null && session.Audit is { } audit)
         {
             var patientId = _patientSlot < 0 ? null : EncryptedEntityModel.FormatValue(values[_patientSlot]);
             var authorId = _authorSlot < 0 ? null : EncryptedEntityModel.FormatValue(values[_authorSlot]);
-            AuditedRead.Record(audit, context, _phi, entity, patientId, authorId);
+            AuditedRead.Record(audit, context, session, _phi, entity, patientId, authorId);
         }
     }
 

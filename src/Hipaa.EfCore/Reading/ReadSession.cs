@@ -10,9 +10,18 @@ namespace Hipaa.EfCore.Reading;
 /// one per context and reset when a pooled context is returned): the frames of its open data readers, the read records
 /// written inside the caller's transaction, and the one access context the context serves (<see cref="Admit"/>).
 /// </summary>
-internal sealed class ReadSession : IResettableService
+internal sealed class ReadSession(IDbContextOptions options) : IResettableService
 {
     private readonly List<QueryFrame> _open = [];
+
+    /// <summary>
+    /// The context's field encryption, or <see langword="null"/> without <c>AddFieldEncryption</c>: found once per context
+    /// here, so that the per-entity read hook resolves one scoped service (this session) rather than three.
+    /// </summary>
+    public Encryption.FieldEncryptionRuntime? Encryption { get; } = HipaaContext.Encryption(options);
+
+    /// <summary>The context's audit runtime, or <see langword="null"/> without <c>AddQueryAuditing</c> (found once, like <see cref="Encryption"/>).</summary>
+    public AuditRuntime? Audit { get; } = HipaaContext.Audit(options);
     private AccessContext? _servedAccess;
 
     /// <summary>Read records written inside the caller's open transaction (SQLite); re-appended if it rolls back.</summary>
