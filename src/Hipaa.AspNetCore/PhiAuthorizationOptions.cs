@@ -49,6 +49,15 @@ public sealed class PhiAuthorizationOptions
     public string? CareTeamClaimType { get; set; } = "care_team";
 
     /// <summary>
+    /// The claim type whose values (one claim per patient) are the ids of the patients whose personal representative the
+    /// user is (45 CFR 164.502(g): a parent, a guardian, a health care agent), which a role with the patient trait then
+    /// reaches as the patient would (<see cref="Actor.RepresentativeOf"/>). Who represents whom is the practice's
+    /// determination, so this is opt-in: issue the claim only from that determination. Default <see langword="null"/>:
+    /// no representation is read from the token.
+    /// </summary>
+    public string? PersonalRepresentativeClaimType { get; set; }
+
+    /// <summary>
     /// User ids of known shared or generic accounts (a front-desk login, a kiosk), compared ignoring case. They are
     /// denied every PHI access (rule <c>identity.shared-account</c>). Default: none.
     /// </summary>

@@ -32,6 +32,7 @@ internal sealed class PhiAuthorizationOptionsValidator : IValidateOptions<PhiAut
         }
 
         RequireNullOrNamed(problems, nameof(options.CareTeamClaimType), options.CareTeamClaimType);
+        RequireNullOrNamed(problems, nameof(options.PersonalRepresentativeClaimType), options.PersonalRepresentativeClaimType);
         RequireNullOrNamed(problems, nameof(options.PurposeOfUseClaimType), options.PurposeOfUseClaimType);
         RequireNullOrNamed(problems, nameof(options.BreakGlassReasonClaimType), options.BreakGlassReasonClaimType);
         RequireNullOrNamed(problems, nameof(options.PatientIdRouteValue), options.PatientIdRouteValue);

@@ -108,8 +108,20 @@ internal sealed class PhiRequestResolver(IOptions<PhiAuthorizationOptions> optio
             }
         }
 
+        var represented = new HashSet<string>(StringComparer.Ordinal);
+        if (_options.PersonalRepresentativeClaimType is { } representativeType)
+        {
+            foreach (Claim claim in user.FindAll(representativeType))
+            {
+                if (!string.IsNullOrWhiteSpace(claim.Value))
+                {
+                    represented.Add(claim.Value);
+                }
+            }
+        }
+
         bool shared = userId is not null && _options.SharedAccounts.Contains(userId);
-        var actor = new Actor(userId, roles, organization, careTeam, shared);
+        var actor = new Actor(userId, roles, organization, careTeam, shared, represented);
         string? clientApplication = FirstValue(user, _options.ClientApplicationClaimTypes);
         if (!actor.IsIdentified || actor.IsShared)
         {

@@ -171,6 +171,23 @@ public sealed class PhiRequestResolverTests(PatientApiFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task PersonalRepresentativeClaim_WhenConfigured_LetsAPatientRoleReachTheRepresentedPatientOnly()
+    {
+        TestUser parent = new("parent", ("sub", "u-parent-1"), ("role", "Patient"), ("representative_of", "p1"));
+        await using PatientApiHost host = await PatientApiHost.StartAsync(o => o.PersonalRepresentativeClaimType = "representative_of");
+
+        using HttpResponseMessage represented = await host.Client.GetAsUserAsync("/patients/p1/demographics", parent);
+        using HttpResponseMessage other = await host.Client.GetAsUserAsync("/patients/p2/demographics", parent);
+        using HttpResponseMessage unconfigured = await _client.GetAsUserAsync("/patients/p1/demographics", parent);
+
+        Assert.Equal(HttpStatusCode.OK, represented.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Equal("patient.own-record-only", await other.RuleIdAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, unconfigured.StatusCode);
+        Assert.Equal("patient.own-record-only", await unconfigured.RuleIdAsync());
+    }
+
+    [Fact]
     public async Task RoleDefaults_ThatDisagree_RequireAStatedPurpose()
     {
         TestUser twoHats = new("two-hats", ("sub", "u-two"), ("role", "Psychiatrist"), ("role", "ComplianceOfficer"), ("care_team", "p1"));

@@ -260,7 +260,9 @@ public sealed class PolicyEngine
 
     private AccessDecision DecidePatientAccess(AccessRequest request, ulong patientRoles)
     {
-        if (!string.Equals(request.PatientId, request.Actor.Id, StringComparison.Ordinal))
+        // The patient's own record, or that of a patient whose personal representative the actor is (164.502(g)).
+        bool own = string.Equals(request.PatientId, request.Actor.Id, StringComparison.Ordinal);
+        if (!own && !request.Actor.IsRepresentativeOf(request.PatientId))
         {
             return DecisionTable.Deny(PolicyRules.PatientOwnRecordOnly);
         }
@@ -291,7 +293,11 @@ public sealed class PolicyEngine
         }
 
         FieldMask? mask = masks.Result;
-        return DecisionTable.Permit(PolicyRules.PatientRightOfAccess, mask is null ? ObligationSet.None : ObligationSet.MaskFields, mask, null);
+        return DecisionTable.Permit(
+            own ? PolicyRules.PatientRightOfAccess : PolicyRules.PatientPersonalRepresentative,
+            mask is null ? ObligationSet.None : ObligationSet.MaskFields,
+            mask,
+            null);
     }
 
     private AccessDecision DecideSeparatelyKeptNote(AccessRequest request, ulong active)

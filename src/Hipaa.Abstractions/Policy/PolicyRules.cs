@@ -31,7 +31,7 @@ internal static class PolicyRules
     // Rule 3: the patient's own record.
     public static readonly PolicyRule PatientOwnRecordOnly = Add(
         "patient.own-record-only", "45 CFR 164.524(a)(1)",
-        "Denied because a patient's right of access covers only the patient's own records.");
+        "Denied because a patient's right of access covers only the patient's own records and those of a patient whose personal representative they are.");
 
     public static readonly PolicyRule PatientNotesExcluded = Add(
         "patient.notes-excluded", "45 CFR 164.524(a)(1)(i); 42 CFR 2.11",
@@ -48,6 +48,10 @@ internal static class PolicyRules
     public static readonly PolicyRule PatientRightOfAccess = Add(
         "patient.right-of-access", "45 CFR 164.524(a)(1)",
         "Permitted because patients have a right to access their own records.");
+
+    public static readonly PolicyRule PatientPersonalRepresentative = Add(
+        "patient.personal-representative", "45 CFR 164.502(g), 164.524(a)(1)",
+        "Permitted because a personal representative is treated as the individual for the individual's right of access to their records.");
 
     // Rule 4: psychotherapy notes and SUD counseling notes.
     public static readonly PolicyRule NotesNoDelete = Add(

@@ -32,6 +32,27 @@ public sealed class PolicyEnginePropertyTests
     }
 
     [Property(Arbitrary = [typeof(PolicyArbitraries)], MaxTest = Runs)]
+    public void Decide_PersonalRepresentative_GetsExactlyWhatThePatientWouldGet(PolicyCase generated)
+    {
+        // 45 CFR 164.502(g): the representative is treated as the individual — never more, never less.
+        AccessRequest request = generated.Request;
+        Actor actor = request.Actor;
+        AccessRequest asThePatient = request.WithActor(new Actor(request.PatientId, actor.Roles, actor.Organization, actor.CareTeamOf, actor.IsShared));
+        AccessRequest asTheRepresentative = request.WithActor(
+            new Actor("u-representative", actor.Roles, actor.Organization, actor.CareTeamOf, actor.IsShared, representativeOf: [request.PatientId]));
+
+        AccessDecision patient = s_engine.Decide(asThePatient);
+        AccessDecision representative = s_engine.Decide(asTheRepresentative);
+
+        Assert.Equal(patient.Outcome, representative.Outcome);
+        Assert.Equal(patient.Obligations, representative.Obligations);
+        Assert.Equal(patient.FieldMask?.ToString(), representative.FieldMask?.ToString());
+        Assert.Equal(
+            patient.Rule.Id == "patient.right-of-access" ? "patient.personal-representative" : patient.Rule.Id,
+            representative.Rule.Id);
+    }
+
+    [Property(Arbitrary = [typeof(PolicyArbitraries)], MaxTest = Runs)]
     public void Decide_RevokingOrExpiringAConsent_NeverTurnsADenyIntoAPermit(RevocationCase generated)
     {
         AccessDecision before = s_engine.Decide(generated.Request);

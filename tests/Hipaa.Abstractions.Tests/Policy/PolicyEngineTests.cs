@@ -175,6 +175,52 @@ public sealed class PolicyEngineTests
         AssertDenied(Decide(For(ThePatient, DataCategory.AuditLog, PhiAction.Read, PurposeOfUse.PatientRequest)), "patient.category-not-available");
     }
 
+    [Fact]
+    public void Decide_PersonalRepresentativeReadsTheRepresentedPatientsPart2Record_PermittedAsTheIndividualWithoutObligations()
+    {
+        AccessDecision decision = Decide(For(Representative, DataCategory.ProgressNote, PhiAction.Read, PurposeOfUse.PatientRequest, labels: [SensitivityLabel.SubstanceUseDisorder]));
+
+        AssertPermitted(decision, "patient.personal-representative");
+        Assert.Empty(decision.Obligations);
+    }
+
+    [Fact]
+    public void Decide_PersonalRepresentativeReadsTheirOwnRecord_PermittedAsThePatient()
+    {
+        var parentWhoIsAlsoAPatient = new Actor("p9", [WellKnownRoles.Patient], "practice", representativeOf: [Patient]);
+
+        AssertPermitted(Decide(For(parentWhoIsAlsoAPatient, DataCategory.Demographics, PhiAction.Read, PurposeOfUse.PatientRequest, patient: "p9")), "patient.right-of-access");
+    }
+
+    [Theory]
+    [InlineData("PsychotherapyNote")]
+    [InlineData("SudCounselingNote")]
+    public void Decide_PersonalRepresentativeReadsTheRepresentedPatientsNote_DeniedAsExcludedFromRightOfAccess(string category)
+    {
+        AssertDenied(Decide(For(Representative, new DataCategory(category), PhiAction.Read, PurposeOfUse.PatientRequest, author: "u-ther-1")), "patient.notes-excluded");
+    }
+
+    [Fact]
+    public void Decide_PersonalRepresentativeOfOnePatientReadsAnother_Denied()
+    {
+        AssertDenied(Decide(For(Representative, DataCategory.ProgressNote, PhiAction.Read, PurposeOfUse.PatientRequest, patient: "p2")), "patient.own-record-only");
+    }
+
+    [Fact]
+    public void Decide_PersonalRepresentativeUpdatesTheRepresentedPatientsRecord_DeniedAsReadOnly()
+    {
+        AssertDenied(Decide(For(Representative, DataCategory.Demographics, PhiAction.Update, PurposeOfUse.PatientRequest)), "patient.read-only");
+    }
+
+    [Fact]
+    public void Decide_RepresentationWithoutAPatientRole_OpensNothing()
+    {
+        var clinician = new Actor("u-ther-7", [WellKnownRoles.Therapist], "practice", representativeOf: [Patient]);
+
+        AssertDenied(Decide(For(clinician, DataCategory.ProgressNote, PhiAction.Read, PurposeOfUse.PatientRequest)), "purpose.role-fit");
+        AssertDenied(Decide(For(clinician, DataCategory.ProgressNote, PhiAction.Read, Treat)), "matrix.care-team-required");
+    }
+
     // Rule 4: psychotherapy notes and SUD counseling notes.
     [Fact]
     public void Decide_AuthorReadsOwnPsychotherapyNote_PermittedWithoutCareTeam()

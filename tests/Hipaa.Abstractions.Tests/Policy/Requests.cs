@@ -30,6 +30,9 @@ internal static class Requests
 
     public static Actor ThePatient => new(Patient, [WellKnownRoles.Patient], Patient);
 
+    /// <summary>A parent who is the personal representative of <see cref="Patient"/> (45 CFR 164.502(g)).</summary>
+    public static Actor Representative => new("u-parent-1", [WellKnownRoles.Patient], "practice", representativeOf: [Patient]);
+
     public static Consent ConsentOf(
         ConsentKind kind,
         string recipient = "org-hospital",

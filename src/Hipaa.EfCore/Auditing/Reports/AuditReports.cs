@@ -121,7 +121,8 @@ public sealed partial class AuditReports
     /// <summary>
     /// The 42 CFR Part 2 list of disclosures of <paramref name="patientId"/>'s substance use disorder records (42 CFR 2.24,
     /// 2.25): every successful disclosure or export of a record labelled <c>SUD</c> or <c>ETH</c>, including those for
-    /// treatment, payment and health care operations. Oldest first.
+    /// treatment, payment and health care operations — but not a copy given to the patient at their request (<c>PATRQT</c>,
+    /// the right of access), which is not a disclosure made with consent. Oldest first.
     /// </summary>
     /// <param name="patientId">The patient.</param>
     /// <param name="from">The earliest time included; <see langword="null"/> for three years before now.</param>
@@ -141,7 +142,8 @@ public sealed partial class AuditReports
             to,
             Part2Years,
             "42 CFR Part 2 list of disclosures",
-            entry => entry.Labels.Length > 0 && entry.Labels.Split(AuditEntry.ListSeparator).Any(Part2Labels.Contains),
+            entry => entry.PurposeOfUse != PurposeOfUse.PatientRequest.Code
+                && entry.Labels.Length > 0 && entry.Labels.Split(AuditEntry.ListSeparator).Any(Part2Labels.Contains),
             cancellationToken);
 
     /// <summary>
