@@ -101,7 +101,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         // entity as it was materialized; the rows it resolved to entities this context already tracks disclose nothing
         // new: a tracked PHI entity was read and recorded for this very access context (one actor per context,
         // ReadSession.Admit), written by it, or handed to the context by the application. Any other query over PHI
-        // tables (aggregates, GroupBy keys, ordering over a projection, …) is recorded unattributed for every row, never dropped.
+        // tables (aggregates, groupings by anything but the patient, ordering over a projection, …) is recorded unattributed for every row, never dropped.
         var unattributed = frame.Attributed ? 0 : rows;
         List<AuditEntry> records = [.. frame.Pending];
         if (unattributed > 0 && frame.TablesTouched.Count > 0)
@@ -223,7 +223,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
         }
 
         var text = command.CommandText;
-        var frame = ReadSession.For(context).Begin(eventData.CommandId, runtime.DescribeCommand(context, text), ProjectionAttributionInterceptor.IsAttributed(text));
+        var frame = ReadSession.For(context).Begin(eventData.CommandId, runtime.DescribeCommand(context, text), ProjectionAttributionInterceptor.IsAttributed(text), text);
         if (frame.Attributed || frame.TablesTouched.Count == 0)
         {
             return reader;

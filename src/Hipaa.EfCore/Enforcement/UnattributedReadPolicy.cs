@@ -45,7 +45,20 @@ internal static class UnattributedReadPolicy
         }
     }
 
-    private static void Check(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand command, PhiEntityModel model, string? patientId, AccessDecision decision, string sql)
+    /// <summary>
+    /// Decides a read of <paramref name="patientId"/>'s rows of <paramref name="model"/> whose values SQL computed (a row of
+    /// a query grouped by patient, <see cref="PatientGroupRead"/>): refused, after the refusal is recorded, when the policy
+    /// denies it or masks a field <paramref name="sql"/> names; otherwise the decision is returned.
+    /// </summary>
+    /// <exception cref="PhiAccessDeniedException">The read is refused.</exception>
+    public static AccessDecision EnforceForPatient(DbContext context, AuditRuntime runtime, PolicyEnforcementRuntime enforcement, AccessContext access, AuditedCommand? command, PhiEntityModel model, string? patientId, string sql)
+    {
+        var decision = enforcement.Decide(context, access, model, patientId, authorId: null, PhiAction.Read);
+        Check(context, runtime, access, command, model, patientId, decision, sql);
+        return decision;
+    }
+
+    private static void Check(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand? command, PhiEntityModel model, string? patientId, AccessDecision decision, string sql)
     {
         var whose = patientId is null ? "of any patient" : "of patient " + patientId;
         if (!decision.IsPermitted)
@@ -131,15 +144,15 @@ internal static class UnattributedReadPolicy
 
     private static bool IsIdentifierChar(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
 
-    private static void Record(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand command, PhiEntityModel model, string? patientId, AccessDecision decision, List<string>? withheld)
+    private static void Record(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand? command, PhiEntityModel model, string? patientId, AccessDecision decision, List<string>? withheld)
     {
-        var record = runtime.NewEntry(access, AuditAction.Read, patientId is null ? string.Join(",", command.Tables.Select(t => t.Name)) : model.Name, patientId);
+        var record = runtime.NewEntry(access, AuditAction.Read, patientId is null && command is not null ? string.Join(",", command.Tables.Select(t => t.Name)) : model.Name, patientId);
         record.Outcome = AuditOutcome.Denied;
         record.Categories = model.Category;
         record.Labels = model.LabelList;
         record.Fields = string.Empty;
         record.RedactedFields = withheld is null ? model.FieldList : string.Join(AuditEntry.ListSeparator, withheld);
-        record.QueryFingerprint = command.Fingerprint;
+        record.QueryFingerprint = command?.Fingerprint;
         record.Decision = AuditRuntime.Describe(decision);
         runtime.AppendReads(context, [record]);
     }

@@ -1,4 +1,7 @@
+using System.Linq.Expressions;
 using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace Hipaa.EfCore.Reading;
 
@@ -24,6 +27,40 @@ internal static class PhiProjection
     /// <returns>The same entity.</returns>
     public static TEntity? Materialize<TEntity>(TEntity? entity)
         where TEntity : class => entity;
+
+    /// <summary>
+    /// The name of the query parameter through which a client projection receives the <see cref="DbContext"/> it runs
+    /// for: <see cref="ReadAheadQueryCompiler"/> sets it on every execution (<see cref="ProvideContext"/>). A dot cannot
+    /// occur in a name EF Core gives a captured variable, so no query parameter of the application's can take it.
+    /// </summary>
+    public const string ContextParameterName = "hipaa.context";
+
+    /// <summary>Gets the query parameter <see cref="ContextParameterName"/>, as a projection refers to it.</summary>
+    public static Expression ContextParameter { get; } = new QueryParameterExpression(ContextParameterName, typeof(DbContext));
+
+    /// <summary>Sets <see cref="ContextParameterName"/> for one execution of a query.</summary>
+    /// <param name="queryContext">The execution's query context.</param>
+    public static void ProvideContext(QueryContext queryContext) => queryContext.Parameters[ContextParameterName] = queryContext.Context;
+
+    /// <summary>
+    /// Returns <paramref name="result"/>, a row of a query grouped by patient (<see cref="PatientGrouping"/>), once its
+    /// group's patient has been decided by policy and recorded (<see cref="PatientGroupRead"/>): every value of the row
+    /// was computed in SQL from that patient's rows of <typeparamref name="TEntity"/> alone.
+    /// </summary>
+    /// <typeparam name="TResult">The row's type, as the query projects it.</typeparam>
+    /// <typeparam name="TEntity">The grouped PHI entity type.</typeparam>
+    /// <typeparam name="TPatientId">The type of the group's patient id (as the grouping key holds it).</typeparam>
+    /// <param name="result">The row, as the query projects it.</param>
+    /// <param name="patientId">The group's patient id, read from its key.</param>
+    /// <param name="context">The context the query runs for (<see cref="ContextParameter"/>).</param>
+    /// <param name="fields">The fields of <typeparamref name="TEntity"/> the query reads, joined as an audit record holds them.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    public static TResult ObserveGroup<TResult, TEntity, TPatientId>(TResult result, TPatientId patientId, DbContext context, string fields)
+        where TEntity : class
+    {
+        PatientGroupRead.Record(context, typeof(TEntity), patientId, fields);
+        return result;
+    }
 
     /// <summary>Gets the projector <see cref="SharedMaterialization"/> registered as <paramref name="id"/> (see <see cref="ProjectorRegistry"/>).</summary>
     /// <typeparam name="TDelegate">The projector's delegate type.</typeparam>

@@ -17,9 +17,11 @@ namespace Hipaa.EfCore.Reading;
 /// Materializing it runs the read hook, so the value is decrypted, decided by policy, redacted and recorded against the
 /// entity's own patient before the caller gets it, whatever shape (anonymous type, DTO, scalar, join of several patients)
 /// it is returned in. Queries whose PHI values all pass through entities this way are tagged: the command interceptor
-/// then records unattributed only the rows resolved to entities already tracked; queries that cannot be rewritten
-/// (aggregates, <c>GroupBy</c> keys, <c>Distinct</c> or ordering over a projection, <c>EF.Property</c>) are recorded
-/// unattributed for every row of their PHI tables, never dropped.
+/// then records unattributed only the rows resolved to entities already tracked. A query grouped by patient (a
+/// <c>GroupBy</c> whose key holds the patient id) is rewritten so that each row observes its group's patient instead
+/// (<see cref="PatientGrouping"/>), and is tagged the same way. Queries that cannot be rewritten (aggregates, other
+/// <c>GroupBy</c> keys, <c>Distinct</c> or ordering over a projection, <c>EF.Property</c>) are recorded unattributed for
+/// every row of their PHI tables, never dropped.
 /// </summary>
 internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterceptor
 {
@@ -184,6 +186,13 @@ internal sealed class ProjectionAttributionInterceptor : IQueryExpressionInterce
             {
                 var source = Rewrite(call.Arguments[0], out attributed);
                 return Replace(call, 0, source);
+            }
+
+            // A GroupBy whose key holds the patient id: each row observes its group's patient (PatientGrouping).
+            if (new PatientGrouping(runtime, model).TryRewrite(call) is { } grouped)
+            {
+                attributed = true;
+                return grouped;
             }
 
             var projection = name switch

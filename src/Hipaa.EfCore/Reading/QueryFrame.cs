@@ -32,6 +32,15 @@ internal sealed class QueryFrame(Guid commandId, AuditedCommand command, bool at
     /// </summary>
     public bool Attributed { get; } = attributed;
 
+    /// <summary>Gets the command's text (what policy checks masked fields against, <see cref="PatientGroupRead"/>).</summary>
+    public string? CommandText { get; init; }
+
+    /// <summary>
+    /// Gets or sets whether the query's rows are decided by policy group by group (<see cref="PatientGroupRead"/>): such a
+    /// query is read to its end before its first row is handed out, so a refusal of any group returns none of them.
+    /// </summary>
+    public bool DecidedPerGroup { get; set; }
+
     /// <summary>Gets the patients the aggregate this reader serves is pinned to by its predicate, if any.</summary>
     public ReadAheadQueryCompiler.PinnedPatients? Pin { get; init; }
 

@@ -19,7 +19,8 @@ namespace Hipaa.EfCore.Reading;
 /// queries) is read ahead up to <see cref="QueryAuditingOptions.ReadAheadRows"/> results at a time; a single result
 /// (<c>FirstAsync</c>, <c>SingleAsync</c>, <c>CountAsync</c>, …) is held until its records are committed. The wrapper is
 /// part of the compiled (and cached) delegate and finds the context's runtime at each execution, so queries of contexts
-/// without auditing, or under another commit mode, run exactly as EF Core compiled them.
+/// without auditing, or under another commit mode, run exactly as EF Core compiled them. Every execution also gets the
+/// query parameter through which a client projection finds its context (<see cref="PhiProjection.ProvideContext"/>).
 /// </summary>
 internal sealed class ReadAheadQueryCompiler(
     IQueryContextFactory queryContextFactory,
@@ -70,6 +71,7 @@ internal sealed class ReadAheadQueryCompiler(
 
         return queryContext =>
         {
+            PhiProjection.ProvideContext(queryContext);
             var batch = Batching(queryContext);
             var session = Enter(queryContext, batch, pin);
             try
@@ -126,15 +128,27 @@ internal sealed class ReadAheadQueryCompiler(
     }
 
     private static Func<QueryContext, IAsyncEnumerable<T>> AsyncSequence<T>(Func<QueryContext, IAsyncEnumerable<T>> compiled) =>
-        queryContext => Batching(queryContext) is { } batch ? new ReadAheadAsyncEnumerable<T>(compiled(queryContext), batch) : compiled(queryContext);
+        queryContext =>
+        {
+            PhiProjection.ProvideContext(queryContext);
+            return Batching(queryContext) is { } batch ? new ReadAheadAsyncEnumerable<T>(compiled(queryContext), batch) : compiled(queryContext);
+        };
 
     private static Func<QueryContext, IEnumerable<T>> Sequence<T>(Func<QueryContext, IEnumerable<T>> compiled) =>
-        queryContext => Batching(queryContext) is { } batch ? new ReadAheadEnumerable<T>(compiled(queryContext), batch) : compiled(queryContext);
+        queryContext =>
+        {
+            PhiProjection.ProvideContext(queryContext);
+            return Batching(queryContext) is { } batch ? new ReadAheadEnumerable<T>(compiled(queryContext), batch) : compiled(queryContext);
+        };
 
     private static Func<QueryContext, Task<T>> SingleAsync<T>(Func<QueryContext, Task<T>> compiled, PatientPin? pin) =>
-        queryContext => Batching(queryContext) is var batch && (batch is not null || pin is not null)
-            ? HoldUntilRecordedAsync(compiled, queryContext, batch, pin)
-            : compiled(queryContext);
+        queryContext =>
+        {
+            PhiProjection.ProvideContext(queryContext);
+            return Batching(queryContext) is var batch && (batch is not null || pin is not null)
+                ? HoldUntilRecordedAsync(compiled, queryContext, batch, pin)
+                : compiled(queryContext);
+        };
 
     private static async Task<T> HoldUntilRecordedAsync<T>(Func<QueryContext, Task<T>> compiled, QueryContext queryContext, Batch? batch, PatientPin? pin)
     {

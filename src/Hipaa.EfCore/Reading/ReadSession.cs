@@ -67,14 +67,15 @@ internal sealed class ReadSession(IDbContextOptions options) : IResettableServic
 
     /// <summary>
     /// Whether a reader opened after the first <paramref name="from"/> still open ones reads PHI that is recorded
-    /// unattributed — a record made only when that reader closes, so a stream over it must be read to the end before any
-    /// of its values is handed out.
+    /// unattributed — a record made only when that reader closes — or whose rows are decided group by group
+    /// (<see cref="QueryFrame.DecidedPerGroup"/>), so a stream over it must be read to the end before any of its values is
+    /// handed out.
     /// </summary>
     public bool RecordsWhenClosed(int from)
     {
         for (var i = from; i < _open.Count; i++)
         {
-            if (_open[i] is { Attributed: false, TablesTouched.Count: > 0 })
+            if (_open[i] is { Attributed: false, TablesTouched.Count: > 0 } or { DecidedPerGroup: true })
             {
                 return true;
             }
@@ -88,9 +89,9 @@ internal sealed class ReadSession(IDbContextOptions options) : IResettableServic
 
     public static ReadSession For(DbContext context) => context.GetService<ReadSession>();
 
-    public QueryFrame Begin(Guid commandId, AuditedCommand command, bool attributed)
+    public QueryFrame Begin(Guid commandId, AuditedCommand command, bool attributed, string commandText)
     {
-        var frame = new QueryFrame(commandId, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null };
+        var frame = new QueryFrame(commandId, command, attributed) { Pin = Pins.TryPeek(out var pin) ? pin : null, CommandText = commandText };
         _open.Add(frame);
         return frame;
     }

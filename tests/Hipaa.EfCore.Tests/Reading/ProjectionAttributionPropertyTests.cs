@@ -11,7 +11,9 @@ namespace Hipaa.EfCore.Tests.Reading;
 /// <summary>
 /// For generated projections — random subsets of the PHI values of a visit and of a member, reached through the
 /// navigation, a correlated join or a cross join with other patients, over 1–3 patients — the patients recorded for each
-/// entity are exactly the patients whose values of that entity were returned.
+/// entity are exactly the patients whose values of that entity were returned. For generated groupings by patient — the
+/// patient id, a composite key holding it, the patient through the navigation; key, aggregates of PHI or both; filtered,
+/// kept by a minimum count, ordered and paged — the patients recorded are exactly those whose groups were returned.
 /// </summary>
 public abstract class ProjectionAttributionPropertyTests : IDisposable
 {
@@ -51,6 +53,88 @@ public abstract class ProjectionAttributionPropertyTests : IDisposable
             select new Shape(visits, reach == Reach.CrossJoin ? members : visits, [.. visitFields], [.. memberFields], reach, tracking);
 
         Prop.ForAll(cases.ToArbitrary(), shape => Check(host, shape)).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Read_AnyGeneratedGroupingByPatient_RecordsExactlyThePatientsWhoseGroupsWereReturned()
+    {
+        using var host = new ShapesHost(_database);
+        var cases =
+            from patients in Gen.Choose(1, 7)
+            from key in Gen.Elements(Enum.GetValues<GroupKey>())
+            from values in Gen.Elements(Enum.GetValues<GroupValues>())
+            from longVisitsOnly in Gen.Elements(false, true)
+            from minimumCount in Gen.Choose(0, 2)
+            from skip in Gen.Choose(0, 2)
+            from take in Gen.Choose(0, 4)
+            from tracking in Gen.Elements(false, true)
+            select new GroupShape(patients, key, values, longVisitsOnly, minimumCount, skip, take, tracking);
+
+        Prop.ForAll(cases.ToArbitrary(), shape => Check(host, shape)).QuickCheckThrowOnFailure();
+    }
+
+    private static bool Check(ShapesHost host, GroupShape shape)
+    {
+        var before = host.Records().Count;
+        int rows;
+        using (AccessContext.Begin(ShapesHost.Therapist()))
+        using (var context = host.CreateContext())
+        {
+            rows = Query(context, shape).Count;
+        }
+
+        // The groups that exist (one per patient, or one per patient and length of visit), those the minimum count keeps,
+        // in patient order, paged: the patients whose groups came back.
+        var groupsPerPatient = shape.Key == GroupKey.PatientAndMinutes && !shape.LongVisitsOnly ? 2 : 1;
+        var visitsPerGroup = shape.Key == GroupKey.PatientAndMinutes || shape.LongVisitsOnly ? 1 : 2;
+        var groups = visitsPerGroup >= shape.MinimumCount
+            ? Selected(shape.PatientMask).SelectMany(p => Enumerable.Repeat(p, groupsPerPatient)).ToList()
+            : [];
+        var returned = groups.Skip(shape.Skip).Take(shape.Take == 0 ? int.MaxValue : shape.Take).ToList();
+        Assert.Equal(returned.Count, rows);
+
+        var reads = host.Records().Skip(before).ToList();
+        Assert.All(reads, r => Assert.Equal((AuditAction.Read, "Visit"), (r.Action, r.Entity)));
+        Assert.DoesNotContain(reads, r => r.PatientId is null);
+        Assert.Equal(returned.Distinct().Order(), Recorded(reads, "Visit"));
+        Assert.Equal(reads.Count, reads.Select(r => r.PatientId).Distinct().Count()); // one record per patient per access
+        return true;
+    }
+
+    private static List<object?[]> Query(ShapesDb context, GroupShape shape)
+    {
+        var ids = Selected(shape.PatientMask).Select(Guid.Parse).ToList();
+        var visits = (shape.Tracking ? context.Visits : context.Visits.AsNoTracking()).Where(v => ids.Contains(v.MemberId));
+        if (shape.LongVisitsOnly)
+        {
+            visits = visits.Where(v => v.Minutes > 40);
+        }
+
+        return shape.Key switch
+        {
+            GroupKey.PatientId => Grouped(visits.GroupBy(v => v.MemberId), g => g.Key, shape),
+            GroupKey.PatientAndMinutes => Grouped(visits.GroupBy(v => new { v.MemberId, v.Minutes }), g => g.Key.MemberId, shape),
+            _ => Grouped(visits.GroupBy(v => v.Member!.Id), g => g.Key, shape),
+        };
+    }
+
+    private static List<object?[]> Grouped<TKey>(IQueryable<IGrouping<TKey, Visit>> groups, Expression<Func<IGrouping<TKey, Visit>, Guid>> patient, GroupShape shape)
+    {
+        var minimum = shape.MinimumCount;
+        var kept = groups.Where(g => g.Count() >= minimum).OrderBy(patient).Skip(shape.Skip);
+        if (shape.Take > 0)
+        {
+            kept = kept.Take(shape.Take);
+        }
+
+        IQueryable<object?[]> projected = shape.Values switch
+        {
+            GroupValues.KeyAndCount => kept.Select(g => new object?[] { g.Key, g.Count() }),
+            GroupValues.CountOnly => kept.Select(g => new object?[] { g.Count() }),
+            GroupValues.KeyOnly => kept.Select(g => new object?[] { g.Key }),
+            _ => kept.Select(g => new object?[] { g.Max(v => v.Text), g.Sum(v => v.Minutes) }),
+        };
+        return [.. projected];
     }
 
     private static bool Check(ShapesHost host, Shape shape)
@@ -108,6 +192,27 @@ public abstract class ProjectionAttributionPropertyTests : IDisposable
 
     private static List<string> Recorded(List<AuditEntry> reads, string entity) =>
         [.. reads.Where(r => r.Entity == entity).Select(r => r.PatientId!).Distinct().Order()];
+
+    public enum GroupKey
+    {
+        PatientId,
+        PatientAndMinutes,
+        PatientThroughTheNavigation,
+    }
+
+    public enum GroupValues
+    {
+        KeyAndCount,
+        CountOnly,
+        KeyOnly,
+        TextAndMinutes,
+    }
+
+    public sealed record GroupShape(int PatientMask, GroupKey Key, GroupValues Values, bool LongVisitsOnly, int MinimumCount, int Skip, int Take, bool Tracking)
+    {
+        public override string ToString() =>
+            $"{Key} of patients {PatientMask} → {Values}{(LongVisitsOnly ? ", long visits" : string.Empty)}, count ≥ {MinimumCount}, skip {Skip}, take {Take}{(Tracking ? ", tracking" : string.Empty)}";
+    }
 
     public sealed record Shape(int VisitMask, int MemberMask, string[] VisitFields, string[] MemberFields, Reach Reach, bool Tracking)
     {
