@@ -269,7 +269,7 @@ internal sealed partial class KeyRing : IDisposable
         }
 
         LogScopeDestroyed(_logger, scope, destroyed);
-        return new ScopeShredResult(records.Count, destroyed);
+        return new ScopeShredResult(records.Count, destroyed, [.. records.Select(r => r.Id)]);
     }
 
     /// <summary>

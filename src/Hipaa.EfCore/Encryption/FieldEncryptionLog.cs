@@ -18,4 +18,10 @@ internal static partial class FieldEncryptionLog
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A search on the blind index {Table}.{Column} found a row whose decrypted value does not match what was searched: the index was moved to that row or altered, by someone with write access to the database. The query was refused (FieldDecryptionFailure.IndexMismatch).")]
     public static partial void BlindIndexMismatch(ILogger logger, string table, string column);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "A search on the blind index {Table}.{Column} found a row whose value was crypto-shredded. A shredded value matches no search, and a shred given the application's context clears its index: the index was left by a shred without the context (or a write racing it), or moved onto the row by someone with write access to the database. The query was refused (FieldDecryptionFailure.IndexMismatch).")]
+    public static partial void ShreddedRowFoundByBlindIndex(ILogger logger, string table, string column);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Cleared the blind index {Table}.{Column} of {Count} crypto-shredded value(s).")]
+    public static partial void ShreddedBlindIndexesCleared(ILogger logger, string table, string column, int count);
 }

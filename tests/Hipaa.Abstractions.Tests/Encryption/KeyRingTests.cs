@@ -176,7 +176,8 @@ public sealed class KeyRingTests
 
         var destroyed = await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
 
-        Assert.Equal(new ScopeShredResult(KeysFound: 1, KeysDestroyed: 1), destroyed);
+        Assert.Equal((1, 1), (destroyed.KeysFound, destroyed.KeysDestroyed));
+        Assert.Equal([first.Id], destroyed.KeyIds);
         var ex = Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(first.Id));
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, ex.Failure);
         Assert.Equal(first.Id, ex.KeyId);
