@@ -23,8 +23,13 @@ public sealed class FieldEncryptionKeyManager
     private static readonly MethodInfo WriteRowMethod = typeof(FieldEncryptionKeyManager).GetMethod(nameof(WriteRowAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo EfPropertyMethod = typeof(EF).GetMethod(nameof(EF.Property))!;
     private readonly FieldEncryptionRuntime _runtime;
+    private readonly TimeProvider _time;
 
-    internal FieldEncryptionKeyManager(FieldEncryptionRuntime runtime) => _runtime = runtime;
+    internal FieldEncryptionKeyManager(FieldEncryptionRuntime runtime, TimeProvider? time = null)
+    {
+        _runtime = runtime;
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <summary>
     /// Re-wraps every intermediate key with <paramref name="newKeyEncryptionKey"/>, online: no data or data key is
@@ -148,6 +153,33 @@ public sealed class FieldEncryptionKeyManager
         }
 
         return destroyed.KeysDestroyed;
+    }
+
+    /// <summary>
+    /// Rewrites the key table so that the wrapped keys erased by shreds leave its files: a shred sets a key's wrapped form
+    /// to null, but the database keeps the row as it was until the table is rewritten — on PostgreSQL as a dead tuple
+    /// (a plain <c>VACUUM</c> frees its space without overwriting it), on SQLite in the page's free space and the
+    /// write-ahead log. PostgreSQL: <c>VACUUM FULL</c> on the key table, run only once no transaction older than the
+    /// newest shred is open (such a transaction can still see the erased row, so the rewrite would keep it); it waits up
+    /// to <paramref name="waitForOlderTransactions"/> for them to end and otherwise reports them, and gives up on the
+    /// table's exclusive lock after 5 seconds (reporting who holds it) rather than queue every key lookup behind it.
+    /// SQLite: <c>VACUUM</c> of the key store's database and, in WAL mode, a truncating checkpoint of its log. WAL segments,
+    /// archives, backups and replicas are not touched (docs/encryption.md, "Physical erasure").
+    /// </summary>
+    /// <remarks>
+    /// The rewrite locks the key table exclusively while it runs (cold key lookups wait; cached keys are not affected) and
+    /// takes time in proportion to the table; it runs with the key store's command timeout. On PostgreSQL it needs the
+    /// table's owner (or a superuser; on PostgreSQL 17, the MAINTAIN privilege). Run it after a shred, or after a batch of
+    /// shreds (e.g. nightly), and check <see cref="KeyTableCompaction.Compacted"/>.
+    /// </remarks>
+    /// <param name="waitForOlderTransactions">How long to wait for older transactions to end before reporting them; zero (the default) reports at once.</param>
+    /// <param name="cancellationToken">Cancels the wait and the statements.</param>
+    /// <returns>What was done and, when nothing was, what stood in the way.</returns>
+    /// <exception cref="InvalidOperationException">On PostgreSQL, the key store's role may not vacuum the key table (nothing was done).</exception>
+    public Task<KeyTableCompaction> CompactKeyTableAsync(TimeSpan waitForOlderTransactions = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(waitForOlderTransactions, TimeSpan.Zero);
+        return KeyTableCompactor.CompactAsync(_runtime, _time, waitForOlderTransactions, cancellationToken);
     }
 
     /// <summary>Destroys the scope's keys (and those of its earlier spelling); throws when the scope never had one.</summary>

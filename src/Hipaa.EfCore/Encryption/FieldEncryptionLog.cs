@@ -24,4 +24,10 @@ internal static partial class FieldEncryptionLog
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Cleared the blind index {Table}.{Column} of {Count} crypto-shredded value(s).")]
     public static partial void ShreddedBlindIndexesCleared(ILogger logger, string table, string column, int count);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Compacted the key table {Table}: the wrapped keys erased by shreds are no longer in its files (WAL, archives and backups keep them for their own retention).")]
+    public static partial void KeyTableCompacted(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "The key table {Table} was not compacted ({Outcome}): {Count} transaction(s), slot(s) or lock holder(s) stood in the way. Wrapped keys erased by shreds may still be in its files; see the result's Blockers and call CompactKeyTableAsync again.")]
+    public static partial void KeyTableNotCompacted(ILogger logger, string table, string outcome, int count);
 }

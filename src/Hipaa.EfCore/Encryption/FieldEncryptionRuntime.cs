@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,14 +20,18 @@ internal sealed class FieldEncryptionRuntime : IDisposable
 {
     private readonly FieldEncryptionOptions _options;
 
-    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options, ILogger? logger = null)
+    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options, ILogger? logger = null, DbContextOptions<KeyStoreDbContext>? keyStoreOptions = null)
     {
         KeyRing = keyRing;
         _options = options;
         Logger = logger ?? NullLogger.Instance;
+        KeyStoreOptions = keyStoreOptions;
     }
 
     public KeyRing KeyRing { get; }
+
+    /// <summary>Gets the options of the key store's database when the key ring's store is the EF key store (<see langword="null"/> otherwise).</summary>
+    public DbContextOptions<KeyStoreDbContext>? KeyStoreOptions { get; }
 
     /// <summary>The logger of <see cref="FieldEncryptionLog"/>'s events.</summary>
     public ILogger Logger { get; }
