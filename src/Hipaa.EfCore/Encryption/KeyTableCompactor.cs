@@ -15,11 +15,12 @@ namespace Hipaa.EfCore.Encryption;
 /// <para>
 /// <b>PostgreSQL.</b> <c>VACUUM FULL</c> copies the row versions some transaction may still see into a new file, and the
 /// old file is removed at the next checkpoint. A transaction (or snapshot) older than the newest shred can still see the
-/// erased version, so <c>VACUUM FULL</c> would copy it too — silently. So first the sessions, prepared transactions and
-/// replication slots that hold back the removal horizon past the newest destruction are looked up (the destroyed rows'
-/// <c>xmin</c> is the transaction that erased them; one that started before it has <c>age(backend_xmin)</c> at least as
-/// large); the rewrite runs only when there are none, waiting for them to end up to the time given, and otherwise
-/// reports them. The rewrite needs an exclusive lock on the table: it gives up after <see cref="LockTimeout"/> instead of
+/// erased version, so <c>VACUUM FULL</c> would copy it too — silently. So would any snapshot taken while a transaction
+/// that started writing before the shred is still running, in whatever database: it is in every new snapshot,
+/// <c>VACUUM FULL</c>'s own included. So first the sessions, prepared transactions and replication slots that hold back
+/// the removal horizon past the newest destruction are looked up (the destroyed rows' <c>xmin</c> is the transaction that
+/// erased them; an older snapshot or transaction id has an <c>age()</c> at least as large); the rewrite runs only when
+/// there are none, waiting for them to end up to the time given, and otherwise reports them. The rewrite needs an exclusive lock on the table: it gives up after <see cref="LockTimeout"/> instead of
 /// queueing every key lookup behind it, and reports the sessions holding a lock.
 /// </para>
 /// <para>
@@ -153,24 +154,27 @@ internal static class KeyTableCompactor
     }
 
     /// <summary>
-    /// Sessions, prepared transactions and replication slots that keep row versions erased by the newest shred visible:
-    /// their transaction id or snapshot is at least as old as the transaction that destroyed the most recently destroyed key.
+    /// Sessions, prepared transactions and replication slots that keep row versions erased by the newest shred visible to
+    /// the compaction: in the key store's database, a snapshot (<c>backend_xmin</c>) at least as old as the transaction that
+    /// destroyed the most recently destroyed key; in <em>any</em> database, a transaction with an id (<c>backend_xid</c>, a
+    /// prepared transaction) older than it — a running transaction is in every new snapshot, <c>VACUUM FULL</c>'s own
+    /// included, so it holds the horizon back in every database; and replication slots.
     /// </summary>
     private static async Task<IReadOnlyList<KeyTableCompactionBlocker>> OlderTransactionsAsync(DbConnection connection, int? timeout, CancellationToken cancellationToken)
     {
         var sql = $"""
             WITH horizon AS (SELECT min(age(xmin)) AS age FROM "{KeyStoreDbContext.TableName}" WHERE state = {(int)DataKeyState.Destroyed})
-            SELECT 0, a.pid::text, a.backend_type, a.application_name, a.state, a.xact_start, GREATEST(age(a.backend_xmin), age(a.backend_xid))
+            SELECT 0, a.pid::text, a.backend_type, a.application_name, a.state, a.xact_start, GREATEST(age(a.backend_xmin), age(a.backend_xid)), a.datname
             FROM pg_stat_activity a, horizon h
             WHERE h.age IS NOT NULL AND a.pid <> pg_backend_pid()
-              AND (a.datname = current_database() OR a.backend_type = 'walsender')
-              AND (age(a.backend_xmin) >= h.age OR age(a.backend_xid) >= h.age)
+              AND (((a.datname = current_database() OR a.backend_type = 'walsender') AND age(a.backend_xmin) >= h.age)
+                OR age(a.backend_xid) >= h.age)
             UNION ALL
-            SELECT 1, p.gid, NULL, NULL, NULL, p.prepared, age(p.transaction)
+            SELECT 1, p.gid, NULL, NULL, NULL, p.prepared, age(p.transaction), p.database
             FROM pg_prepared_xacts p, horizon h
-            WHERE h.age IS NOT NULL AND p.database = current_database() AND age(p.transaction) >= h.age
+            WHERE h.age IS NOT NULL AND age(p.transaction) >= h.age
             UNION ALL
-            SELECT 2, s.slot_name::text, NULL, NULL, NULL, NULL, age(s.xmin)
+            SELECT 2, s.slot_name::text, NULL, NULL, NULL, NULL, age(s.xmin), NULL
             FROM pg_replication_slots s, horizon h
             WHERE h.age IS NOT NULL AND s.xmin IS NOT NULL AND age(s.xmin) >= h.age
             """;
@@ -184,9 +188,9 @@ internal static class KeyTableCompactor
             var description = kind switch
             {
                 KeyTableCompactionBlockerKind.Session =>
-                    $"Session {name} ({Describe(row[2], row[3], row[4], started)}) has a transaction or snapshot older than the newest shred ({age} transactions old): end its transaction (commit or roll back; SELECT pg_terminate_backend({name}) as a last resort).",
+                    $"Session {name} ({Describe(row[7], row[2], row[3], row[4], started)}) has a transaction or snapshot older than the newest shred ({age} transactions old): end its transaction (commit or roll back; SELECT pg_terminate_backend({name}) as a last resort).",
                 KeyTableCompactionBlockerKind.PreparedTransaction =>
-                    $"Prepared transaction '{name}' (prepared {Format(started)}) is older than the newest shred: COMMIT PREPARED or ROLLBACK PREPARED it.",
+                    $"Prepared transaction '{name}' (database '{row[7]}', prepared {Format(started)}) is older than the newest shred: COMMIT PREPARED or ROLLBACK PREPARED it.",
                 _ =>
                     $"Replication slot '{name}' holds back the removal of old row versions (its xmin is {age} transactions old): let its standby catch up, or drop the slot (pg_drop_replication_slot).",
             };
@@ -212,7 +216,7 @@ internal static class KeyTableCompactor
             holders.Add(new KeyTableCompactionBlocker(
                 KeyTableCompactionBlockerKind.LockHolder,
                 name,
-                $"Session {name} ({Describe(row[1], row[2], row[3], started)}) holds {row[5]} on {KeyStoreDbContext.TableName}: end its transaction.",
+                $"Session {name} ({Describe(null, row[1], row[2], row[3], started)}) holds {row[5]} on {KeyStoreDbContext.TableName}: end its transaction.",
                 started,
                 null));
         }
@@ -272,9 +276,10 @@ internal static class KeyTableCompactor
     private static int? SqliteErrorCode(DbException exception) =>
         exception.GetType().GetProperty("SqliteErrorCode")?.GetValue(exception) as int?;
 
-    private static string Describe(object? backendType, object? application, object? state, DateTimeOffset? started) =>
+    private static string Describe(object? database, object? backendType, object? application, object? state, DateTimeOffset? started) =>
         string.Join(", ", new[]
         {
+            database is string { Length: > 0 } db ? $"database '{db}'" : null,
             backendType as string,
             application is string { Length: > 0 } name ? $"application '{name}'" : null,
             state as string,

@@ -58,6 +58,42 @@ public sealed class PostgresKeyTableErasureTests : IDisposable
     }
 
     [Fact]
+    public async Task CompactKeyTableAsync_ATransactionInAnotherDatabaseOlderThanTheShred_IsReportedBecauseVacuumFullWouldKeepTheKey()
+    {
+        using var host = new EncryptionHost(_database, Kek);
+        var (shredded, kept) = (Guid.NewGuid(), Guid.NewGuid());
+        await KeyTableFiles.SavePatientsAsync(host, shredded, kept);
+        var wrapped = WrappedKeyOf(shredded)!;
+
+        // Another database of the same server, a transaction that has an id (as any write gets) from before the shred.
+        using var elsewhere = TestDatabase.Create("postgres");
+        await using var other = elsewhere.OpenConnection();
+        await using var running = await other.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        Assert.NotNull(await ScalarAsync(other, running, "SELECT pg_current_xact_id()")); // its own statement: the function is STABLE, a subquery could drop it
+        var pid = Convert.ToString(await ScalarAsync(other, running, "SELECT pg_backend_pid()"), System.Globalization.CultureInfo.InvariantCulture)!;
+        await host.Keys.ShredAsync(DataKeyScope.ForPatient(shredded));
+
+        var blocked = await host.Keys.CompactKeyTableAsync();
+        Assert.Equal(KeyTableCompactionOutcome.BlockedByOlderTransactions, blocked.Outcome);
+        Assert.Contains(blocked.Blockers, b => b.Kind == KeyTableCompactionBlockerKind.Session && b.Name == pid);
+
+        // Why it is reported: VACUUM FULL run anyway succeeds, and keeps the erased key (its own snapshot counts that transaction).
+        using (var connection = _database.OpenConnection())
+        using (var vacuum = connection.CreateCommand())
+        {
+            vacuum.CommandText = $"VACUUM (FULL) \"{KeyStoreDbContext.TableName}\"";
+            vacuum.ExecuteNonQuery();
+        }
+
+        Assert.True(KeyTableFileContains(wrapped));
+
+        await running.RollbackAsync();
+        var compacted = await host.Keys.CompactKeyTableAsync(TimeSpan.FromMinutes(2));
+        Assert.True(compacted.Compacted, compacted.Message + " " + string.Join(" ", compacted.Blockers));
+        Assert.False(KeyTableFileContains(wrapped));
+    }
+
+    [Fact]
     public async Task CompactKeyTableAsync_ASessionHoldingALockOnTheKeyTable_GivesUpAfterTheLockTimeoutAndNamesIt()
     {
         using var host = new EncryptionHost(_database, Kek);
@@ -69,7 +105,8 @@ public sealed class PostgresKeyTableErasureTests : IDisposable
         // Started after the shred (READ COMMITTED keeps no snapshot between statements): it holds back nothing, but it holds a lock.
         await using var holder = _database.OpenConnection();
         await using var reading = await holder.BeginTransactionAsync(IsolationLevel.ReadCommitted);
-        var pid = Convert.ToString(await ScalarAsync(holder, reading, $"SELECT pg_backend_pid() FROM (SELECT count(*) FROM \"{KeyStoreDbContext.TableName}\") k"), System.Globalization.CultureInfo.InvariantCulture)!;
+        await ScalarAsync(holder, reading, $"SELECT count(*) FROM \"{KeyStoreDbContext.TableName}\"");
+        var pid = Convert.ToString(await ScalarAsync(holder, reading, "SELECT pg_backend_pid()"), System.Globalization.CultureInfo.InvariantCulture)!;
 
         var result = await host.Keys.CompactKeyTableAsync();
 
