@@ -62,11 +62,14 @@ internal static class ShreddedBlindIndexes
                     continue; // not searchable, or the same table and column again (a type of a hierarchy mapped to one table)
                 }
 
-                // UPDATE t SET c_bidx = {0} WHERE substr(c, 3, 16) IN ({1}, …) AND (c_bidx IS NULL OR c_bidx <> {0})
+                // UPDATE t SET c_bidx = {0} WHERE substr(c, 3, 16) IN ({1}, …) AND (c_bidx IS NULL OR c_bidx <> {0}); the
+                // placeholders become parameters (ExecuteSqlRaw formats the text), so braces in a name are doubled.
                 var keys = string.Join(", ", Enumerable.Range(1, keyIds.Count).Select(i => "{" + i + "}"));
-                var text = $"UPDATE {sql.DelimitIdentifier(table, schema)} SET {sql.DelimitIdentifier(indexColumn)} = {{0}} "
-                    + $"WHERE {KeyIdOf(provider, sql.DelimitIdentifier(valueColumn))} IN ({keys}) "
-                    + $"AND ({sql.DelimitIdentifier(indexColumn)} IS NULL OR {sql.DelimitIdentifier(indexColumn)} <> {{0}})";
+                var target = Literal(sql.DelimitIdentifier(table, schema));
+                var indexSql = Literal(sql.DelimitIdentifier(indexColumn));
+                var text = $"UPDATE {target} SET {indexSql} = {{0}} "
+                    + $"WHERE {KeyIdOf(provider, Literal(sql.DelimitIdentifier(valueColumn)))} IN ({keys}) "
+                    + $"AND ({indexSql} IS NULL OR {indexSql} <> {{0}})";
                 object[] parameters = [Cleared, .. keyIds.Select(id => id.ToByteArray(bigEndian: true))];
                 var rows = await context.Database.ExecuteSqlRawAsync(text, parameters, cancellationToken).ConfigureAwait(false);
                 if (rows > 0)
@@ -80,6 +83,9 @@ internal static class ShreddedBlindIndexes
 
         return cleared;
     }
+
+    /// <summary>A delimited name as literal text of a composite format string (the SQL ExecuteSqlRaw formats).</summary>
+    private static string Literal(string delimited) => delimited.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal);
 
     /// <summary>The SQL of a stored value's key id (bytes 2 to 17, <see cref="FieldCiphertext"/>), or <see langword="null"/> on another database.</summary>
     private static string? KeyIdOf(string? provider, string column) => provider switch
