@@ -6,7 +6,9 @@ namespace Hipaa;
 /// <summary>
 /// A development key kept in a local file readable by its owner only (the local KEK, the local checkpoint signer): read
 /// it, or create it on first run atomically (owner-only from the first byte; two first runs at once — threads or
-/// processes — end with one key), and refuse a file that its group or others can read or write.
+/// processes — end with one key), and refuse a file that its group or others can read or write, or (on Unix) that another
+/// user owns: its owner can change its mode, or replace the key with one they know, whatever the mode is now. On Windows
+/// neither the owner nor the ACL is checked (docs/key-providers.md).
 /// </summary>
 internal static class OwnerOnlyKeyFile
 {
@@ -49,7 +51,7 @@ internal static class OwnerOnlyKeyFile
         }
     }
 
-    /// <summary>Reads the file, or returns <see langword="null"/> when it does not exist; refuses a file open to group or others.</summary>
+    /// <summary>Reads the file, or returns <see langword="null"/> when it does not exist; refuses a file open to group or others, or owned by another user.</summary>
     private static byte[]? TryRead(string path, string description, string deleteHint)
     {
         FileStream stream;
@@ -79,11 +81,43 @@ internal static class OwnerOnlyKeyFile
                         "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0'),
                         deleteHint));
                 }
+
+                RequireOwnedByCurrentUser(stream, mode, path, description, deleteHint);
             }
 
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
             return buffer.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Refuses a file that is not owned by the effective user of this process (root included: a file another user owns is
+    /// that user's to change), and one whose owner cannot be read (fail closed). Checked on the open handle.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void RequireOwnedByCurrentUser(FileStream stream, UnixFileMode mode, string path, string description, string deleteHint)
+    {
+        if (UnixFileOwner.Read(stream.SafeFileHandle, mode) is not var (owner, user))
+        {
+            throw new InvalidOperationException(string.Format(
+                CultureInfo.InvariantCulture,
+                "The owner of the {0} '{1}' could not be read on this platform, so it is not used: a key file must be shown to belong to the user that runs the application.",
+                description,
+                path));
+        }
+
+        if (owner != user)
+        {
+            throw new InvalidOperationException(string.Format(
+                CultureInfo.InvariantCulture,
+                "The {0} '{1}' is owned by user id {2}, not by the user running this process (user id {3}), so it is not used: whoever owns it can change its mode or replace the key. "
+                    + "Make it this user's with: chown {3} '{1}' && chmod 600 '{1}' ({4}).",
+                description,
+                path,
+                owner,
+                user,
+                deleteHint));
         }
     }
 

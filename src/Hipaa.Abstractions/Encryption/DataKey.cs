@@ -8,7 +8,7 @@ namespace Hipaa.Encryption;
 /// (and disposes it if another was put back first).
 /// </summary>
 /// <remarks>
-/// The key is zeroed when the cache evicts it (expiry, capacity, shred, roll) or is disposed, and a zeroed key can never be
+/// The key is zeroed when the cache evicts it (expiry, capacity, shred) or is disposed, and a zeroed key can never be
 /// used: every use (<see cref="Encrypt"/>, <see cref="TryDecrypt"/>, <see cref="LeaseMaterial"/>) holds a lease — one
 /// count in <c>_state</c> — for its whole duration. <see cref="Dispose"/> marks the key evicted, which refuses every later
 /// lease with <see cref="DataKeyEvictedException"/> (the caller looks the key up again), and the key material and the idle

@@ -27,4 +27,12 @@ public enum FieldDecryptionFailure
     /// database. The query fails rather than return or act on the wrong row.
     /// </summary>
     IndexMismatch = 5,
+
+    /// <summary>
+    /// The value is in a ciphertext format version the application was configured to refuse
+    /// (<c>FieldEncryptionOptions.AcceptedCiphertextFormats</c>; format 1, which does not bind the table's schema, once
+    /// every value was re-encrypted). It was not decrypted: it was missed by the re-encryption, or copied here by someone
+    /// with write access to the database.
+    /// </summary>
+    FormatRefused = 6,
 }

@@ -17,10 +17,16 @@ namespace Hipaa.Encryption;
 /// associated data). So with an asymmetric KEK, whose wrapping anyone can do, a key row someone inserted is refused.
 /// <para>
 /// Unwrapped keys are zeroed when they leave the cache: at the latest <see cref="KeyRingSettings.ExpirySweepInterval"/>
-/// after their lifetime ends (a <see cref="TimeProvider"/> timer sweeps both caches), when trimmed, shredded, rolled or
-/// cleared, and all of them when the ring is disposed (with its service provider). A key in use when it is evicted is
-/// zeroed as soon as that use ends; a use that starts after is refused (<see cref="DataKeyEvictedException"/>) and the
-/// caller looks the key up again, so nothing is ever encrypted under a zeroed key (<see cref="DataKey"/>).
+/// after their lifetime ends (a <see cref="TimeProvider"/> timer sweeps the cache), when trimmed, shredded or cleared,
+/// and all of them when the ring is disposed (with its service provider). A key in use when it is evicted is zeroed as
+/// soon as that use ends; a use that starts after is refused (<see cref="DataKeyEvictedException"/>) and the caller looks
+/// the key up again, so nothing is ever encrypted under a zeroed key (<see cref="DataKey"/>).
+/// </para>
+/// <para>
+/// Each unwrapped key is held once, by the cache of keys by id, which alone evicts and zeroes it. The cache of each
+/// scope's active key holds references to keys of that cache only (it never unwraps a key of its own), and a reference
+/// to a key the cache by id has evicted counts as a miss there: a key used both to write and to read is one copy of the
+/// material, with one owner.
 /// </para>
 /// </remarks>
 internal sealed partial class KeyRing : IDisposable
@@ -57,7 +63,7 @@ internal sealed partial class KeyRing : IDisposable
         _time = time;
         _logger = logger;
         _keysById = new(settings.CacheCapacity, settings.CacheLifetime, time, static key => key.Dispose());
-        _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time, static key => key.Dispose());
+        _activeByScope = new(settings.CacheCapacity, settings.CacheLifetime, time); // references only: _keysById owns (and zeroes) every key
         _loadById = LoadByIdAsync;
         _loadActive = LoadOrCreateActiveAsync;
         _recheckTimestampTicks = (long)(settings.KeyStateRecheckInterval.TotalSeconds * time.TimestampFrequency);
@@ -73,7 +79,11 @@ internal sealed partial class KeyRing : IDisposable
     }
 
     /// <summary>Evicts (and so zeroes) every cached key whose lifetime is over; returns how many. Called by the expiry sweep.</summary>
-    internal int EvictExpired() => _keysById.RemoveExpired() + _activeByScope.RemoveExpired();
+    internal int EvictExpired()
+    {
+        _activeByScope.RemoveExpired(); // drops references; the keys are zeroed by their owner below
+        return _keysById.RemoveExpired();
+    }
 
     /// <summary>Gets the KEK that wraps new intermediate keys.</summary>
     public IKeyEncryptionKey KeyEncryptionKey => _kek;
@@ -83,7 +93,7 @@ internal sealed partial class KeyRing : IDisposable
     /// the scope was shredded — on this instance at once, on others within <see cref="KeyRingSettings.KeyStateRecheckInterval"/>.
     /// </summary>
     public DataKey GetEncryptionKey(string scope) =>
-        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsDestroyed && key.IsKnownActiveAt(_time.GetTimestamp()) && key.TryConsumeInvocation()
+        _activeByScope.TryGetFresh((DataKeyKind.Data, scope), out var key) && !key.IsEvicted && !key.IsDestroyed && key.IsKnownActiveAt(_time.GetTimestamp()) && key.TryConsumeInvocation()
             ? key
             : GetEncryptionKeyAsync(scope, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -100,7 +110,7 @@ internal sealed partial class KeyRing : IDisposable
 
     /// <summary>The HMAC key of a column's blind index (one per column, never rolled: rolling would break search).</summary>
     public DataKey GetIndexKey(string table, string column) =>
-        _activeByScope.TryGetFresh((DataKeyKind.Index, KeyScopes.Index(table, column)), out var key)
+        _activeByScope.TryGetFresh((DataKeyKind.Index, KeyScopes.Index(table, column)), out var key) && !key.IsEvicted
             ? key
             : GetActiveAsync(DataKeyKind.Index, KeyScopes.Index(table, column), async: false, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -269,7 +279,7 @@ internal sealed partial class KeyRing : IDisposable
         }
 
         LogScopeDestroyed(_logger, scope, destroyed);
-        return new ScopeShredResult(records.Count, destroyed);
+        return new ScopeShredResult(records.Count, destroyed, [.. records.Select(r => r.Id)]);
     }
 
     /// <summary>
@@ -374,9 +384,12 @@ internal sealed partial class KeyRing : IDisposable
                 latest.TryGetValue(scope, out var record);
                 if (record is { State: DataKeyState.Active, WrappedKey: not null })
                 {
-                    var active = await UnwrapAsync(record, async, cancellationToken).ConfigureAwait(false);
-                    active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
-                    CacheOrZero((DataKeyKind.Data, scope), active);
+                    var active = await OwnedAsync(record, async, cancellationToken).ConfigureAwait(false);
+                    if (!active.IsDestroyed)
+                    {
+                        active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                        _activeByScope.TryAdd((DataKeyKind.Data, scope), active);
+                    }
                 }
                 else if (record is not { State: DataKeyState.Destroyed })
                 {
@@ -413,7 +426,14 @@ internal sealed partial class KeyRing : IDisposable
                 LogKeyCreated(_logger, nameof(DataKeyKind.Data), record.Scope, record.Version, record.Id);
                 key.AddInvocationBudget(record.InvocationsReserved);
                 key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
-                CacheOrZero((DataKeyKind.Data, record.Scope), key);
+                if (_keysById.TryAdd(record.Id, key))
+                {
+                    _activeByScope.TryAdd((DataKeyKind.Data, record.Scope), key);
+                }
+                else
+                {
+                    key.Dispose(); // already cached under its id (a reader was faster): the next use takes that one
+                }
             }
         }
         finally
@@ -429,13 +449,35 @@ internal sealed partial class KeyRing : IDisposable
         }
     }
 
-    /// <summary>Caches a key loaded outside the cache, or zeroes it when the slot is taken (a concurrent load won).</summary>
-    private void CacheOrZero((DataKeyKind Kind, string Scope) slot, DataKey key)
+    /// <summary>
+    /// The key of <paramref name="record"/> as the cache by id holds it, unwrapping <paramref name="record"/> itself when
+    /// it is not cached (no second read of the key table): the one copy of the key, owned by that cache. A destroyed
+    /// marker when the key was shredded since.
+    /// </summary>
+    private async ValueTask<DataKey> OwnedAsync(DataKeyRecord record, bool async, CancellationToken cancellationToken)
     {
-        if (!_activeByScope.TryAdd(slot, key))
+        for (var attempt = 1; ; attempt++)
         {
-            key.Dispose();
+            var key = await _keysById.GetOrLoadAsync(record.Id, (_, a, c) => UnwrapAsync(record, a, c), async, cancellationToken).ConfigureAwait(false);
+            if (!key.IsEvicted || attempt == DataKey.MaxUseAttempts)
+            {
+                return key;
+            }
+
+            // Evicted (and removed) just after the lookup: look it up again.
         }
+    }
+
+    /// <summary>Hands a key this ring created (and stored) to the cache by id; the cached one when a reader cached it first.</summary>
+    private async ValueTask<DataKey> AdoptAsync(DataKeyRecord record, DataKey key, bool async, CancellationToken cancellationToken)
+    {
+        if (_keysById.TryAdd(record.Id, key))
+        {
+            return key;
+        }
+
+        key.Dispose();
+        return await OwnedAsync(record, async, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -584,8 +626,20 @@ internal sealed partial class KeyRing : IDisposable
         DestroyedAt = now,
     };
 
-    private ValueTask<DataKey> GetActiveAsync(DataKeyKind kind, string scope, bool async, CancellationToken cancellationToken) =>
-        _activeByScope.GetOrLoadAsync((kind, scope), _loadActive, async, cancellationToken);
+    private async ValueTask<DataKey> GetActiveAsync(DataKeyKind kind, string scope, bool async, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = await _activeByScope.GetOrLoadAsync((kind, scope), _loadActive, async, cancellationToken).ConfigureAwait(false);
+            if (!key.IsEvicted || attempt == DataKey.MaxUseAttempts)
+            {
+                return key; // an evicted key past the last attempt is refused by its use, which the caller retries
+            }
+
+            // The cache by id evicted (and zeroed) it: this reference is stale; load the scope's key again.
+            _activeByScope.Remove((kind, scope), key);
+        }
+    }
 
     private async ValueTask<DataKey> GetByIdAsync(Guid keyId, bool async, CancellationToken cancellationToken)
     {
@@ -637,7 +691,12 @@ internal sealed partial class KeyRing : IDisposable
 
             if (latest is { State: DataKeyState.Active, WrappedKey: not null })
             {
-                var active = await UnwrapAsync(latest, async, cancellationToken).ConfigureAwait(false);
+                var active = await OwnedAsync(latest, async, cancellationToken).ConfigureAwait(false);
+                if (active.IsDestroyed)
+                {
+                    continue; // shredded since it was read: read the scope again (and refuse it)
+                }
+
                 active.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
                 return active;
             }
@@ -670,7 +729,7 @@ internal sealed partial class KeyRing : IDisposable
                 LogKeyCreated(_logger, slot.Kind.ToString(), slot.Scope, record.Version, record.Id);
                 key.AddInvocationBudget(record.InvocationsReserved);
                 key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
-                return key;
+                return await AdoptAsync(record, key, async, cancellationToken).ConfigureAwait(false);
             }
 
             // Another instance created this version first: use theirs (this one was never stored: zero it).

@@ -72,7 +72,7 @@ public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
     /// <returns>The key-encryption key.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or white space.</exception>
     /// <exception cref="InvalidOperationException">
-    /// The file is readable or writable by its group or by others (on Unix), or it does not hold a development key.
+    /// The file is readable or writable by its group or by others, or is owned by another user (on Unix), or it does not hold a development key.
     /// </exception>
     /// <exception cref="IOException">The file could not be read or created.</exception>
     public static LocalDevelopmentKeyEncryptionKey OpenOrCreate(string path, ILogger? logger = null)

@@ -119,7 +119,7 @@ public static class FieldEncryptionHipaaBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FieldEncryptionOptions>, FieldEncryptionOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);
-        services.TryAddSingleton(sp => new FieldEncryptionKeyManager(sp.GetRequiredService<FieldEncryptionRuntime>()));
+        services.TryAddSingleton(sp => new FieldEncryptionKeyManager(sp.GetRequiredService<FieldEncryptionRuntime>(), sp.GetRequiredService<TimeProvider>()));
         return services.AddOptions<FieldEncryptionOptions>().ValidateOnStart();
     }
 
@@ -154,6 +154,6 @@ public static class FieldEncryptionHipaaBuilderExtensions
             },
             services.GetRequiredService<TimeProvider>(),
             loggerFactory.CreateLogger("Hipaa.Encryption.KeyRing"));
-        return new FieldEncryptionRuntime(keyRing, options, loggerFactory.CreateLogger(FieldEncryptionLog.Category));
+        return new FieldEncryptionRuntime(keyRing, options, loggerFactory.CreateLogger(FieldEncryptionLog.Category), keyStoreOptions.Options);
     }
 }

@@ -35,13 +35,14 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
 
     private void Check(object?[] values)
     {
-        var outcomes = new bool?[leaves.Count];
+        var outcomes = new bool[leaves.Count];
+        var shredded = new bool[leaves.Count];
         var known = new bool[leaves.Count];
-        bool? Outcome(int i)
+        bool Outcome(int i)
         {
             if (!known[i])
             {
-                outcomes[i] = Compare(leaves[i], values);
+                (outcomes[i], shredded[i]) = Compare(leaves[i], values);
                 known[i] = true;
             }
 
@@ -50,50 +51,75 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
 
         foreach (var condition in conditions)
         {
-            if (condition.Evaluate(Outcome) == false)
+            if (!condition.Evaluate(Outcome))
             {
-                var leaf = leaves[condition.FirstLeaf];
-                var column = leaf.Property.BlindIndex!.GetColumnName();
-                FieldEncryptionLog.BlindIndexMismatch(runtime.Logger, leaf.Model.Table, column);
-                throw new FieldDecryptionException(
-                    FieldDecryptionFailure.IndexMismatch,
-                    leaf.Model.DisplayName,
-                    leaf.Property.Name,
-                    null,
-                    $"A search on {leaf.Model.DisplayName}.{leaf.Property.Name} found a row whose decrypted value does not match what was searched: its blind index ({leaf.Model.Table}.{column}) was moved to that row or altered, by someone with write access to the database. The query was refused so that it returns no wrong row; check the table's integrity (the audit trail records the read).");
+                throw Mismatch(condition, shredded, known);
             }
         }
     }
 
-    /// <summary>Whether the row satisfies one comparison; <see langword="null"/> when its value was crypto-shredded (nothing to compare).</summary>
-    private bool? Compare(Leaf leaf, object?[] values)
+    /// <summary>The refusal of a row that does not satisfy <paramref name="condition"/>, naming a shredded leaf when one made it fail.</summary>
+    private FieldDecryptionException Mismatch(Condition condition, bool[] shredded, bool[] known)
+    {
+        var shreddedLeaf = Enumerable.Range(0, leaves.Count).FirstOrDefault(i => known[i] && shredded[i], -1);
+        var leaf = leaves[shreddedLeaf >= 0 ? shreddedLeaf : condition.FirstLeaf];
+        var column = leaf.Property.BlindIndex!.GetColumnName();
+        if (shreddedLeaf >= 0)
+        {
+            FieldEncryptionLog.ShreddedRowFoundByBlindIndex(runtime.Logger, leaf.Model.Table, column);
+            return new FieldDecryptionException(
+                FieldDecryptionFailure.IndexMismatch,
+                leaf.Model.DisplayName,
+                leaf.Property.Name,
+                null,
+                $"A search on {leaf.Model.DisplayName}.{leaf.Property.Name} found a row whose value was crypto-shredded: a shredded value matches no search, and shredding with the application's context (FieldEncryptionKeyManager.ShredAsync(scope, context)) clears its blind index ({leaf.Model.Table}.{column}). So the index was left by a shred run without the context (or by a write that raced the shred), or someone with write access to the database moved another row's index onto it. The query was refused so that it returns no wrong row; run ShredAsync(scope, context) for the shredded patient to clear what was left, and check the table's integrity if that does not explain it.");
+        }
+
+        FieldEncryptionLog.BlindIndexMismatch(runtime.Logger, leaf.Model.Table, column);
+        return new FieldDecryptionException(
+            FieldDecryptionFailure.IndexMismatch,
+            leaf.Model.DisplayName,
+            leaf.Property.Name,
+            null,
+            $"A search on {leaf.Model.DisplayName}.{leaf.Property.Name} found a row whose decrypted value does not match what was searched: its blind index ({leaf.Model.Table}.{column}) was moved to that row or altered, by someone with write access to the database. The query was refused so that it returns no wrong row; check the table's integrity (the audit trail records the read).");
+    }
+
+    /// <summary>
+    /// Whether the row satisfies one comparison, and whether its value was crypto-shredded. A shredded value equals no
+    /// searched value (it is not null either: its ciphertext is there): <c>==</c> fails, <c>!=</c> holds.
+    /// </summary>
+    private (bool Satisfied, bool Shredded) Compare(Leaf leaf, object?[] values)
     {
         var offset = leaf.Offset;
         var stored = (byte[]?)values[offset];
         var searched = leaf.Constant is { } constant ? constant.Value : values[offset + leaf.KeyCount + (leaf.HasPatient ? 1 : 0) + 1];
-        object? actual = null;
-        if (stored is not null)
+        bool equal;
+        var shredded = false;
+        if (stored is null)
+        {
+            equal = searched is null;
+        }
+        else
         {
             var keys = new object?[leaf.KeyCount];
             Array.Copy(values, offset + 1, keys, 0, leaf.KeyCount);
             var patient = leaf.HasPatient ? values[offset + 1 + leaf.KeyCount] : null;
+            object? actual;
             try
             {
                 actual = runtime.Decrypt(leaf.Model, leaf.Property, stored, EncryptedEntityModel.RowKey(keys), patient);
             }
-            catch (FieldDecryptionException shredded) when (shredded.Failure == FieldDecryptionFailure.KeyDestroyed)
+            catch (FieldDecryptionException destroyed) when (destroyed.Failure == FieldDecryptionFailure.KeyDestroyed)
             {
-                return null;
+                actual = null;
             }
 
-            if (actual is null)
-            {
-                return null; // shredded, read as null under ShreddedValueHandling.ReturnNull
-            }
+            // Decrypted to null only when shredded (under ShreddedValueHandling.ReturnNull): a stored value is never null.
+            shredded = actual is null;
+            equal = !shredded && AreEqual(leaf.Property.Codec, actual, searched);
         }
 
-        var equal = AreEqual(leaf.Property.Codec, actual, searched);
-        return leaf.Equal ? equal : !equal;
+        return (leaf.Equal ? equal : !equal, shredded);
     }
 
     /// <summary>Equality as the blind index sees it: of the encoded values (ordinal for text, the kind of a DateTime included).</summary>
@@ -142,19 +168,19 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
     /// </param>
     internal sealed record Leaf(EncryptedEntityModel Model, EncryptedPropertyModel Property, bool Equal, int Offset, int KeyCount, bool HasPatient, ConcealedValue? Constant);
 
-    /// <summary>A condition of the query's predicate made only of blind-index comparisons (Kleene logic: a shredded value is unknown, and an unknown condition passes).</summary>
+    /// <summary>A condition of the query's predicate made only of blind-index comparisons, evaluated as C# evaluates it (short-circuiting).</summary>
     internal abstract class Condition
     {
         public abstract int FirstLeaf { get; }
 
-        public abstract bool? Evaluate(Func<int, bool?> leaf);
+        public abstract bool Evaluate(Func<int, bool> leaf);
     }
 
     internal sealed class LeafCondition(int index) : Condition
     {
         public override int FirstLeaf => index;
 
-        public override bool? Evaluate(Func<int, bool?> leaf) => leaf(index);
+        public override bool Evaluate(Func<int, bool> leaf) => leaf(index);
 
         public override string ToString() => "L" + index;
     }
@@ -165,7 +191,7 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
 
         public override int FirstLeaf => operand.FirstLeaf;
 
-        public override bool? Evaluate(Func<int, bool?> leaf) => !operand.Evaluate(leaf);
+        public override bool Evaluate(Func<int, bool> leaf) => !operand.Evaluate(leaf);
 
         public override string ToString() => $"!({operand})";
     }
@@ -178,7 +204,7 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
 
         public override int FirstLeaf => left.FirstLeaf;
 
-        public override bool? Evaluate(Func<int, bool?> leaf) => left.Evaluate(leaf) is var l && l == false ? false : l & right.Evaluate(leaf);
+        public override bool Evaluate(Func<int, bool> leaf) => left.Evaluate(leaf) && right.Evaluate(leaf);
 
         public override string ToString() => $"({left}&{right})";
     }
@@ -191,7 +217,7 @@ internal sealed class BlindIndexFilter(FieldEncryptionRuntime runtime, IReadOnly
 
         public override int FirstLeaf => left.FirstLeaf;
 
-        public override bool? Evaluate(Func<int, bool?> leaf) => left.Evaluate(leaf) is var l && l == true ? true : l | right.Evaluate(leaf);
+        public override bool Evaluate(Func<int, bool> leaf) => left.Evaluate(leaf) || right.Evaluate(leaf);
 
         public override string ToString() => $"({left}|{right})";
     }

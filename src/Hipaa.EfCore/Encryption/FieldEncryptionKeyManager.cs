@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Hipaa.Auditing;
+using Hipaa.EfCore.Auditing;
 using Hipaa.EfCore.Enforcement;
 using Hipaa.Encryption;
 using Hipaa.Policy;
@@ -22,8 +23,13 @@ public sealed class FieldEncryptionKeyManager
     private static readonly MethodInfo WriteRowMethod = typeof(FieldEncryptionKeyManager).GetMethod(nameof(WriteRowAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo EfPropertyMethod = typeof(EF).GetMethod(nameof(EF.Property))!;
     private readonly FieldEncryptionRuntime _runtime;
+    private readonly TimeProvider _time;
 
-    internal FieldEncryptionKeyManager(FieldEncryptionRuntime runtime) => _runtime = runtime;
+    internal FieldEncryptionKeyManager(FieldEncryptionRuntime runtime, TimeProvider? time = null)
+    {
+        _runtime = runtime;
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <summary>
     /// Re-wraps every intermediate key with <paramref name="newKeyEncryptionKey"/>, online: no data or data key is
@@ -74,6 +80,11 @@ public sealed class FieldEncryptionKeyManager
     /// <see cref="ShreddedScopeException"/> everywhere (the scope stays closed). A roll racing the shred never brings a
     /// destroyed key back: every key state change is a compare-and-set.
     /// </summary>
+    /// <remarks>
+    /// This overload leaves the blind indexes of the shredded values in the application's tables, so a search for a
+    /// shredded value finds its row and is refused (<see cref="FieldDecryptionFailure.IndexMismatch"/>): give the
+    /// application's context (<see cref="ShredAsync(DataKeyScope, DbContext, CancellationToken)"/>) to clear them.
+    /// </remarks>
     /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient(Guid)"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The number of data keys destroyed: 0 when the scope was already shredded.</returns>
@@ -81,18 +92,109 @@ public sealed class FieldEncryptionKeyManager
     /// The key store holds no data key for <paramref name="scope"/>, so nothing was shredded: no value was ever encrypted
     /// under it (a wrong id, a table or column name in another case, or a patient with no encrypted values).
     /// </exception>
-    public async Task<int> ShredAsync(DataKeyScope scope, CancellationToken cancellationToken = default)
+    public async Task<int> ShredAsync(DataKeyScope scope, CancellationToken cancellationToken = default) =>
+        (await DestroyAsync(scope, cancellationToken).ConfigureAwait(false)).KeysDestroyed;
+
+    /// <summary>
+    /// Crypto-shreds <paramref name="scope"/> as <see cref="ShredAsync(DataKeyScope, CancellationToken)"/> does, then
+    /// clears the blind index of every value the destroyed keys encrypted in the tables of <paramref name="context"/>'s
+    /// model: a shredded value then matches no search (neither <c>== value</c> nor <c>== null</c>), and a search that
+    /// still finds such a row — its index moved there by someone with write access to the database — is refused.
+    /// Idempotent: calling it again for a scope shredded earlier (also by the overload without a context) clears what
+    /// is left, e.g. a value a warm instance wrote before it saw the shred.
+    /// </summary>
+    /// <remarks>
+    /// The indexes are cleared after the keys are destroyed, with one <c>UPDATE</c> per searchable column (a scan of its
+    /// table: rows are found by the key id in each value's header). The updates go through <paramref name="context"/>,
+    /// so with query auditing they are audited as updates by the current access context (run it under
+    /// <c>AccessContext.ForKeyMaintenance(name)</c>), and with policy enforcement on, only under that context.
+    /// SQLite and PostgreSQL.
+    /// </remarks>
+    /// <param name="scope">The scope, typically <see cref="DataKeyScope.ForPatient(Guid)"/>.</param>
+    /// <param name="context">A context of the application's model, on the application's database.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The number of data keys destroyed: 0 when the scope was already shredded.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The key store holds no data key for <paramref name="scope"/> (nothing was shredded); with auditing, no access
+    /// context, or with enforcement, not the key-maintenance context (nothing was shredded); or the keys were destroyed
+    /// but an index could not be cleared (the message says so: run it again).
+    /// </exception>
+    /// <exception cref="NotSupportedException">The context's database is neither SQLite nor PostgreSQL (nothing was shredded).</exception>
+    public async Task<int> ShredAsync(DataKeyScope scope, DbContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Validate(scope);
+        if (!ShreddedBlindIndexes.IsSupported(context))
+        {
+            throw new NotSupportedException(
+                $"ShredAsync(scope, context) clears the blind indexes of the shredded values on SQLite and PostgreSQL only; this context uses {context.Database.ProviderName}. Nothing was shredded. Call ShredAsync(scope) without the context (searches for the shredded values are then refused as index mismatches) and clear the '_bidx' columns of the shredded rows yourself.");
+        }
+
+        if (HipaaContext.Audit(context) is { } audit)
+        {
+            var access = AuditRuntime.RequireContext($"{nameof(ShredAsync)}(scope, context) clears the blind indexes of the shredded values in the application's tables, which");
+            if (audit.Enforcement is not null && access.PurposeOfUse != PurposeOfUse.SystemAdministration)
+            {
+                throw new InvalidOperationException(
+                    $"{nameof(ShredAsync)}(scope, context) clears the blind indexes of the shredded values with bulk updates of the application's tables, and policy enforcement is on: run it under the key-maintenance access context, using (AccessContext.Begin(AccessContext.ForKeyMaintenance(\"shred\"))) {{ ... }} (purpose HSYSADMIN). Nothing was shredded.");
+            }
+        }
+
+        var destroyed = await DestroyAsync(scope, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ShreddedBlindIndexes.ClearAsync(_runtime, context, destroyed.KeyIds, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException)
+        {
+            throw new InvalidOperationException(
+                $"Scope '{scope.Name}' was shredded ({destroyed.KeysDestroyed} data key(s) destroyed now; its values can never be decrypted again and it accepts no new ones), but the blind indexes of its values could not all be cleared, so a search for a shredded value may still find its row (and be refused). Run ShredAsync(scope, context) again once the database is reachable; it destroys nothing more and clears what is left.",
+                failure);
+        }
+
+        return destroyed.KeysDestroyed;
+    }
+
+    /// <summary>
+    /// Rewrites the key table so that the wrapped keys erased by shreds leave its files: a shred sets a key's wrapped form
+    /// to null, but the database keeps the row as it was until the table is rewritten — on PostgreSQL as a dead tuple
+    /// (a plain <c>VACUUM</c> frees its space without overwriting it), on SQLite in the page's free space and the
+    /// write-ahead log. PostgreSQL: <c>VACUUM FULL</c> on the key table, run only once no transaction older than the
+    /// newest shred is open (such a transaction can still see the erased row, so the rewrite would keep it); it waits up
+    /// to <paramref name="waitForOlderTransactions"/> for them to end and otherwise reports them, and gives up on the
+    /// table's exclusive lock after 5 seconds (reporting who holds it) rather than queue every key lookup behind it.
+    /// SQLite: <c>VACUUM</c> of the key store's database and, in WAL mode, a truncating checkpoint of its log. WAL segments,
+    /// archives, backups and replicas are not touched (docs/encryption.md, "Physical erasure").
+    /// </summary>
+    /// <remarks>
+    /// The rewrite locks the key table exclusively while it runs (cold key lookups wait; cached keys are not affected) and
+    /// takes time in proportion to the table; it runs with the key store's command timeout. On PostgreSQL it needs the
+    /// table's owner (or a superuser; on PostgreSQL 17, the MAINTAIN privilege). Run it after a shred, or after a batch of
+    /// shreds (e.g. nightly), and check <see cref="KeyTableCompaction.Compacted"/>.
+    /// </remarks>
+    /// <param name="waitForOlderTransactions">How long to wait for older transactions to end before reporting them; zero (the default) reports at once.</param>
+    /// <param name="cancellationToken">Cancels the wait and the statements.</param>
+    /// <returns>What was done and, when nothing was, what stood in the way.</returns>
+    /// <exception cref="InvalidOperationException">On PostgreSQL, the key store's role may not vacuum the key table (nothing was done).</exception>
+    public Task<KeyTableCompaction> CompactKeyTableAsync(TimeSpan waitForOlderTransactions = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(waitForOlderTransactions, TimeSpan.Zero);
+        return KeyTableCompactor.CompactAsync(_runtime, _time, waitForOlderTransactions, cancellationToken);
+    }
+
+    /// <summary>Destroys the scope's keys (and those of its earlier spelling); throws when the scope never had one.</summary>
+    private async Task<ScopeShredResult> DestroyAsync(DataKeyScope scope, CancellationToken cancellationToken)
     {
         var name = Validate(scope);
         var result = await _runtime.KeyRing.DestroyScopeAsync(name, cancellationToken).ConfigureAwait(false);
         if (scope.SpelledAs is { } spelled)
         {
             var legacy = await _runtime.KeyRing.DestroyScopeAsync(spelled, cancellationToken).ConfigureAwait(false);
-            result = new ScopeShredResult(result.KeysFound + legacy.KeysFound, result.KeysDestroyed + legacy.KeysDestroyed);
+            result = new ScopeShredResult(result.KeysFound + legacy.KeysFound, result.KeysDestroyed + legacy.KeysDestroyed, [.. result.KeyIds, .. legacy.KeyIds]);
         }
 
         return result.KeysFound > 0
-            ? result.KeysDestroyed
+            ? result
             : throw new InvalidOperationException(
                 $"The key store holds no data key for scope '{name}', so nothing was shredded: no value was ever encrypted under it. Check the id (the value of the entity's [PatientId] property; table and column names are case-sensitive) and the key store the application uses.");
     }

@@ -18,4 +18,16 @@ internal static partial class FieldEncryptionLog
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A search on the blind index {Table}.{Column} found a row whose decrypted value does not match what was searched: the index was moved to that row or altered, by someone with write access to the database. The query was refused (FieldDecryptionFailure.IndexMismatch).")]
     public static partial void BlindIndexMismatch(ILogger logger, string table, string column);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "A search on the blind index {Table}.{Column} found a row whose value was crypto-shredded. A shredded value matches no search, and a shred given the application's context clears its index: the index was left by a shred without the context (or a write racing it), or moved onto the row by someone with write access to the database. The query was refused (FieldDecryptionFailure.IndexMismatch).")]
+    public static partial void ShreddedRowFoundByBlindIndex(ILogger logger, string table, string column);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Cleared the blind index {Table}.{Column} of {Count} crypto-shredded value(s).")]
+    public static partial void ShreddedBlindIndexesCleared(ILogger logger, string table, string column, int count);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Compacted the key table {Table}: the wrapped keys erased by shreds are no longer in its files (WAL, archives and backups keep them for their own retention).")]
+    public static partial void KeyTableCompacted(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "The key table {Table} was not compacted ({Outcome}): {Count} transaction(s), slot(s) or lock holder(s) stood in the way. Wrapped keys erased by shreds may still be in its files; see the result's Blockers and call CompactKeyTableAsync again.")]
+    public static partial void KeyTableNotCompacted(ILogger logger, string table, string outcome, int count);
 }

@@ -42,4 +42,16 @@ public sealed class FieldEncryptionOptions
     /// Writes are always encrypted, whatever this says.
     /// </summary>
     public bool AllowPlaintextReadsDuringMigration { get; set; }
+
+    /// <summary>
+    /// Gets or sets which ciphertext format versions are read. Defaults to
+    /// <see cref="CiphertextFormatVersions.Version1"/> | <see cref="CiphertextFormatVersions.Version2"/>: values written
+    /// by earlier versions of the SDK (format 1) still decrypt. Once <c>FieldEncryptionKeyManager.ReencryptAsync</c> has
+    /// rewritten every format 1 value, set it to <see cref="CiphertextFormatVersions.Version2"/>: a format 1 value is then
+    /// refused with <see cref="FieldDecryptionException"/> (<see cref="FieldDecryptionFailure.FormatRefused"/>) before
+    /// any key is looked up — format 1 does not bind the table's schema, so a value copied from a table of the same name
+    /// in another schema would otherwise still decrypt. Must include <see cref="CiphertextFormatVersions.Version2"/>,
+    /// the version every write produces.
+    /// </summary>
+    public CiphertextFormatVersions AcceptedCiphertextFormats { get; set; } = CiphertextFormatVersions.Version1 | CiphertextFormatVersions.Version2;
 }

@@ -39,6 +39,12 @@ internal sealed class FieldEncryptionOptionsValidator : IValidateOptions<FieldEn
             problems.Add($"ShreddedValues is {(int)options.ShreddedValues}, which is not a ShreddedValueHandling; use Throw or ReturnNull.");
         }
 
+        const CiphertextFormatVersions known = CiphertextFormatVersions.Version1 | CiphertextFormatVersions.Version2;
+        if ((options.AcceptedCiphertextFormats & ~known) != 0 || !options.AcceptedCiphertextFormats.HasFlag(CiphertextFormatVersions.Version2))
+        {
+            problems.Add($"AcceptedCiphertextFormats is {(int)options.AcceptedCiphertextFormats} ({options.AcceptedCiphertextFormats}); it must include Version2, the format every write produces, and name no other version than Version1 and Version2. Use Version1 | Version2 (the default) while format 1 values may remain, Version2 once ReencryptAsync has rewritten them.");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

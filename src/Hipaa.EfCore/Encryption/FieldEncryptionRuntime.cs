@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Hipaa.Encryption;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,14 +20,18 @@ internal sealed class FieldEncryptionRuntime : IDisposable
 {
     private readonly FieldEncryptionOptions _options;
 
-    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options, ILogger? logger = null)
+    public FieldEncryptionRuntime(KeyRing keyRing, FieldEncryptionOptions options, ILogger? logger = null, DbContextOptions<KeyStoreDbContext>? keyStoreOptions = null)
     {
         KeyRing = keyRing;
         _options = options;
         Logger = logger ?? NullLogger.Instance;
+        KeyStoreOptions = keyStoreOptions;
     }
 
     public KeyRing KeyRing { get; }
+
+    /// <summary>Gets the options of the key store's database when the key ring's store is the EF key store (<see langword="null"/> otherwise).</summary>
+    public DbContextOptions<KeyStoreDbContext>? KeyStoreOptions { get; }
 
     /// <summary>The logger of <see cref="FieldEncryptionLog"/>'s events.</summary>
     public ILogger Logger { get; }
@@ -130,6 +135,11 @@ internal sealed class FieldEncryptionRuntime : IDisposable
         }
 
         var keyId = FieldCipher.ReadKeyId(stored, entity.DisplayName, property.Name);
+        if (FieldCiphertext.IsVersion1(stored) && (_options.AcceptedCiphertextFormats & CiphertextFormatVersions.Version1) == 0)
+        {
+            throw Format1Refused(entity, property, keyId);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             if (LookUpDecryptionKey(entity, property, keyId, ref lastKey) is not { } key)
@@ -194,6 +204,14 @@ internal sealed class FieldEncryptionRuntime : IDisposable
             };
         }
     }
+
+    /// <summary>A format 1 value where the options accept format 2 only: refused before any key is looked up.</summary>
+    private static FieldDecryptionException Format1Refused(EncryptedEntityModel entity, EncryptedPropertyModel property, Guid keyId) => new(
+        FieldDecryptionFailure.FormatRefused,
+        entity.DisplayName,
+        property.Name,
+        keyId.ToString(),
+        $"The value of {entity.DisplayName}.{property.Name} is in ciphertext format version 1, which FieldEncryptionOptions.AcceptedCiphertextFormats refuses (format 1 does not bind the table's schema); it was not decrypted. Either ReencryptAsync did not rewrite it (accept Version1 again, run ReencryptAsync, then refuse it once more) or someone with write access to the database copied it here from another table, schema or database.");
 
     /// <summary>The patient part of a binding: none for an entity without <c>[PatientId]</c>, whatever the caller passed.</summary>
     private static object? Bound(EncryptedEntityModel entity, object? patient) => entity.PatientId is null ? null : patient;

@@ -176,7 +176,8 @@ public sealed class KeyRingTests
 
         var destroyed = await ring.DestroyScopeAsync(KeyScopes.Patient("1"), CancellationToken.None);
 
-        Assert.Equal(new ScopeShredResult(KeysFound: 1, KeysDestroyed: 1), destroyed);
+        Assert.Equal((1, 1), (destroyed.KeysFound, destroyed.KeysDestroyed));
+        Assert.Equal([first.Id], destroyed.KeyIds);
         var ex = Assert.Throws<DataKeyUnavailableException>(() => ring.GetDecryptionKey(first.Id));
         Assert.Equal(FieldDecryptionFailure.KeyDestroyed, ex.Failure);
         Assert.Equal(first.Id, ex.KeyId);
@@ -628,6 +629,37 @@ public sealed class KeyRingTests
     }
 
     [Fact]
+    public void GetEncryptionKeyAndGetDecryptionKey_OfTheSameKey_HoldOneCopyOfIt()
+    {
+        var ring = Ring();
+        var encryption = ring.GetEncryptionKey(KeyScopes.Patient("17"));
+
+        Assert.Same(encryption, ring.GetDecryptionKey(encryption.Id));
+        Assert.Same(encryption, ring.GetEncryptionKey(KeyScopes.Patient("17")));
+    }
+
+    [Fact]
+    public void GetEncryptionKey_AfterTheCacheByIdZeroedTheKeyItRefersTo_ReturnsALiveCopyOfTheSameKey()
+    {
+        var dataKeyId = Ring().GetEncryptionKey(KeyScopes.Patient("17")).Id;
+        var ring = Ring();
+        var read = ring.GetDecryptionKey(dataKeyId);               // cached by id now, expires one lifetime from now
+        _time.Advance(Lifetime / 2);
+        var write = ring.GetEncryptionKey(KeyScopes.Patient("17")); // the scope refers to that copy, for a lifetime from now
+        Assert.Same(read, write);
+
+        _time.Advance((Lifetime / 2) + Settings.ExpirySweepInterval); // the copy's lifetime is over: swept and zeroed
+        Assert.True(read.IsEvicted);
+        Assert.True(DataKeyTests.IsAllZero(read.StorageForZeroingTests));
+
+        var again = ring.GetEncryptionKey(KeyScopes.Patient("17"));   // the stale reference is a miss, not a zeroed key
+        Assert.Equal(dataKeyId, again.Id);
+        Assert.False(again.IsEvicted);
+        Assert.Same(again, ring.GetDecryptionKey(dataKeyId));
+        Assert.Equal("still one key", Open(Ring(), FieldCipher.Encrypt(again, Text, "still one key", Binding)));
+    }
+
+    [Fact]
     public void Dispose_ZeroesEveryCachedKeyAndRefusesLaterUse()
     {
         var ring = Ring();
@@ -678,8 +710,8 @@ public sealed class KeyRingTests
     }
 
     /// <summary>
-    /// Encrypts as FieldEncryptionRuntime does: a key retired (and so evicted and zeroed) by another thread between this
-    /// thread's lookup and its use is refused, and looked up again.
+    /// Encrypts as FieldEncryptionRuntime does: a key evicted (and so zeroed) by another thread between this thread's
+    /// lookup and its use is refused, and looked up again.
     /// </summary>
     private static byte[] EncryptRetryingEvictions(KeyRing ring, string scope, string value)
     {

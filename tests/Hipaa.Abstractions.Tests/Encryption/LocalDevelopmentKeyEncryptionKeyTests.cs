@@ -80,6 +80,53 @@ public sealed class LocalDevelopmentKeyEncryptionKeyTests : IDisposable
         Assert.Contains("0620", ex.Message, StringComparison.Ordinal);
     }
 
+    [RootFact]
+    [UnsupportedOSPlatform("windows")]
+    public void OpenOrCreate_FileOwnedByAnotherUser_RefusesNamingTheFileAndTheFix()
+    {
+        string path = Path.Combine(_directory, "dev.key");
+        var created = LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path);
+        ChangeOwner(path, NobodyUserId); // mode stays 0600: only the owner is wrong
+
+        var ex = Assert.Throws<InvalidOperationException>(() => LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path));
+
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"owned by user id {NobodyUserId}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("user id 0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"chown 0 '{path}' && chmod 600 '{path}'", ex.Message, StringComparison.Ordinal);
+
+        ChangeOwner(path, 0); // the fix the message names
+        Assert.Equal(created.KeyId, LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path).KeyId);
+    }
+
+    [UnixFact]
+    [UnsupportedOSPlatform("windows")]
+    public void UnixFileOwner_FileThisProcessCreated_IsOwnedByItsEffectiveUser()
+    {
+        string path = Path.Combine(_directory, "own.key");
+        LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+        var mode = File.GetUnixFileMode(stream.SafeFileHandle);
+
+        var read = UnixFileOwner.Read(stream.SafeFileHandle, mode);
+
+        Assert.NotNull(read);
+        Assert.Equal(read.Value.EffectiveUser, read.Value.FileOwner);
+        Assert.Equal(Environment.IsPrivilegedProcess, read.Value.EffectiveUser == 0);
+    }
+
+    [UnixFact]
+    [UnsupportedOSPlatform("windows")]
+    public void UnixFileOwner_ModeThatDisagreesWithTheFile_IsNotTrusted()
+    {
+        string path = Path.Combine(_directory, "own.key");
+        LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+
+        // The answer is cross-checked against the mode the BCL read: one that disagrees means the layout is not understood.
+        Assert.Null(UnixFileOwner.Read(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead));
+    }
+
     [Fact]
     public void OpenOrCreate_FileOfWrongLength_Refuses()
     {
@@ -270,6 +317,33 @@ public sealed class LocalDevelopmentKeyEncryptionKeyTests : IDisposable
         catch (CryptographicException)
         {
             return true;
+        }
+    }
+
+    /// <summary>The uid of <c>nobody</c> on Debian and most Linux distributions (any uid other than ours would do).</summary>
+    private const uint NobodyUserId = 65534;
+
+    /// <summary>chown(1): .NET has no API to change a file's owner.</summary>
+    private static void ChangeOwner(string path, uint userId)
+    {
+        using var chown = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chown", [userId.ToString(System.Globalization.CultureInfo.InvariantCulture), path]) { UseShellExecute = false })!;
+        chown.WaitForExit();
+        Assert.Equal(0, chown.ExitCode);
+    }
+
+    /// <summary>A fact that needs root: only root can give a file to another user. Skipped, visibly, otherwise.</summary>
+    private sealed class RootFactAttribute : FactAttribute
+    {
+        public RootFactAttribute()
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Skip = "Unix file owners do not apply on Windows.";
+            }
+            else if (!Environment.IsPrivilegedProcess)
+            {
+                Skip = "Giving a file to another user (chown) needs root; this test run is not root.";
+            }
         }
     }
 

@@ -158,22 +158,28 @@ public abstract class BlindIndexTamperingTests : IDisposable
     }
 
     [Fact]
-    public async Task ShreddedRow_FoundByItsIndex_IsNotMistakenForTampering()
+    public async Task ShreddedRow_SearchedForByItsOwnValue_IsFoundByNoSearchOnceTheShredClearedItsIndex()
     {
-        await _host.Keys.ShredAsync(Hipaa.EfCore.Encryption.DataKeyScope.ForPatient(_b.Id));
         var mrn = _b.Mrn;
+        await using (var shred = _host.CreateContext())
+        {
+            await _host.Keys.ShredAsync(Hipaa.EfCore.Encryption.DataKeyScope.ForPatient(_b.Id), shred);
+        }
+
         await using (var context = _host.CreateContext())
         {
-            Assert.Equal([_b.Id], await context.Patients.Where(p => p.Mrn == mrn).Select(p => p.Id).ToListAsync()); // nothing to compare: not a mismatch
-            var shredded = await Assert.ThrowsAsync<FieldDecryptionException>(() => context.Patients.Where(p => p.Mrn == mrn).ToListAsync());
+            Assert.Empty(await context.Patients.Where(p => p.Mrn == mrn).Select(p => p.Id).ToListAsync()); // an erased value is found by nothing
+            Assert.Equal(["C"], await context.Patients.Where(p => p.Mrn == null).Select(p => p.DisplayName).ToListAsync()); // nor passes for a missing one
+            Assert.Equal(["B", "C"], (await context.Patients.Where(p => p.Mrn != _a.Mrn).Select(p => p.DisplayName).ToListAsync()).Order());
+            var shredded = await Assert.ThrowsAsync<FieldDecryptionException>(() => context.Patients.Where(p => p.Mrn != _a.Mrn).ToListAsync());
             Assert.Equal(FieldDecryptionFailure.KeyDestroyed, shredded.Failure); // the entity's values are still refused as shredded
         }
 
         using var lenient = new EncryptionHost(_database, _kek, o => o.ShreddedValues = ShreddedValueHandling.ReturnNull);
         await using (var context = lenient.CreateContext())
         {
-            var found = await context.Patients.SingleAsync(p => p.Mrn == mrn);
-            Assert.Equal(("B", null), (found.DisplayName, found.Mrn));
+            Assert.Null(await context.Patients.SingleOrDefaultAsync(p => p.Mrn == mrn));
+            Assert.Equal(["B:null", "C:null"], (await context.Patients.Where(p => p.Mrn != _a.Mrn).ToListAsync()).Select(p => p.DisplayName + ":" + (p.Mrn ?? "null")).Order());
         }
     }
 

@@ -64,7 +64,7 @@ public sealed partial class LocalDevelopmentCheckpointSigner : IAuditCheckpointS
     /// <returns>The signer; dispose it to release the key.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or white space.</exception>
     /// <exception cref="InvalidOperationException">
-    /// The file is readable or writable by its group or by others (on Unix), or it does not hold an ECDSA P-256 private key.
+    /// The file is readable or writable by its group or by others, or is owned by another user (on Unix), or it does not hold an ECDSA P-256 private key.
     /// </exception>
     /// <exception cref="IOException">The file could not be read or created.</exception>
     public static LocalDevelopmentCheckpointSigner OpenOrCreate(string path, ILogger? logger = null)
