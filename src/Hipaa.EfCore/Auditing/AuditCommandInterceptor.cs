@@ -122,9 +122,12 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             }
             else
             {
+                // Every entity type of the tables read: several share a table under inheritance or table splitting, and the
+                // rows may be of any of them (appointments and progress notes in one table).
+                IReadOnlyList<PhiEntityModel> models = frame.Command.TouchedModels.Count > 0 ? frame.Command.TouchedModels : frame.TablesTouched;
                 var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", frame.TablesTouched.Select(t => t.Name)), patientId: null);
-                record.Categories = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
-                record.Labels = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
+                record.Categories = string.Join(AuditEntry.ListSeparator, models.Select(t => t.Category).Distinct(StringComparer.Ordinal));
+                record.Labels = string.Join(AuditEntry.ListSeparator, models.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
                 record.QueryFingerprint = frame.Fingerprint;
                 record.RowCount = unattributed;
                 records.Add(record);

@@ -16,6 +16,12 @@ internal sealed record AuditedCommand(string Fingerprint, IReadOnlyList<PhiEntit
     /// <summary>Gets every PHI table the command may touch (all of the model's when its text cannot be read).</summary>
     public IReadOnlyList<PhiEntityModel> Touched { get; init; } = [];
 
+    /// <summary>
+    /// Gets every PHI entity type mapped to the tables in <see cref="Touched"/>: several when they share a table
+    /// (inheritance, table splitting), each with its own category — what a decision over those tables' rows must cover.
+    /// </summary>
+    public IReadOnlyList<PhiEntityModel> TouchedModels { get; init; } = [];
+
     /// <summary>Gets the PHI table a single UPDATE or DELETE writes to, or <see langword="null"/>.</summary>
     public PhiEntityModel? Target { get; init; }
 

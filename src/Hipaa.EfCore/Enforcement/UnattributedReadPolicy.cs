@@ -22,18 +22,22 @@ internal static class UnattributedReadPolicy
 
     public static void Enforce(DbContext context, AuditRuntime runtime, PolicyEnforcementRuntime enforcement, ReadSession session, AccessContext access, AuditedCommand command, string sql)
     {
-        if (session.Pins.TryPeek(out var pin) && pin.PatientIds.Count > 0 && command.Tables.All(t => t.Table == pin.Model.Table))
+        var models = Deciding(command, sql);
+        if (session.Pins.TryPeek(out var pin) && pin.PatientIds.Count > 0 && command.Tables.All(t => t.Table == pin.Model.Table && t.Schema == pin.Model.Schema))
         {
             foreach (var patientId in pin.PatientIds)
             {
-                var decision = enforcement.Decide(context, access, pin.Model, patientId, authorId: null, PhiAction.Read);
-                Check(context, runtime, access, command, pin.Model, patientId, decision, sql);
+                foreach (var model in models)
+                {
+                    var decision = enforcement.Decide(context, access, model, patientId, authorId: null, PhiAction.Read);
+                    Check(context, runtime, access, command, model, patientId, decision, sql);
+                }
             }
 
             return;
         }
 
-        foreach (var model in command.Tables)
+        foreach (var model in models)
         {
             var decision = ForAnyPatient(enforcement, access, model);
             if (!decision.IsPermitted && enforcement.UnattributedReads == UnattributedReadHandling.RequireRolePermit)
@@ -43,6 +47,31 @@ internal static class UnattributedReadPolicy
 
             Check(context, runtime, access, command, model, patientId: null, decision, sql);
         }
+    }
+
+    /// <summary>
+    /// The PHI entity types the command's values may come from, each decided: of every table it touches, the entity type
+    /// mapped to it — or, when several share the table (inheritance, table splitting: appointments and progress notes in
+    /// one table), each of them whose value columns the command names, and all of them when it names none of their own
+    /// (<c>*</c>, only keys and patient ids): the rows it reads may be of any of them.
+    /// </summary>
+    private static List<PhiEntityModel> Deciding(AuditedCommand command, string sql)
+    {
+        var deciding = new List<PhiEntityModel>();
+        foreach (var table in command.Tables)
+        {
+            var mates = command.TouchedModels.Where(m => m.Table == table.Table && m.Schema == table.Schema).ToList();
+            if (mates.Count <= 1)
+            {
+                deciding.Add(mates.Count == 0 ? table : mates[0]);
+                continue;
+            }
+
+            var named = sql.Contains('*', StringComparison.Ordinal) ? [] : mates.Where(m => ValueColumns(m).Any(c => Names(sql, c.Column))).ToList();
+            deciding.AddRange(named.Count == 0 ? mates : named);
+        }
+
+        return deciding;
     }
 
     private static void Check(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand command, PhiEntityModel model, string? patientId, AccessDecision decision, string sql)
@@ -83,22 +112,14 @@ internal static class UnattributedReadPolicy
     private static List<string> MaskedColumnsNamed(PhiEntityModel model, FieldMask mask, string sql)
     {
         var masked = new List<string>();
-        var entityType = model.EntityType;
-        var patientId = model.PatientId;
-        foreach (var property in entityType.GetProperties())
+        foreach (var (member, column) in ValueColumns(model))
         {
-            if (property.IsKey() || property.IsForeignKey() || property == patientId)
-            {
-                continue;
-            }
-
-            var member = MemberOf(property.Name);
             if (mask.IsVisible(member) || masked.Contains(member))
             {
                 continue;
             }
 
-            if (sql.Contains('*', StringComparison.Ordinal) || Names(sql, ColumnOf(property)))
+            if (sql.Contains('*', StringComparison.Ordinal) || Names(sql, column))
             {
                 masked.Add(member);
             }
@@ -107,12 +128,30 @@ internal static class UnattributedReadPolicy
         return masked;
     }
 
+    /// <summary>
+    /// The columns of <paramref name="model"/>'s table that hold its values, with the member each belongs to: every property
+    /// but the keys, the patient id, foreign keys and the discriminator (which the redaction keeps too).
+    /// </summary>
+    private static IEnumerable<(string Member, string Column)> ValueColumns(PhiEntityModel model)
+    {
+        var entityType = model.EntityType;
+        var table = StoreObjectIdentifier.Table(model.Table, model.Schema);
+        var discriminator = entityType.FindDiscriminatorProperty();
+        foreach (var property in entityType.GetProperties())
+        {
+            if (property.IsKey() || property.IsForeignKey() || property == model.PatientId || property == discriminator)
+            {
+                continue;
+            }
+
+            yield return (MemberOf(property.Name), property.GetColumnName(table) ?? property.GetColumnName());
+        }
+    }
+
     private static string MemberOf(string propertyName) =>
         propertyName.StartsWith(EncryptionAnnotations.BlindIndexPrefix, StringComparison.Ordinal)
             ? propertyName[EncryptionAnnotations.BlindIndexPrefix.Length..]
             : PhiEntityModel.MemberName(propertyName);
-
-    private static string ColumnOf(IProperty property) => property.GetColumnName();
 
     /// <summary>Whether <paramref name="sql"/> contains <paramref name="column"/> as a whole identifier (quoted or not, any case).</summary>
     private static bool Names(string sql, string column)
