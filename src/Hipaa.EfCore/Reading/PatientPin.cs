@@ -77,6 +77,13 @@ internal sealed class PatientPin
             return null;
         }
 
+        // A navigation to another entity reads its row, which the pin does not cover: a patient's guardian is another
+        // patient of the same table (Residents.Where(r => r.Id == child).Max(r => r.Guardian.Name) reads the guardian's).
+        if (lambdas.Exists(l => new NavigationFinder(model).Finds(l.Body)))
+        {
+            return null;
+        }
+
         // The source must be the entity set itself: a PHI entity type with a patient id.
         if (source is MethodCallExpression || !source.Type.IsGenericType || source.Type.GetGenericArguments() is not [var element]
             || model.FindEntityType(element) is not { } entityType || runtime.GetModel(entityType) is not { PatientId: { } patientId } phi)
@@ -177,6 +184,55 @@ internal sealed class PatientPin
         private static Type? ElementType(Type type) =>
             type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>) ? type.GetGenericArguments()[0]
             : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+    }
+
+    /// <summary>
+    /// Finds a navigation to another entity (a reference or collection navigation, <c>EF.Property</c> of one): a member
+    /// whose type is an entity type that is not owned, or a sequence of them. Owned types are the owner's own row.
+    /// </summary>
+    private sealed class NavigationFinder(IModel model) : ExpressionVisitor
+    {
+        private bool _found;
+
+        public bool Finds(Expression expression)
+        {
+            Visit(expression);
+            return _found;
+        }
+
+        public override Expression? Visit(Expression? node) => _found ? node : base.Visit(node);
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (IsOtherEntity(node.Type))
+            {
+                _found = true;
+                return node;
+            }
+
+            return base.VisitMember(node);
+        }
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method.DeclaringType == typeof(EF) && node.Method.Name == nameof(EF.Property) && IsOtherEntity(node.Type))
+            {
+                _found = true;
+                return node;
+            }
+
+            return base.VisitMethodCall(node);
+        }
+
+        private bool IsOtherEntity(Type type)
+        {
+            var element = type == typeof(string) ? null
+                : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>) ? type.GetGenericArguments()[0]
+                : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+            return IsUnowned(type) || (element is not null && IsUnowned(element));
+        }
+
+        private bool IsUnowned(Type type) => model.FindEntityType(type) is { } entityType && !entityType.IsOwned();
     }
 
     private static LambdaExpression? Unquote(Expression expression) => expression switch
