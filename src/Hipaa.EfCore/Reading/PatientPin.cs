@@ -122,11 +122,14 @@ internal sealed class PatientPin
                 return FindPin(and.Left, row, patientId) ?? FindPin(and.Right, row, patientId);
             case BinaryExpression { NodeType: ExpressionType.Equal } equal:
                 return IsPatientId(equal.Left, row, patientId) ? Value(equal.Right) : IsPatientId(equal.Right, row, patientId) ? Value(equal.Left) : null;
-            case MethodCallExpression { Method.Name: nameof(Enumerable.Contains) } contains:
+            case MethodCallExpression { Method.Name: nameof(Enumerable.Contains) } contains when contains.Method.DeclaringType != typeof(string):
                 var (list, item) = contains.Object is null && contains.Arguments.Count == 2 ? (contains.Arguments[0], contains.Arguments[1])
                     : contains.Object is not null && contains.Arguments.Count == 1 ? (contains.Object, contains.Arguments[0])
                     : (null, null);
-                return list is not null && IsPatientId(item!, row, patientId) ? Value(list) : null;
+
+                // A list of ids, never a string: mine.Contains(n.PatientId) is a substring test in SQL ("mrn-10" contains
+                // "mrn-1"), which reads rows of patients the pin would not name.
+                return list is not null && StripConvert(list).Type != typeof(string) && IsPatientId(item!, row, patientId) ? Value(list) : null;
             default:
                 return null;
         }
