@@ -130,7 +130,9 @@ internal static class UnattributedReadPolicy
 
     /// <summary>
     /// The columns of <paramref name="model"/>'s table that hold its values, with the member each belongs to: every property
-    /// but the keys, the patient id, foreign keys and the discriminator (which the redaction keeps too).
+    /// but the keys, the patient id, foreign keys and the discriminator (which the redaction keeps too), and the columns
+    /// of the owned types kept in the same table (<c>Detail_Comment</c> belongs to the member <c>Detail</c>), nested ones
+    /// and JSON columns included.
     /// </summary>
     private static IEnumerable<(string Member, string Column)> ValueColumns(PhiEntityModel model)
     {
@@ -145,6 +147,40 @@ internal static class UnattributedReadPolicy
             }
 
             yield return (MemberOf(property.Name), property.GetColumnName(table) ?? property.GetColumnName());
+        }
+
+        foreach (var navigation in entityType.GetNavigations().Where(n => !n.IsOnDependent && n.ForeignKey.IsOwnership))
+        {
+            foreach (var column in OwnedColumns(navigation.TargetEntityType, table))
+            {
+                yield return (navigation.Name, column);
+            }
+        }
+    }
+
+    /// <summary>The columns of <paramref name="table"/> that an owned type (and the owned types it owns) keeps its values in.</summary>
+    private static IEnumerable<string> OwnedColumns(IEntityType owned, StoreObjectIdentifier table)
+    {
+        if (owned.IsMappedToJson() && owned.GetContainerColumnName() is { } container)
+        {
+            yield return container;
+            yield break;
+        }
+
+        foreach (var property in owned.GetProperties())
+        {
+            if (!property.IsKey() && !property.IsForeignKey() && property.GetColumnName(table) is { } column)
+            {
+                yield return column;
+            }
+        }
+
+        foreach (var navigation in owned.GetNavigations().Where(n => !n.IsOnDependent && n.ForeignKey.IsOwnership))
+        {
+            foreach (var column in OwnedColumns(navigation.TargetEntityType, table))
+            {
+                yield return column;
+            }
         }
     }
 
