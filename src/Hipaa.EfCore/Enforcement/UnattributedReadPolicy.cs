@@ -146,14 +146,14 @@ internal static class UnattributedReadPolicy
                 continue;
             }
 
-            yield return (MemberOf(property.Name), property.GetColumnName(table) ?? property.GetColumnName());
+            yield return (model.OwnedThrough ?? MemberOf(property.Name), property.GetColumnName(table) ?? property.GetColumnName());
         }
 
         foreach (var navigation in entityType.GetNavigations().Where(n => !n.IsOnDependent && n.ForeignKey.IsOwnership))
         {
             foreach (var column in OwnedColumns(navigation.TargetEntityType, table))
             {
-                yield return (navigation.Name, column);
+                yield return (model.OwnedThrough ?? navigation.Name, column);
             }
         }
     }
