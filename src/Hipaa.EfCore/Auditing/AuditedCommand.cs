@@ -22,6 +22,13 @@ internal sealed record AuditedCommand(string Fingerprint, IReadOnlyList<PhiEntit
     /// </summary>
     public IReadOnlyList<PhiEntityModel> TouchedModels { get; init; } = [];
 
+    /// <summary>
+    /// Gets the PHI tables (of <see cref="Touched"/>) a write may change: the target of a single INSERT, UPDATE or DELETE
+    /// when it is one (none when the target is not a PHI table: the others are only read), all of them when what the
+    /// statement writes is not known.
+    /// </summary>
+    public IReadOnlyList<PhiEntityModel> Written { get; init; } = [];
+
     /// <summary>Gets the PHI table a single UPDATE or DELETE writes to, or <see langword="null"/>.</summary>
     public PhiEntityModel? Target { get; init; }
 

@@ -31,7 +31,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
         });
 
     /// <summary>A decision without the patient's consents, for <paramref name="actor"/> (who may differ from the context's: see <see cref="UnattributedReadPolicy"/>).</summary>
-    public AccessDecision DecideWithout(AccessContext access, Actor actor, PhiEntityModel model, string patientId, string? authorId) =>
+    public AccessDecision DecideWithout(AccessContext access, Actor actor, PhiEntityModel model, string patientId, string? authorId, PhiAction action = PhiAction.Read) =>
         Engine.Decide(new AccessRequest
         {
             Actor = actor,
@@ -39,7 +39,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             Category = new DataCategory(model.Category),
             Labels = [.. model.Labels.Select(l => new SensitivityLabel(l))],
             AuthorId = authorId,
-            Action = KeyMaintenanceScope.Effective(PhiAction.Read),
+            Action = KeyMaintenanceScope.Effective(action),
             Purpose = access.PurposeOfUse,
             BreakGlassReason = access.BreakGlassReason,
             At = time.GetUtcNow(),

@@ -22,7 +22,7 @@ internal static class UnattributedReadPolicy
 
     public static void Enforce(DbContext context, AuditRuntime runtime, PolicyEnforcementRuntime enforcement, ReadSession session, AccessContext access, AuditedCommand command, string sql)
     {
-        var models = Deciding(command, sql);
+        var models = Deciding(command.Tables, command.TouchedModels, sql);
         if (session.Pins.TryPeek(out var pin) && pin.PatientIds.Count > 0 && command.Tables.All(t => t.Table == pin.Model.Table && t.Schema == pin.Model.Schema))
         {
             foreach (var patientId in pin.PatientIds)
@@ -37,12 +37,21 @@ internal static class UnattributedReadPolicy
             return;
         }
 
+        EnforceForAnyPatient(context, runtime, enforcement, access, command, models, sql);
+    }
+
+    /// <summary>
+    /// Decides a read of <paramref name="models"/>' rows whose values SQL computes, for any patient (not pinned): also the
+    /// PHI tables a bulk write reads without writing them (<see cref="BulkWritePolicy"/>).
+    /// </summary>
+    public static void EnforceForAnyPatient(DbContext context, AuditRuntime runtime, PolicyEnforcementRuntime enforcement, AccessContext access, AuditedCommand command, IReadOnlyList<PhiEntityModel> models, string sql)
+    {
         foreach (var model in models)
         {
-            var decision = ForAnyPatient(enforcement, access, model);
+            var decision = ForAnyPatient(enforcement, access, model, PhiAction.Read);
             if (!decision.IsPermitted && enforcement.UnattributedReads == UnattributedReadHandling.RequireRolePermit)
             {
-                decision = ForSomePatient(enforcement, access, model);
+                decision = ForSomePatient(enforcement, access, model, PhiAction.Read);
             }
 
             Check(context, runtime, access, command, model, patientId: null, decision, sql);
@@ -55,12 +64,12 @@ internal static class UnattributedReadPolicy
     /// one table), each of them whose value columns the command names, and all of them when it names none of their own
     /// (<c>*</c>, only keys and patient ids): the rows it reads may be of any of them.
     /// </summary>
-    private static List<PhiEntityModel> Deciding(AuditedCommand command, string sql)
+    public static List<PhiEntityModel> Deciding(IReadOnlyList<PhiEntityModel> tables, IReadOnlyList<PhiEntityModel> touchedModels, string sql)
     {
         var deciding = new List<PhiEntityModel>();
-        foreach (var table in command.Tables)
+        foreach (var table in tables)
         {
-            var mates = command.TouchedModels.Where(m => m.Table == table.Table && m.Schema == table.Schema).ToList();
+            var mates = touchedModels.Where(m => m.Table == table.Table && m.Schema == table.Schema).ToList();
             if (mates.Count <= 1)
             {
                 deciding.Add(mates.Count == 0 ? table : mates[0]);
@@ -94,15 +103,15 @@ internal static class UnattributedReadPolicy
     }
 
     /// <summary>The policy's answer for a record of a patient the actor has no relationship with, no consent on file, written by someone else.</summary>
-    private static AccessDecision ForAnyPatient(PolicyEnforcementRuntime enforcement, AccessContext access, PhiEntityModel model) =>
-        enforcement.DecideWithout(access, access.Actor, model, AnyPatient, authorId: null);
+    public static AccessDecision ForAnyPatient(PolicyEnforcementRuntime enforcement, AccessContext access, PhiEntityModel model, PhiAction action) =>
+        enforcement.DecideWithout(access, access.Actor, model, AnyPatient, authorId: null, action);
 
     /// <summary>The policy's answer for the most favourable record: a patient on the actor's care team, written by the actor.</summary>
-    private static AccessDecision ForSomePatient(PolicyEnforcementRuntime enforcement, AccessContext access, PhiEntityModel model)
+    public static AccessDecision ForSomePatient(PolicyEnforcementRuntime enforcement, AccessContext access, PhiEntityModel model, PhiAction action)
     {
         var actor = access.Actor;
         var treating = new Actor(actor.Id, actor.Roles, actor.Organization, [.. actor.CareTeamOf, AnyPatient], actor.IsShared);
-        return enforcement.DecideWithout(access, treating, model, AnyPatient, authorId: actor.Id);
+        return enforcement.DecideWithout(access, treating, model, AnyPatient, authorId: actor.Id, action);
     }
 
     /// <summary>
@@ -208,7 +217,7 @@ internal static class UnattributedReadPolicy
 
     private static void Record(DbContext context, AuditRuntime runtime, AccessContext access, AuditedCommand command, PhiEntityModel model, string? patientId, AccessDecision decision, List<string>? withheld)
     {
-        var record = runtime.NewEntry(access, AuditAction.Read, patientId is null ? string.Join(",", command.Tables.Select(t => t.Name)) : model.Name, patientId);
+        var record = runtime.NewEntry(access, AuditAction.Read, patientId is null ? string.Join(",", command.Touched.Select(t => t.Name)) : model.Name, patientId);
         record.Outcome = AuditOutcome.Denied;
         record.Categories = model.Category;
         record.Labels = model.LabelList;

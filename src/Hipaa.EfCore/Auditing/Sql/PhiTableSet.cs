@@ -66,6 +66,14 @@ internal sealed class PhiTableSet
         var target = analysis.Target is { } written && touched.Where(t => written.Denotes(t.Schema, t.Table, Dialect)).ToList() is [var single]
             ? single
             : null;
+
+        // The PHI tables the statement may write: none for a read (ExecuteSql of a SELECT), its target's when it has one (a
+        // non-PHI target writes none of them and only reads the others), every one it touches when what it writes is not
+        // known (several statements, MERGE, DDL).
+        IReadOnlyList<PhiEntityModel> writes = analysis.Kind == SqlStatementKind.Read && !analysis.MayTouchAnyTable ? []
+            : analysis.Target is { } writtenTable && analysis.Kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete
+                ? [.. touched.Where(t => writtenTable.Denotes(t.Schema, t.Table, Dialect))]
+                : touched;
         string? returning = null;
         if (analysis.CanAppendReturning && target?.PatientId is { } patientId && SupportsReturning(context)
             && (patientId.GetColumnName(StoreObjectIdentifier.Table(target.Table, target.Schema)) ?? patientId.GetColumnName()) is { } columnName
@@ -77,7 +85,7 @@ internal sealed class PhiTableSet
             returning = sql[..analysis.End] + " RETURNING " + (Dialect.QualifiesReturning ? analysis.TargetReference + "." : string.Empty) + column;
         }
 
-        return new AuditedCommand(fingerprint, []) { Action = action, Touched = touched, TouchedModels = sharing, Target = target, ReturningCommandText = returning };
+        return new AuditedCommand(fingerprint, []) { Action = action, Touched = touched, TouchedModels = sharing, Written = writes, Target = target, ReturningCommandText = returning };
     }
 
     private bool SupportsReturning(DbContext context) => _supportsReturning ??= Dialect.SupportsReturning(context.Database.GetDbConnection());

@@ -41,7 +41,8 @@ public abstract class SplitAndOwnedTableAttackTests(string provider) : WardFixtu
     {
         using var host = Enforcing();
         var sql = IsSqlite ? "UPDATE IntakeSecrets SET Ssn = '000-00-0000'" : "UPDATE \"IntakeSecrets\" SET \"Ssn\" = '000-00-0000'";
-        var writes = await ReadAsync(host, AccessContext.ForSystem("ssn-scrub", Hipaa.Policy.PurposeOfUse.Operations), db => db.Database.ExecuteSqlRawAsync(sql), rows => Assert.Equal(1, rows));
+        var frontDesk = new AccessContext(new Hipaa.Policy.Actor("u-front-3", [Hipaa.Policy.WellKnownRoles.FrontDesk], "practice"), Hipaa.Policy.PurposeOfUse.Operations);
+        var writes = await ReadAsync(host, frontDesk, db => db.Database.ExecuteSqlRawAsync(sql), rows => Assert.Equal(1, rows));
 
         Assert.Equal([(AuditAction.Update, Guardian.ToString())], writes.Select(w => (w.Action, w.PatientId!)));
     }
