@@ -28,6 +28,7 @@ public abstract class WardFixture : IDisposable
         db.Residents.Add(new Resident { Id = Guardian, Name = "Gail Guardian", Home = new Residence { Street = "9 Secret Lane" }, Contacts = [new Contact { Id = Guid.NewGuid(), Phone = "555-0101" }] });
         db.Intakes.Add(new Intake { Id = Guardian, Reason = "self-referral", Ssn = "078-05-1120" });
         db.Wards.Add(new Ward { Id = 1, Label = "North" });
+        db.ProcessNotes.Add(new ProcessNote { Id = Guid.CreateVersion7(), ResidentId = Child, AuthorId = "u-ther-author", Text = "process canary" });
         db.Residents.Add(new Resident { Id = Child, Name = "Cody Child", GuardianId = Guardian, Home = new Residence { Street = "9 Secret Lane" } });
         foreach (var (patient, text) in new[] { (Child, "Cody reported anxiety"), (Guardian, "Gail disclosed an overdose") })
         {
@@ -93,7 +94,7 @@ internal sealed class WardHost : IDisposable
     private readonly ServiceProvider _services;
     private readonly TestDatabase _database;
 
-    public WardHost(TestDatabase database, Action<PolicyEnforcementOptions>? enforcement, Action<IServiceCollection>? services = null)
+    public WardHost(TestDatabase database, Action<PolicyEnforcementOptions>? enforcement, Action<IServiceCollection>? services = null, bool pooled = false)
     {
         _database = database;
         var collection = new ServiceCollection();
@@ -107,7 +108,15 @@ internal sealed class WardHost : IDisposable
             collection.AddHipaa().AddPolicyEnforcement(enforcement);
         }
 
-        collection.AddDbContextFactory<WardDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        if (pooled)
+        {
+            collection.AddPooledDbContextFactory<WardDb>((sp, options) => database.Use(options.UseHipaa(sp)), poolSize: 1);
+        }
+        else
+        {
+            collection.AddDbContextFactory<WardDb>((sp, options) => database.Use(options.UseHipaa(sp)));
+        }
+
         _services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -44,6 +44,21 @@ public sealed class Intake
     public string Ssn { get; set; } = string.Empty;
 }
 
+/// <summary>A psychotherapy note: its author's, and anyone else's only under the patient's authorization.</summary>
+[Phi("PsychotherapyNote")]
+public sealed class ProcessNote
+{
+    public Guid Id { get; set; }
+
+    [PatientId]
+    public Guid ResidentId { get; set; }
+
+    [AuthorId]
+    public string AuthorId { get; set; } = string.Empty;
+
+    public string Text { get; set; } = string.Empty;
+}
+
 /// <summary>Not PHI: a ward's label.</summary>
 public sealed class Ward
 {
@@ -131,6 +146,8 @@ public sealed class WardDb(DbContextOptions<WardDb> options) : DbContext(options
     public DbSet<Intake> Intakes => Set<Intake>();
 
     public DbSet<Ward> Wards => Set<Ward>();
+
+    public DbSet<ProcessNote> ProcessNotes => Set<ProcessNote>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
