@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using Hipaa.EfCore.Auditing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 
@@ -42,7 +43,7 @@ internal sealed class PatientPin
     public PhiEntityModel Model { get; }
 
     /// <summary>The pin of <paramref name="query"/>, or <see langword="null"/> when its predicates pin no patient.</summary>
-    public static PatientPin? Find(Expression query, AuditRuntime runtime, IModel model)
+    public static PatientPin? Find(Expression query, AuditRuntime runtime, IModel model, DbContext context)
     {
         if (query is not MethodCallExpression { Method.DeclaringType: var declaring } root || declaring != typeof(Queryable) || !Aggregates.Contains(root.Method.Name))
         {
@@ -91,6 +92,11 @@ internal sealed class PatientPin
             return null;
         }
 
+        if (!ComparedExactly(patientId, context))
+        {
+            return null;
+        }
+
         foreach (var predicate in predicates)
         {
             if (predicate.Parameters is [var row] && FindPin(predicate.Body, row, patientId) is { } pin)
@@ -100,6 +106,44 @@ internal sealed class PatientPin
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether the database compares the patient id column as the policy compares patient ids (ordinally), so that
+    /// <c>PatientId == "mrn-a"</c> reads only mrn-a's rows: always for non-text ids; for text, only without a collation of
+    /// the column's or the model's own (SQLite's <c>NOCASE</c> matched <c>MRN-A</c>, another patient to the policy), a
+    /// <c>citext</c> column, or SQL Server (whose default collations ignore case and trailing spaces).
+    /// </summary>
+    private static bool ComparedExactly(IProperty patientId, DbContext context)
+    {
+        var type = patientId.GetProviderClrType() ?? patientId.ClrType;
+        if ((Nullable.GetUnderlyingType(type) ?? type) != typeof(string))
+        {
+            return true;
+        }
+
+        if (context.Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer")
+        {
+            return false;
+        }
+
+        // Collations and column types are design-time metadata (the read-optimized model does not keep them); a compiled
+        // model has none at run time, and then the comparison is not known to be exact.
+        IModel designTime;
+        try
+        {
+            designTime = context.GetService<IDesignTimeModel>().Model;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        var property = designTime.FindEntityType(patientId.DeclaringType.Name)?.FindProperty(patientId.Name);
+        return property is not null
+            && property.GetCollation() is null
+            && designTime.GetCollation() is null
+            && !string.Equals(property.GetColumnType(), "citext", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The patient ids of one execution, formatted as audit records hold them.</summary>
