@@ -1,5 +1,6 @@
 using Hipaa.Auditing;
 using Hipaa.EfCore.Auditing;
+using Hipaa.EfCore.Auditing.Sql;
 using Hipaa.EfCore.Encryption;
 using Hipaa.EfCore.Reading;
 using Hipaa.Policy;
@@ -94,7 +95,7 @@ internal static class UnattributedReadPolicy
                 $"A query computing {model.Category} {whose} in SQL (an aggregate, a projection kept in SQL or raw SQL: its values cannot be decided row by row or redacted)");
         }
 
-        if (decision.FieldMask is { } mask && MaskedColumnsNamed(model, mask, sql) is { Count: > 0 } masked)
+        if (decision.FieldMask is { } mask && MaskedColumnsNamed(model, mask, sql, context.Database.ProviderName) is { Count: > 0 } masked)
         {
             Record(context, runtime, access, command, model, patientId, decision, masked);
             throw new PhiAccessDeniedException(
@@ -118,9 +119,10 @@ internal static class UnattributedReadPolicy
     /// The masked fields whose columns the command names (a <c>*</c> names them all). Keys, the patient id and foreign keys
     /// are never masked (<see cref="EntityRedactor"/>); an encrypted field counts through its ciphertext and blind-index columns.
     /// </summary>
-    private static List<string> MaskedColumnsNamed(PhiEntityModel model, FieldMask mask, string sql)
+    private static List<string> MaskedColumnsNamed(PhiEntityModel model, FieldMask mask, string sql, string? providerName)
     {
         var masked = new List<string>();
+        var wholeRow = SqlDialect.For(providerName) == SqlDialect.PostgreSql && ReadsWholeRows(model, sql);
         foreach (var (member, column) in ValueColumns(model))
         {
             if (mask.IsVisible(member) || masked.Contains(member))
@@ -128,7 +130,7 @@ internal static class UnattributedReadPolicy
                 continue;
             }
 
-            if (sql.Contains('*', StringComparison.Ordinal) || Names(sql, column))
+            if (wholeRow || sql.Contains('*', StringComparison.Ordinal) || Names(sql, column))
             {
                 masked.Add(member);
             }
@@ -136,6 +138,85 @@ internal static class UnattributedReadPolicy
 
         return masked;
     }
+
+    /// <summary>
+    /// Whether a PostgreSQL command uses a row of <paramref name="model"/>'s table as a value — <c>SELECT f::text</c>,
+    /// <c>to_jsonb(f)</c>, <c>SELECT "Findings" FROM "Findings"</c> — which carries every column without naming one: the
+    /// table's name or an alias given to it in a <c>FROM</c> or <c>JOIN</c>, anywhere but there and before a <c>.</c>.
+    /// </summary>
+    private static bool ReadsWholeRows(PhiEntityModel model, string sql)
+    {
+        var dialect = SqlDialect.PostgreSql;
+        var tokens = SqlTokenizer.Tokenize(sql, dialect).Tokens;
+        var names = new List<string>();
+        var definitions = new HashSet<int>();
+        var inFrom = new Stack<bool>();
+        var from = false;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.Is('('))
+            {
+                inFrom.Push(from);
+                from = false;
+            }
+            else if (token.Is(')'))
+            {
+                from = inFrom.Count > 0 && inFrom.Pop();
+            }
+            else if (token.Is("FROM") || token.Is("JOIN"))
+            {
+                from = true;
+            }
+            else if (token.Kind == SqlTokenKind.Word && ClauseEnds.Contains(token.Value))
+            {
+                from = false;
+            }
+            else if (from && token.IsIdentifier && dialect.SameName(token.Value, token.Kind == SqlTokenKind.QuotedIdentifier, model.Table)
+                && !(i + 1 < tokens.Count && tokens[i + 1].Is('.')))
+            {
+                // The table in a FROM list (possibly schema-qualified), and the alias after it.
+                definitions.Add(i);
+                names.Add(token.Value);
+                var alias = i + 1 < tokens.Count && tokens[i + 1].Is("AS") ? i + 2 : i + 1;
+                if (alias < tokens.Count && tokens[alias].IsIdentifier && !(tokens[alias].Kind == SqlTokenKind.Word && NotAliases.Contains(tokens[alias].Value)))
+                {
+                    definitions.Add(alias);
+                    names.Add(tokens[alias].Value);
+                }
+            }
+        }
+
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.IsIdentifier || definitions.Contains(i) || (i + 1 < tokens.Count && tokens[i + 1].Is('.')) || (i > 0 && tokens[i - 1].Is('.')))
+            {
+                continue;
+            }
+
+            // Any case: a coincidence refuses (fails closed), never lets a row through.
+            if (names.Exists(name => string.Equals(token.Value, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Keywords that end a FROM list.</summary>
+    private static readonly HashSet<string> ClauseEnds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SELECT", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "RETURNING", "SET", "VALUES", "ON", "USING", "FETCH", "FOR",
+    };
+
+    /// <summary>Keywords that can follow a table in a FROM list without being its alias.</summary>
+    private static readonly HashSet<string> NotAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "RETURNING", "ON", "USING", "JOIN", "INNER",
+        "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "LATERAL", "FETCH", "FOR", "TABLESAMPLE",
+    };
 
     /// <summary>
     /// The columns of <paramref name="model"/>'s table that hold its values, with the member each belongs to: every property
