@@ -39,6 +39,18 @@ internal static class PhiTableRegistry
             {
                 Interlocked.Increment(ref _version);
             }
+
+            // The tables of its split fragments and owned types hold the entity's PHI too (an SSN split off, contacts).
+            if (HipaaAnnotations.PhiModel(entityType) is { } phi)
+            {
+                foreach (var other in PhiEntityModel.OtherTables(phi))
+                {
+                    if (Tables.TryAdd((other.Schema, other.Table), 0))
+                    {
+                        Interlocked.Increment(ref _version);
+                    }
+                }
+            }
         }
 
         Registered.AddOrUpdate(model, true);
@@ -54,7 +66,13 @@ internal static class PhiTableRegistry
 
         foreach (var entityType in model.GetEntityTypes())
         {
-            foreach (var (schema, table) in new[] { (entityType.GetSchema(), entityType.GetTableName()), (entityType.GetViewSchema(), entityType.GetViewName()) })
+            IEnumerable<(string? Schema, string? Table)> mappings =
+            [
+                (entityType.GetSchema(), entityType.GetTableName()),
+                (entityType.GetViewSchema(), entityType.GetViewName()),
+                .. entityType.GetMappingFragments().Select(f => (f.StoreObject.Schema, (string?)f.StoreObject.Name)),
+            ];
+            foreach (var (schema, table) in mappings)
             {
                 if (table is not null && IsPhiTable(schema, table))
                 {

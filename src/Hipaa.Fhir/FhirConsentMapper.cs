@@ -303,15 +303,27 @@ public sealed partial class FhirConsentMapper
             throw Refuse("Consent.patient", $"Consent '{id}' names no patient.");
         }
 
+        string? referenced = patient.Reference is { } reference && reference.StartsWith("Patient/", StringComparison.Ordinal)
+            && IsFhirId(reference["Patient/".Length..])
+            ? reference["Patient/".Length..]
+            : null;
         if (patient.Identifier is { System: { } system, Value: { } value } && system == PatientIdentifierSystem && !string.IsNullOrWhiteSpace(value))
         {
+            // Both name the patient (the export writes both): when they disagree the resource is about two patients, and
+            // choosing one would let a consent given by one open the records of the other.
+            if (referenced is not null && !string.Equals(referenced, value, StringComparison.Ordinal))
+            {
+                throw Refuse(
+                    "Consent.patient",
+                    $"Consent '{id}' names its patient by an identifier of system '{PatientIdentifierSystem}' and by a reference 'Patient/<id>' that differ; it is not imported for either.");
+            }
+
             return value;
         }
 
-        if (patient.Reference is { } reference && reference.StartsWith("Patient/", StringComparison.Ordinal)
-            && IsFhirId(reference["Patient/".Length..]))
+        if (referenced is not null)
         {
-            return reference["Patient/".Length..];
+            return referenced;
         }
 
         throw Refuse(

@@ -30,6 +30,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
     {
         if (ShouldAudit(command, eventData, result.HasResult, reader: true) is { } write)
         {
+            BulkWritePolicy.EnforceBefore(write, command.CommandText, perPatientAfter: false);
             return InterceptionResult<DbDataReader>.SuppressWithResult(AuditedWriteReader.ExecuteAsync(command, write, async: false, CancellationToken.None).GetAwaiter().GetResult());
         }
 
@@ -42,6 +43,7 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
     {
         if (ShouldAudit(command, eventData, result.HasResult, reader: true) is { } write)
         {
+            BulkWritePolicy.EnforceBefore(write, command.CommandText, perPatientAfter: false);
             return InterceptionResult<DbDataReader>.SuppressWithResult(await AuditedWriteReader.ExecuteAsync(command, write, async: true, cancellationToken).ConfigureAwait(false));
         }
 
@@ -122,9 +124,12 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
             }
             else
             {
+                // Every entity type of the tables read: several share a table under inheritance or table splitting, and the
+                // rows may be of any of them (appointments and progress notes in one table).
+                IReadOnlyList<PhiEntityModel> models = frame.Command.TouchedModels.Count > 0 ? frame.Command.TouchedModels : frame.TablesTouched;
                 var record = runtime.NewEntry(access, AuditAction.Read, string.Join(",", frame.TablesTouched.Select(t => t.Name)), patientId: null);
-                record.Categories = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.Select(t => t.Category).Distinct(StringComparer.Ordinal));
-                record.Labels = string.Join(AuditEntry.ListSeparator, frame.TablesTouched.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
+                record.Categories = string.Join(AuditEntry.ListSeparator, models.Select(t => t.Category).Distinct(StringComparer.Ordinal));
+                record.Labels = string.Join(AuditEntry.ListSeparator, models.SelectMany(t => t.Labels).Distinct(StringComparer.Ordinal));
                 record.QueryFingerprint = frame.Fingerprint;
                 record.RowCount = unattributed;
                 records.Add(record);
@@ -265,11 +270,28 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
     private static async Task<int> ExecuteAuditedAsync(DbCommand command, RawSqlAudit bulk, bool async, CancellationToken cancellationToken)
     {
         var connection = command.Connection ?? throw new InvalidOperationException("The command has no connection.");
+        var perPatient = bulk.Command is { ReturningCommandText: not null, Target.PatientId: not null };
+        var sql = command.CommandText;
+        BulkWritePolicy.EnforceBefore(bulk, sql, perPatient);
         DbTransaction? own = null;
+        string? savepoint = null;
         if (command.Transaction is null)
         {
             own = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
             command.Transaction = own;
+        }
+        else if (perPatient && bulk.Runtime.Enforcement is not null)
+        {
+            // In the caller's transaction: a refusal after the statement ran rolls back to here, not the caller's work.
+            savepoint = "hipaa_bulk_write";
+            if (async)
+            {
+                await command.Transaction.SaveAsync(savepoint, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                command.Transaction.Save(savepoint);
+            }
         }
 
         try
@@ -299,6 +321,50 @@ internal sealed class AuditCommandInterceptor : DbCommandInterceptor
                 finally
                 {
                     command.CommandText = original;
+                }
+
+                if (BulkWritePolicy.DenialOf(bulk, sql, counts.Keys.Select(p => p.Length == 0 ? null : p)) is { } denial)
+                {
+                    // Undo what the statement changed, then commit the denied records (on the audit writer's connection, or
+                    // inside the caller's transaction where SQLite needs it) and refuse.
+                    if (own is not null)
+                    {
+                        if (async)
+                        {
+                            await own.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                            await own.DisposeAsync().ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            own.Rollback();
+                            own.Dispose();
+                        }
+
+                        command.Transaction = null;
+                        own = null;
+                    }
+                    else if (savepoint is not null)
+                    {
+                        if (async)
+                        {
+                            await command.Transaction!.RollbackAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            command.Transaction!.Rollback(savepoint);
+                        }
+                    }
+
+                    if (async)
+                    {
+                        await bulk.Runtime.AppendReadsAsync(bulk.Context, denial.Records, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        bulk.Runtime.AppendReads(bulk.Context, denial.Records);
+                    }
+
+                    throw denial.Refusal;
                 }
 
                 foreach (var (patientId, count) in counts)

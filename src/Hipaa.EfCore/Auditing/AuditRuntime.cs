@@ -82,7 +82,7 @@ internal sealed partial class AuditRuntime : IDisposable
 
         var tables = _phiTables.GetOrAdd(model, m => new PhiTableSet(
             [
-                .. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>(),
+                .. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>().SelectMany(p => (IEnumerable<PhiEntityModel>)[p, .. PhiEntityModel.OtherTables(p)]),
                 .. m.GetEntityTypes().Where(t => t.ClrType == typeof(AuditEntry) || t.ClrType == typeof(AuditCheckpointEntry) || t.ClrType == typeof(AuditPatientEntry)).Select(PhiEntityModel.ForAuditTable),
             ],
             SqlDialect.For(context.Database.ProviderName)));

@@ -16,6 +16,19 @@ internal sealed record AuditedCommand(string Fingerprint, IReadOnlyList<PhiEntit
     /// <summary>Gets every PHI table the command may touch (all of the model's when its text cannot be read).</summary>
     public IReadOnlyList<PhiEntityModel> Touched { get; init; } = [];
 
+    /// <summary>
+    /// Gets every PHI entity type mapped to the tables in <see cref="Touched"/>: several when they share a table
+    /// (inheritance, table splitting), each with its own category — what a decision over those tables' rows must cover.
+    /// </summary>
+    public IReadOnlyList<PhiEntityModel> TouchedModels { get; init; } = [];
+
+    /// <summary>
+    /// Gets the PHI tables (of <see cref="Touched"/>) a write may change: the target of a single INSERT, UPDATE or DELETE
+    /// when it is one (none when the target is not a PHI table: the others are only read), all of them when what the
+    /// statement writes is not known.
+    /// </summary>
+    public IReadOnlyList<PhiEntityModel> Written { get; init; } = [];
+
     /// <summary>Gets the PHI table a single UPDATE or DELETE writes to, or <see langword="null"/>.</summary>
     public PhiEntityModel? Target { get; init; }
 

@@ -1,7 +1,7 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Hipaa.Auditing;
 using Hipaa.EfCore.Auditing;
+using Hipaa.EfCore.Reading;
 using Hipaa.Policy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -11,8 +11,6 @@ namespace Hipaa.EfCore.Enforcement;
 /// <summary>Policy decisions for EF Core accesses: builds the request from the access context and the row, redacts or refuses.</summary>
 internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforcementOptions options, IConsentStore? consents, TimeProvider time)
 {
-    private static readonly ConditionalWeakTable<DbContext, Dictionary<string, (IReadOnlyList<Consent> Consents, long LoadedAt)>> ConsentCache = [];
-
     public PolicyEngine Engine { get; } = engine;
 
     public AccessDecision Decide(DbContext context, AccessContext access, PhiEntityModel model, string? patientId, string? authorId, PhiAction action) =>
@@ -31,7 +29,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
         });
 
     /// <summary>A decision without the patient's consents, for <paramref name="actor"/> (who may differ from the context's: see <see cref="UnattributedReadPolicy"/>).</summary>
-    public AccessDecision DecideWithout(AccessContext access, Actor actor, PhiEntityModel model, string patientId, string? authorId) =>
+    public AccessDecision DecideWithout(AccessContext access, Actor actor, PhiEntityModel model, string patientId, string? authorId, PhiAction action = PhiAction.Read) =>
         Engine.Decide(new AccessRequest
         {
             Actor = actor,
@@ -39,7 +37,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             Category = new DataCategory(model.Category),
             Labels = [.. model.Labels.Select(l => new SensitivityLabel(l))],
             AuthorId = authorId,
-            Action = KeyMaintenanceScope.Effective(PhiAction.Read),
+            Action = KeyMaintenanceScope.Effective(action),
             Purpose = access.PurposeOfUse,
             BreakGlassReason = access.BreakGlassReason,
             At = time.GetUtcNow(),
@@ -73,7 +71,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             return;
         }
 
-        var cache = ConsentCache.GetOrCreateValue(context);
+        var cache = ReadSession.For(context).Consents;
         foreach (var patientId in patientIds)
         {
             long now;
@@ -105,7 +103,7 @@ internal sealed class PolicyEnforcementRuntime(PolicyEngine engine, PolicyEnforc
             return [];
         }
 
-        var cache = ConsentCache.GetOrCreateValue(context);
+        var cache = ReadSession.For(context).Consents;
         lock (cache)
         {
             var now = time.GetTimestamp();

@@ -17,11 +17,18 @@ namespace Hipaa.EfCore.Policy;
 /// the change, in the same transaction as the current state in <c>hipaa_consents</c>, whose only change ever is its
 /// revocation, once (a compare-and-set on its revision). A row that fails authentication is never returned as a consent:
 /// it cannot permit anything. The tables are created on first use if missing, and tables of an earlier version (plaintext)
-/// are encrypted in place (<see cref="LegacyConsentMigration"/>); every call uses a short-lived context of its own.
+/// are encrypted in place when the application asks for it (<see cref="LegacyConsentMigration"/>), refused otherwise;
+/// every call uses a short-lived context of its own.
 /// </summary>
 internal sealed class EfConsentStore(DbContextOptions<ConsentStoreDbContext> options, ConsentCipher cipher, TimeProvider timeProvider, ILogger logger) : IConsentStore
 {
     private const int MaxRevocationAttempts = 16;
+
+    /// <summary>
+    /// Gets a value indicating whether plaintext tables of an earlier version are encrypted in place
+    /// (<see cref="ConsentStoreOptions.EncryptPlaintextTablesOfAnEarlierVersion"/>); otherwise they are refused.
+    /// </summary>
+    public bool EncryptPlaintextTables { get; init; }
     private readonly SemaphoreSlim _ensureLock = new(1, 1);
     private volatile bool _ensured;
 
@@ -315,7 +322,7 @@ internal sealed class EfConsentStore(DbContextOptions<ConsentStoreDbContext> opt
         }
 
         // Tables of an earlier version hold consents in plaintext: encrypt them before anything else reads or writes.
-        await LegacyConsentMigration.MigrateIfNeededAsync(options, cipher, logger, cancellationToken).ConfigureAwait(false);
+        await LegacyConsentMigration.MigrateIfNeededAsync(options, cipher, logger, EncryptPlaintextTables, cancellationToken).ConfigureAwait(false);
         if (!await TablesExistAsync(context, cancellationToken).ConfigureAwait(false))
         {
             Exception? failure = null;

@@ -9,7 +9,9 @@ namespace Hipaa.EfCore.Policy;
 
 /// <summary>
 /// Encrypts consent tables written by a version of the SDK that stored consents in plaintext (columns <c>patient_id</c>,
-/// <c>consent_id</c>, <c>kind</c>, <c>recipients</c>, … in the clear), on the first start that sees them: every row is read
+/// <c>consent_id</c>, <c>kind</c>, <c>recipients</c>, … in the clear), on the first start that sees them when the application
+/// asks for it (<c>ConsentStoreOptions.EncryptPlaintextTablesOfAnEarlierVersion</c>; refused otherwise, since plaintext
+/// tables put back by someone with write access would have their consents encrypted as genuine): every row is read
 /// and encrypted first (outside any transaction, so keys can be created), then in one transaction — which holds the
 /// tables' lock, so another instance migrating at the same time waits and then finds nothing to do — the plaintext tables
 /// are dropped, the encrypted ones created and filled. A failure leaves the plaintext tables as they were and fails the
@@ -21,7 +23,7 @@ internal static class LegacyConsentMigration
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
     private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
 
-    public static async Task MigrateIfNeededAsync(DbContextOptions<ConsentStoreDbContext> options, ConsentCipher cipher, ILogger logger, CancellationToken cancellationToken)
+    public static async Task MigrateIfNeededAsync(DbContextOptions<ConsentStoreDbContext> options, ConsentCipher cipher, ILogger logger, bool allowed, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -30,6 +32,15 @@ internal static class LegacyConsentMigration
             if (!await IsLegacyAsync(context, cancellationToken).ConfigureAwait(false))
             {
                 return;
+            }
+
+            if (!allowed)
+            {
+                // Nothing in the database tells tables of an earlier version from plaintext tables someone with write access
+                // put back after the consents were encrypted, to have consents of their own making encrypted as genuine:
+                // only the application can say that this start is the upgrade.
+                throw new InvalidOperationException(
+                    $"The consent tables '{ConsentStoreDbContext.ConsentsTable}' and '{ConsentStoreDbContext.HistoryTable}' are in the plaintext format of an earlier version. If this start upgrades the deployment, set ConsentStoreOptions.{nameof(Hipaa.Policy.ConsentStoreOptions.EncryptPlaintextTablesOfAnEarlierVersion)} (UseConsentStore(configure, o => o.{nameof(Hipaa.Policy.ConsentStoreOptions.EncryptPlaintextTablesOfAnEarlierVersion)} = true)) for this start and remove it afterwards. If the consents were already encrypted, someone with write access to the database replaced the tables: investigate them; nothing was read or encrypted.");
             }
 
             List<LegacyRow> consents = await ReadAsync(context, ConsentsQuery, history: false, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using Hipaa.EfCore.Auditing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 
@@ -42,7 +43,7 @@ internal sealed class PatientPin
     public PhiEntityModel Model { get; }
 
     /// <summary>The pin of <paramref name="query"/>, or <see langword="null"/> when its predicates pin no patient.</summary>
-    public static PatientPin? Find(Expression query, AuditRuntime runtime, IModel model)
+    public static PatientPin? Find(Expression query, AuditRuntime runtime, IModel model, DbContext context)
     {
         if (query is not MethodCallExpression { Method.DeclaringType: var declaring } root || declaring != typeof(Queryable) || !Aggregates.Contains(root.Method.Name))
         {
@@ -77,9 +78,21 @@ internal sealed class PatientPin
             return null;
         }
 
+        // A navigation to another entity reads its row, which the pin does not cover: a patient's guardian is another
+        // patient of the same table (Residents.Where(r => r.Id == child).Max(r => r.Guardian.Name) reads the guardian's).
+        if (lambdas.Exists(l => new NavigationFinder(model).Finds(l.Body)))
+        {
+            return null;
+        }
+
         // The source must be the entity set itself: a PHI entity type with a patient id.
         if (source is MethodCallExpression || !source.Type.IsGenericType || source.Type.GetGenericArguments() is not [var element]
             || model.FindEntityType(element) is not { } entityType || runtime.GetModel(entityType) is not { PatientId: { } patientId } phi)
+        {
+            return null;
+        }
+
+        if (!ComparedExactly(patientId, context))
         {
             return null;
         }
@@ -93,6 +106,44 @@ internal sealed class PatientPin
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether the database compares the patient id column as the policy compares patient ids (ordinally), so that
+    /// <c>PatientId == "mrn-a"</c> reads only mrn-a's rows: always for non-text ids; for text, only without a collation of
+    /// the column's or the model's own (SQLite's <c>NOCASE</c> matched <c>MRN-A</c>, another patient to the policy), a
+    /// <c>citext</c> column, or SQL Server (whose default collations ignore case and trailing spaces).
+    /// </summary>
+    private static bool ComparedExactly(IProperty patientId, DbContext context)
+    {
+        var type = patientId.GetProviderClrType() ?? patientId.ClrType;
+        if ((Nullable.GetUnderlyingType(type) ?? type) != typeof(string))
+        {
+            return true;
+        }
+
+        if (context.Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer")
+        {
+            return false;
+        }
+
+        // Collations and column types are design-time metadata (the read-optimized model does not keep them); a compiled
+        // model has none at run time, and then the comparison is not known to be exact.
+        IModel designTime;
+        try
+        {
+            designTime = context.GetService<IDesignTimeModel>().Model;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        var property = designTime.FindEntityType(patientId.DeclaringType.Name)?.FindProperty(patientId.Name);
+        return property is not null
+            && property.GetCollation() is null
+            && designTime.GetCollation() is null
+            && !string.Equals(property.GetColumnType(), "citext", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The patient ids of one execution, formatted as audit records hold them.</summary>
@@ -115,11 +166,14 @@ internal sealed class PatientPin
                 return FindPin(and.Left, row, patientId) ?? FindPin(and.Right, row, patientId);
             case BinaryExpression { NodeType: ExpressionType.Equal } equal:
                 return IsPatientId(equal.Left, row, patientId) ? Value(equal.Right) : IsPatientId(equal.Right, row, patientId) ? Value(equal.Left) : null;
-            case MethodCallExpression { Method.Name: nameof(Enumerable.Contains) } contains:
+            case MethodCallExpression { Method.Name: nameof(Enumerable.Contains) } contains when contains.Method.DeclaringType != typeof(string):
                 var (list, item) = contains.Object is null && contains.Arguments.Count == 2 ? (contains.Arguments[0], contains.Arguments[1])
                     : contains.Object is not null && contains.Arguments.Count == 1 ? (contains.Object, contains.Arguments[0])
                     : (null, null);
-                return list is not null && IsPatientId(item!, row, patientId) ? Value(list) : null;
+
+                // A list of ids, never a string: mine.Contains(n.PatientId) is a substring test in SQL ("mrn-10" contains
+                // "mrn-1"), which reads rows of patients the pin would not name.
+                return list is not null && StripConvert(list).Type != typeof(string) && IsPatientId(item!, row, patientId) ? Value(list) : null;
             default:
                 return null;
         }
@@ -177,6 +231,55 @@ internal sealed class PatientPin
         private static Type? ElementType(Type type) =>
             type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>) ? type.GetGenericArguments()[0]
             : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+    }
+
+    /// <summary>
+    /// Finds a navigation to another entity (a reference or collection navigation, <c>EF.Property</c> of one): a member
+    /// whose type is an entity type that is not owned, or a sequence of them. Owned types are the owner's own row.
+    /// </summary>
+    private sealed class NavigationFinder(IModel model) : ExpressionVisitor
+    {
+        private bool _found;
+
+        public bool Finds(Expression expression)
+        {
+            Visit(expression);
+            return _found;
+        }
+
+        public override Expression? Visit(Expression? node) => _found ? node : base.Visit(node);
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (IsOtherEntity(node.Type))
+            {
+                _found = true;
+                return node;
+            }
+
+            return base.VisitMember(node);
+        }
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method.DeclaringType == typeof(EF) && node.Method.Name == nameof(EF.Property) && IsOtherEntity(node.Type))
+            {
+                _found = true;
+                return node;
+            }
+
+            return base.VisitMethodCall(node);
+        }
+
+        private bool IsOtherEntity(Type type)
+        {
+            var element = type == typeof(string) ? null
+                : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>) ? type.GetGenericArguments()[0]
+                : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+            return IsUnowned(type) || (element is not null && IsUnowned(element));
+        }
+
+        private bool IsUnowned(Type type) => model.FindEntityType(type) is { } entityType && !entityType.IsOwned();
     }
 
     private static LambdaExpression? Unquote(Expression expression) => expression switch

@@ -42,7 +42,7 @@ internal sealed class ReadAheadQueryCompiler(
     public override Func<QueryContext, TResult> CompileQueryCore<TResult>(IDatabase database, Expression query, IModel model, bool async)
     {
         var compiled = base.CompileQueryCore<TResult>(database, query, model, async);
-        var pin = HipaaContext.Audit(_currentContext.Context) is { } audit ? PatientPin.Find(query, audit, model) : null;
+        var pin = HipaaContext.Audit(_currentContext.Context) is { } audit ? PatientPin.Find(query, audit, model, _currentContext.Context) : null;
         var type = typeof(TResult);
         if (type.IsGenericType)
         {

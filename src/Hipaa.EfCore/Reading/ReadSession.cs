@@ -36,6 +36,13 @@ internal sealed class ReadSession(IDbContextOptions options) : IResettableServic
     /// <summary>The patients the aggregates running on this context are pinned to, innermost on top.</summary>
     public Stack<ReadAheadQueryCompiler.PinnedPatients> Pins { get; } = new();
 
+    /// <summary>
+    /// The consents policy enforcement loaded for this context, per patient, with the timestamp they were loaded at
+    /// (<see cref="Enforcement.PolicyEnforcementRuntime"/>): cleared with the rest of the session when a pooled context is
+    /// returned, so the next request on the same instance loads them again, as a new context does.
+    /// </summary>
+    public Dictionary<string, (IReadOnlyList<Hipaa.Policy.Consent> Consents, long LoadedAt)> Consents { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Gets or sets how many read-ahead batches are being filled on this context (nested queries count each).</summary>
     public int BatchScopes { get; set; }
 
@@ -150,6 +157,10 @@ internal sealed class ReadSession(IDbContextOptions options) : IResettableServic
         Pins.Clear();
         BatchScopes = 0;
         _servedAccess = null;
+        lock (Consents)
+        {
+            Consents.Clear();
+        }
     }
 
     public Task ResetStateAsync(CancellationToken cancellationToken = default)

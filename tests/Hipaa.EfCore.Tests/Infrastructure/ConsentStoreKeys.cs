@@ -33,10 +33,10 @@ internal sealed class ConsentStoreKeys
 
     public ConsentCipher Cipher => new(Ring);
 
-    public EfConsentStore Store(ILogger? logger = null)
+    public EfConsentStore Store(ILogger? logger = null, bool encryptPlaintextTables = false)
     {
         var options = new DbContextOptionsBuilder<ConsentStoreDbContext>();
         _database.Use(options);
-        return new EfConsentStore(options.Options, Cipher, _time, logger ?? NullLogger.Instance);
+        return new EfConsentStore(options.Options, Cipher, _time, logger ?? NullLogger.Instance) { EncryptPlaintextTables = encryptPlaintextTables };
     }
 }

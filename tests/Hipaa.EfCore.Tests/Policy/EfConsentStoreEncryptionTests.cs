@@ -161,7 +161,7 @@ public abstract class EfConsentStoreEncryptionTests : IDisposable
         CreateLegacyTables();
         InsertLegacy(CanaryPatient, CanaryConsent, revokedAt: Now.AddDays(1));
 
-        EfConsentStore store = Store();
+        EfConsentStore store = Store(encryptPlaintextTables: true); // the application says this start is the upgrade
         Consent listed = Assert.Single(await store.ListAsync(CanaryPatient));
         IReadOnlyList<ConsentChange> history = await store.GetHistoryAsync(CanaryPatient);
 
@@ -212,7 +212,7 @@ public abstract class EfConsentStoreEncryptionTests : IDisposable
         }
     }
 
-    private EfConsentStore Store() => _keys.Store(new LoggerFactory([_logs]).CreateLogger(ConsentStoreLog.Category));
+    private EfConsentStore Store(bool encryptPlaintextTables = false) => _keys.Store(new LoggerFactory([_logs]).CreateLogger(ConsentStoreLog.Category), encryptPlaintextTables);
 
     /// <summary>
     /// What an attacker with the database sees: every column of every row of both tables as raw SQL returns it and, on

@@ -17,10 +17,14 @@ internal sealed class PhiTableSet
 
     public PhiTableSet(IReadOnlyList<PhiEntityModel> tables, SqlDialect dialect)
     {
-        // Entity types sharing a table (inheritance, table splitting) are one table.
+        // Entity types sharing a table (inheritance, table splitting) are one table; each of them is kept for the
+        // decisions of reads over it (their categories differ: appointments and progress notes in one table).
         All = [.. tables.DistinctBy(t => (t.Schema, t.Table))];
+        _byTable = tables.GroupBy(t => (t.Schema, t.Table)).ToDictionary(g => g.Key, g => (IReadOnlyList<PhiEntityModel>)[.. g.Distinct()]);
         Dialect = dialect;
     }
+
+    private readonly Dictionary<(string? Schema, string Table), IReadOnlyList<PhiEntityModel>> _byTable;
 
     /// <summary>Gets every PHI table of the model, one entity type per table.</summary>
     public IReadOnlyList<PhiEntityModel> All { get; }
@@ -53,14 +57,23 @@ internal sealed class PhiTableSet
             SqlStatementKind.Delete => AuditAction.Delete,
             _ => AuditAction.Execute,
         };
+        IReadOnlyList<PhiEntityModel> sharing = [.. touched.SelectMany(t => _byTable[(t.Schema, t.Table)])];
         if (action == AuditAction.Read)
         {
-            return new AuditedCommand(fingerprint, touched) { Action = action, Touched = touched };
+            return new AuditedCommand(fingerprint, touched) { Action = action, Touched = touched, TouchedModels = sharing };
         }
 
         var target = analysis.Target is { } written && touched.Where(t => written.Denotes(t.Schema, t.Table, Dialect)).ToList() is [var single]
             ? single
             : null;
+
+        // The PHI tables the statement may write: none for a read (ExecuteSql of a SELECT), its target's when it has one (a
+        // non-PHI target writes none of them and only reads the others), every one it touches when what it writes is not
+        // known (several statements, MERGE, DDL).
+        IReadOnlyList<PhiEntityModel> writes = analysis.Kind == SqlStatementKind.Read && !analysis.MayTouchAnyTable ? []
+            : analysis.Target is { } writtenTable && analysis.Kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete
+                ? [.. touched.Where(t => writtenTable.Denotes(t.Schema, t.Table, Dialect))]
+                : touched;
         string? returning = null;
         if (analysis.CanAppendReturning && target?.PatientId is { } patientId && SupportsReturning(context)
             && (patientId.GetColumnName(StoreObjectIdentifier.Table(target.Table, target.Schema)) ?? patientId.GetColumnName()) is { } columnName
@@ -72,7 +85,7 @@ internal sealed class PhiTableSet
             returning = sql[..analysis.End] + " RETURNING " + (Dialect.QualifiesReturning ? analysis.TargetReference + "." : string.Empty) + column;
         }
 
-        return new AuditedCommand(fingerprint, []) { Action = action, Touched = touched, Target = target, ReturningCommandText = returning };
+        return new AuditedCommand(fingerprint, []) { Action = action, Touched = touched, TouchedModels = sharing, Written = writes, Target = target, ReturningCommandText = returning };
     }
 
     private bool SupportsReturning(DbContext context) => _supportsReturning ??= Dialect.SupportsReturning(context.Database.GetDbConnection());
