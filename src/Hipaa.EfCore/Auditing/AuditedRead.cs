@@ -31,20 +31,27 @@ internal static class AuditedRead
             if (!decision.IsPermitted)
             {
                 outcome = AuditOutcome.Denied;
-                if (enforcement.DeniedReadsFor(model.Category) == DeniedReadHandling.Redact && MayRedact(access, patientId))
+                if (enforcement.DeniedReadsFor(model.Category) == DeniedReadHandling.Redact && MayRedact(access, patientId) && !HidesOwnedValues(model, visible: null))
                 {
                     withheld = EntityRedactor.Redact(entity, model, visible: null);
                 }
             }
             else if (decision.FieldMask is { } mask)
             {
-                withheld = EntityRedactor.Redact(entity, model, mask);
+                if (HidesOwnedValues(model, mask))
+                {
+                    outcome = AuditOutcome.Denied; // refused below: the owned values outside the mask cannot be redacted
+                }
+                else
+                {
+                    withheld = EntityRedactor.Redact(entity, model, mask);
+                }
             }
         }
 
         // A refused read throws before the query completes, so its record cannot wait for the query's or the batch's commit
         // (the failure drops the read-ahead batch it would have waited for).
-        var refusal = decision is { IsPermitted: false } && withheld is null ? decision : null;
+        var refusal = outcome == AuditOutcome.Denied && withheld is null ? decision : null;
         if (frame is null || frame.FirstRead(patientId, model.Name, outcome))
         {
             var record = runtime.NewEntry(access, AuditAction.Read, model.Name, patientId);
@@ -77,6 +84,25 @@ internal static class AuditedRead
         {
             throw new PhiAccessDeniedException(refusal, $"Reading {model.Category} of patient {patientId}");
         }
+    }
+
+    /// <summary>
+    /// Whether redacting the row would leave values of an owned type the actor may not see (red team 3, hole 1): EF Core
+    /// materializes an owned entity and sets its navigation after the owner's read hook has run, so the redactor cannot
+    /// reach it. Such a row is refused rather than returned with its owned values (an address, a comment) in full.
+    /// </summary>
+    private static bool HidesOwnedValues(PhiEntityModel model, FieldMask? visible)
+    {
+        foreach (var navigation in model.EntityType.GetNavigations())
+        {
+            if (navigation.ForeignKey.IsOwnership && navigation.TargetEntityType.IsOwned() && !navigation.IsOnDependent
+                && (visible is null || !visible.IsVisible(navigation.Name)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

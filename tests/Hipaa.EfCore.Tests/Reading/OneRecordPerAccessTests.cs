@@ -59,14 +59,15 @@ public abstract class OneRecordPerAccessTests : IDisposable
     [Fact]
     public async Task Read_PatientsWithDifferentDecisions_AreNotMergedIntoOneRecord()
     {
-        // Policy on; the therapist's care team holds A and B only: C's row is redacted and recorded Denied, apart.
+        // Policy on; the therapist's care team holds A and B only: C's rows are redacted and recorded Denied, apart. (Visits,
+        // not members: a member's owned address cannot be redacted, so a denied member row is refused — red team 3, hole 1.)
         using var host = new ShapesHost(_database, enforcePolicy: true);
         var before = _database.AuditRows().Count;
 
         using (AccessContext.Begin(new AccessContext(new Hipaa.Policy.Actor("u-ther-1", [Hipaa.Policy.WellKnownRoles.Therapist], "practice", [A, B]), PurposeOfUse.Treatment)))
         using (var db = host.CreateContext())
         {
-            Assert.Equal(3, (await db.Members.AsNoTracking().ToListAsync()).Count);
+            Assert.Equal(6, (await db.Visits.AsNoTracking().ToListAsync()).Count);
         }
 
         var rows = _database.AuditRows().Skip(before).ToList();
