@@ -7,7 +7,8 @@ namespace Hipaa.EfCore.Tests.Reading.RedTeam3;
 /// <summary>
 /// <c>ExecuteUpdate</c>, <c>ExecuteDelete</c> and <c>ExecuteSql</c> were audited but never decided by policy: billing, which
 /// may write no diagnosis, copied each diagnosis' masked narrative into its visible code, deleted progress notes and
-/// copied them into a table without PHI, and a therapist changed notes of patients off their care team.
+/// copied them into a table without PHI (or wrote through <c>SqlQuery</c>), and a therapist changed notes of patients off
+/// their care team.
 /// </summary>
 public abstract class BulkWriteAttackTests(string provider) : WardFixture(provider)
 {
@@ -59,6 +60,18 @@ public abstract class BulkWriteAttackTests(string provider) : WardFixture(provid
 
         Assert.Equal(2, (await ColumnAsync(db => db.SessionNotes.Select(n => n.Id))).Count);
         Assert.Contains(writes, w => (w.Action, w.Outcome, w.PatientId) == (AuditAction.Create, AuditOutcome.Denied, null));
+    }
+
+    [Fact]
+    public async Task SqlQuery_WritingThroughTheReadApi_IsRefusedForBillingBeforeItRuns()
+    {
+        using var host = Enforcing();
+        var sql = IsSqlite
+            ? "UPDATE Findings SET Code = Narrative RETURNING 1 AS Value"
+            : "UPDATE \"Findings\" SET \"Code\" = \"Narrative\" RETURNING 1 AS \"Value\"";
+        await ReadAsync(host, Billing, db => Assert.ThrowsAsync<PhiAccessDeniedException>(() => db.Database.SqlQueryRaw<int>(sql).ToListAsync()), _ => { });
+
+        Assert.Equal(["F32.1", "F32.1"], await ColumnAsync(db => db.Findings.Select(f => f.Code)));
     }
 
     [Fact]
