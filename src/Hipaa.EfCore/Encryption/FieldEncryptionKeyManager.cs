@@ -143,6 +143,9 @@ public sealed class FieldEncryptionKeyManager
         var destroyed = await DestroyAsync(scope, cancellationToken).ConfigureAwait(false);
         try
         {
+            // Its bulk updates of the application's tables are decided as key maintenance (maintenance.reencrypt), not as
+            // ordinary updates: under policy enforcement no role may update every category.
+            using var maintenance = KeyMaintenanceScope.Enter();
             await ShreddedBlindIndexes.ClearAsync(_runtime, context, destroyed.KeyIds, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is not OperationCanceledException)

@@ -158,6 +158,33 @@ public abstract class ShreddedRowBlindIndexTests : IDisposable
         Assert.Contains(audited.Records(), r => r.Action == AuditAction.Update && r.PatientId == patient.Id.ToString() && r.ActorId == "system:erasure");
     }
 
+    [Fact]
+    public async Task ShredAsyncWithTheContext_UnderPolicyEnforcement_ClearsTheIndexesAsKeyMaintenance()
+    {
+        // The sample's erasure step: its index-clearing bulk update is decided as key maintenance, not as an ordinary
+        // update of the patient's demographics (which no role may make for every category, and which bulk-write
+        // enforcement refused, leaving the shred with its indexes uncleared).
+        using var database = TestDatabase.Create(_provider);
+        var patient = new Patient { Id = Guid.NewGuid(), DisplayName = "E", Mrn = "MRN-CANARY-E" };
+        using (var seeding = new AuditHost(database))
+        using (AccessContext.Begin(AccessContext.ForSystem("seed", PurposeOfUse.Operations)))
+        await using (var seed = seeding.CreateContext())
+        {
+            seed.Add(patient);
+            await seed.SaveChangesAsync();
+        }
+
+        using var enforced = new AuditHost(database, enforcement: _ => { });
+
+        using (AccessContext.Begin(AccessContext.ForKeyMaintenance("erasure")))
+        await using (var context = enforced.CreateContext())
+        {
+            Assert.Equal(1, await enforced.Keys.ShredAsync(DataKeyScope.ForPatient(patient.Id), context));
+        }
+
+        Assert.Contains(enforced.Records(), r => r.Action == AuditAction.Update && r.PatientId == patient.Id.ToString() && r.ActorId == "system:erasure" && r.Outcome == AuditOutcome.Success);
+    }
+
     private static async Task<FieldDecryptionException> AssertShreddedRowRefusedAsync<T>(Func<Task<T>> query)
     {
         var failure = await Assert.ThrowsAsync<FieldDecryptionException>(() => query());
