@@ -83,6 +83,19 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
 
     public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) => Task.FromResult(TryInsertAll(records));
 
+    public IReadOnlyList<DataKeyRecord> InsertFirstKeys(IReadOnlyList<DataKeyRecord> records)
+    {
+        lock (_gate)
+        {
+            var inserted = records.Where(record => !_records.Exists(r => r.Kind == record.Kind && r.Scope == record.Scope)).ToList();
+            _records.AddRange(inserted);
+            return inserted;
+        }
+    }
+
+    public Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) =>
+        Task.FromResult(InsertFirstKeys(records));
+
     public bool TryReserveInvocations(Guid id, long count, long limit)
     {
         lock (_gate)

@@ -25,6 +25,11 @@ internal static class PairedRun
             RunQueries(rounds, Selected);
         }
 
+        if (Selected("Insert, 1 new patient") || Selected("Insert, 100 new patients"))
+        {
+            RunInserts(rounds, Selected);
+        }
+
         foreach (var size in new[] { 32, 1024, 65536 })
         {
             if (!Selected($"Encrypt, {size} B") && !Selected($"Decrypt, {size} B"))
@@ -96,6 +101,32 @@ internal static class PairedRun
         finally
         {
             queries.Cleanup();
+        }
+    }
+
+    private static void RunInserts(int rounds, Func<string, bool> selected)
+    {
+        var inserts = new EfInsertBenchmarks();
+        inserts.Setup();
+        try
+        {
+            if (selected("Insert, 1 new patient"))
+            {
+                Measure("Insert, 1 new patient", rounds, Cases(
+                    ("InsertOnePlainEf", () => inserts.InsertOnePlainEf().GetAwaiter().GetResult()),
+                    ("InsertOneHipaaEncrypted", () => inserts.InsertOneHipaaEncrypted().GetAwaiter().GetResult())));
+            }
+
+            if (selected("Insert, 100 new patients"))
+            {
+                Measure("Insert, 100 new patients in one SaveChanges", rounds, Cases(
+                    ("InsertHundredPlainEf", () => inserts.InsertHundredPlainEf().GetAwaiter().GetResult()),
+                    ("InsertHundredHipaaEncrypted", () => inserts.InsertHundredHipaaEncrypted().GetAwaiter().GetResult())));
+            }
+        }
+        finally
+        {
+            inserts.Cleanup();
         }
     }
 

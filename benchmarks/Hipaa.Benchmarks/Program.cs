@@ -16,17 +16,38 @@ if (args.Length > 0 && args[0] == "--paired")
     return;
 }
 
-// For a profiler (dotnet-trace collect -- <exe> --profile-insert [seconds] [plain]): 100 new patients per SaveChanges in a
-// loop, through UseHipaa (or through plain EF Core with "plain").
+// For a profiler (dotnet-trace collect -- <exe> --profile-insert [seconds] [plain|both] [one]): 100 new patients (1
+// with "one") per SaveChanges in a loop, through UseHipaa (plain EF Core with "plain"; each UseHipaa call followed by a plain
+// one with "both"); prints the call count.
 if (args.Length > 0 && args[0] == "--profile-insert")
 {
     var inserts = new EfInsertBenchmarks();
     inserts.Setup();
     var until = DateTime.UtcNow.AddSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 20);
+    var calls = 0;
+    var cpuAtStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+    var allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
     while (DateTime.UtcNow < until)
     {
-        _ = args.Contains("plain") ? await inserts.InsertHundredPlainEf() : await inserts.InsertHundredHipaaEncrypted();
+        if (args.Contains("both"))
+        {
+            // Interleaved, for a profile in which load from other processes weighs on both sides alike.
+            _ = args.Contains("one") ? await inserts.InsertOnePlainEf() : await inserts.InsertHundredPlainEf();
+        }
+
+        _ = (args.Contains("plain"), args.Contains("one")) switch
+        {
+            (true, true) => await inserts.InsertOnePlainEf(),
+            (false, true) => await inserts.InsertOneHipaaEncrypted(),
+            (true, false) => await inserts.InsertHundredPlainEf(),
+            (false, false) => await inserts.InsertHundredHipaaEncrypted(),
+        };
+        calls++;
     }
+
+    var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
+    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{calls} SaveChanges of {(args.Contains("one") ? 1 : 100)} new patients; per SaveChanges: process CPU {cpu.TotalMicroseconds / calls:F0} µs, allocated {allocated / calls / 1024.0:F1} KiB"));
 
     inserts.Cleanup();
     return;

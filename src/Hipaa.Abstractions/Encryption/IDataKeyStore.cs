@@ -48,6 +48,18 @@ internal interface IDataKeyStore
     /// <inheritdoc cref="TryInsertAll"/>
     Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Inserts, in one round trip, each of <paramref name="records"/> (first keys: version 1) whose kind and scope have no
+    /// key at all yet — a shredded scope keeps its destroyed entries, so it never gets one here — and returns those it
+    /// inserted. Nothing (and no exception) when another writer inserted the first key of one of the scopes at the same
+    /// moment: the caller then goes the ordinary way, which finds the winner's key. A new patient's key costs one round
+    /// trip instead of a lookup and an insert.
+    /// </summary>
+    IReadOnlyList<DataKeyRecord> InsertFirstKeys(IReadOnlyList<DataKeyRecord> records);
+
+    /// <inheritdoc cref="InsertFirstKeys"/>
+    Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken);
+
     /// <summary>Atomically adds <paramref name="count"/> to the key's reserved invocations unless that would pass <paramref name="limit"/>.</summary>
     bool TryReserveInvocations(Guid id, long count, long limit);
 

@@ -340,20 +340,35 @@ internal sealed partial class KeyRing : IDisposable
     /// <summary>
     /// Loads or creates, in one batch, the encryption keys of every scope in <paramref name="scopes"/> not cached yet, so
     /// that a SaveChanges with many new patients costs the key store two round trips (one lookup of all the scopes, one
-    /// insert of all the new keys, each with its first block of encryptions reserved) instead of three per patient. Keys
-    /// are only ever added here, never decided: a scope that is shredded is left to <see cref="GetEncryptionKey"/> (which
-    /// throws), and when another writer created one of the keys first the whole insert changes nothing and every scope
-    /// goes the ordinary way, key by key — which finds and uses the winner's key, as two instances always did.
+    /// insert of all the new keys, each with its first block of encryptions reserved) instead of three per patient — and
+    /// one when the caller knows which scopes are new (<paramref name="newScopes"/>: a new patient's own row), whose first
+    /// keys are inserted where their scope has none, without a lookup. Keys are only ever added here, never decided: a
+    /// scope that is shredded is left to <see cref="GetEncryptionKey"/> (which throws), and when another writer created one
+    /// of the keys first the whole insert changes nothing and every scope goes the ordinary way, key by key — which finds
+    /// and uses the winner's key, as two instances always did. A scope wrongly said to be new costs one wasted key.
     /// </summary>
-    public async ValueTask PrepareEncryptionKeysAsync(IReadOnlyCollection<string> scopes, bool async, CancellationToken cancellationToken)
+    public async ValueTask PrepareEncryptionKeysAsync(IReadOnlyCollection<string> scopes, IReadOnlySet<string>? newScopes, bool async, CancellationToken cancellationToken)
     {
         var missing = new List<string>();
+        List<string>? fresh = null;
         foreach (var scope in scopes)
         {
             if (!_activeByScope.TryGetFresh((DataKeyKind.Data, scope), out _))
             {
-                missing.Add(scope);
+                if (newScopes?.Contains(scope) == true)
+                {
+                    (fresh ??= []).Add(scope);
+                }
+                else
+                {
+                    missing.Add(scope);
+                }
             }
+        }
+
+        if (fresh is not null)
+        {
+            missing.AddRange(await CreateFirstKeysAsync(fresh, async, cancellationToken).ConfigureAwait(false));
         }
 
         if (missing.Count < 2)
@@ -442,6 +457,75 @@ internal sealed partial class KeyRing : IDisposable
             {
                 // Keys made for an insert that did not happen are never used: zero them now rather than leave them to the GC.
                 foreach (var (_, key) in created)
+                {
+                    key.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates the first key of each scope in <paramref name="scopes"/> and inserts those whose scope has no key yet (one
+    /// round trip); caches what was inserted and returns the scopes that had keys already (or lost a race), for the
+    /// ordinary way.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<string>> CreateFirstKeysAsync(List<string> scopes, bool async, CancellationToken cancellationToken)
+    {
+        var readAt = _time.GetTimestamp();
+        var created = new List<(DataKeyRecord Record, DataKey Key)>(scopes.Count);
+        var cached = new HashSet<Guid>();
+        try
+        {
+            foreach (var scope in scopes)
+            {
+                created.Add(await CreateAsync(DataKeyKind.Data, scope, latest: null, async, cancellationToken).ConfigureAwait(false));
+            }
+
+            var records = created.ConvertAll(c => c.Record);
+            IReadOnlyList<DataKeyRecord> inserted;
+            try
+            {
+                inserted = async
+                    ? await _store.InsertFirstKeysAsync(records, cancellationToken).ConfigureAwait(false)
+                    : _store.InsertFirstKeys(records);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                throw new KeyServiceUnavailableException($"The key store could not be written for {records.Count} new scopes. Nothing was written; retry when the database is reachable.", exception);
+            }
+
+            var insertedIds = inserted.Select(r => r.Id).ToHashSet();
+            var notNew = new List<string>();
+            foreach (var (record, key) in created)
+            {
+                if (!insertedIds.Contains(record.Id))
+                {
+                    notNew.Add(record.Scope);
+                    continue;
+                }
+
+                LogKeyCreated(_logger, nameof(DataKeyKind.Data), record.Scope, record.Version, record.Id);
+                key.AddInvocationBudget(record.InvocationsReserved);
+                key.ConfirmActiveUntil(readAt + _recheckTimestampTicks);
+                cached.Add(record.Id);
+                if (_keysById.TryAdd(record.Id, key))
+                {
+                    _activeByScope.TryAdd((DataKeyKind.Data, record.Scope), key);
+                }
+                else
+                {
+                    key.Dispose(); // already cached under its id (a reader was faster): the next use takes that one
+                }
+            }
+
+            return notNew;
+        }
+        finally
+        {
+            // Keys made for scopes that had keys already are never used: zero them now rather than leave them to the GC.
+            foreach (var (record, key) in created)
+            {
+                if (!cached.Contains(record.Id))
                 {
                     key.Dispose();
                 }

@@ -16,6 +16,15 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
+
+    /// <summary>
+    /// Every entry in the order it was added: with one lifetime for all, also the order in which they expire, so trimming
+    /// takes the oldest from the front instead of sorting the cache (profiled: sorting 10,000 entries each time 1,000 new
+    /// patients' keys were added cost more than encrypting their values). Entries removed otherwise stay here until they
+    /// reach the front, or until the queue outgrows the cache and is rebuilt.
+    /// </summary>
+    private readonly ConcurrentQueue<KeyValuePair<TKey, Entry>> _order = new();
+    private int _ordered;
     private readonly int _capacity;
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
@@ -42,6 +51,9 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
     public delegate ValueTask<TValue> Loader(TKey key, bool async, CancellationToken cancellationToken);
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>How many places the eviction order holds, removed entries not yet dropped included (for tests).</summary>
+    internal int OrderLength => Volatile.Read(ref _ordered);
 
     /// <summary>The cached value when it is loaded and fresh: the synchronous fast path of every cache hit.</summary>
     public bool TryGetFresh(TKey key, out TValue value)
@@ -91,6 +103,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
             }
 
             Interlocked.Increment(ref _count);
+            Enqueue(key, mine);
 
             TrimIfOverCapacity(now);
 
@@ -166,6 +179,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
         }
 
         Interlocked.Increment(ref _count);
+        Enqueue(key, entry);
         TrimIfOverCapacity(now);
         return true;
     }
@@ -210,6 +224,7 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
             }
         }
 
+        DropRemovedAtFront();
         return removed;
     }
 
@@ -218,37 +233,120 @@ internal sealed class SingleFlightCache<TKey, TValue> : IDisposable
     {
         _disposed = true;
         Clear();
+        DropRemovedAtFront();
     }
 
-    private void TrimIfOverCapacity(DateTimeOffset now)
+    /// <summary>
+    /// Dequeues the entries at the front of <see cref="_order"/> that are no longer in the cache (skipped while a trim
+    /// runs: only one thread at a time takes from the front, so what it peeked is what it dequeues).
+    /// </summary>
+    private void DropRemovedAtFront()
     {
-        if (Volatile.Read(ref _count) <= _capacity || Interlocked.Exchange(ref _evicting, 1) == 1)
+        if (Interlocked.Exchange(ref _evicting, 1) == 1)
         {
             return;
         }
 
         try
         {
-            foreach (var pair in _entries)
+            while (_order.TryPeek(out var oldest)
+                && !(_entries.TryGetValue(oldest.Key, out var stored) && stored == oldest.Value)
+                && _order.TryDequeue(out _))
             {
-                if (pair.Value.IsExpired(now))
-                {
-                    TryRemove(pair);
-                }
-            }
-
-            var excess = Volatile.Read(ref _count) - (_capacity - (_capacity / 10));
-            if (excess > 0)
-            {
-                foreach (var pair in _entries.Where(p => p.Value.Completion.Task.IsCompleted).OrderBy(p => p.Value.ExpiresAt).Take(excess).ToList())
-                {
-                    TryRemove(pair);
-                }
+                Interlocked.Decrement(ref _ordered);
             }
         }
         finally
         {
             Volatile.Write(ref _evicting, 0);
+        }
+    }
+
+    private void Enqueue(TKey key, Entry entry)
+    {
+        _order.Enqueue(new KeyValuePair<TKey, Entry>(key, entry));
+        Interlocked.Increment(ref _ordered);
+    }
+
+    /// <summary>
+    /// Over capacity, evicts from the front of <see cref="_order"/> (the oldest, so the expired first) down to nine
+    /// tenths of the capacity, and every expired entry it meets there; entries still loading go to the back.
+    /// </summary>
+    private void TrimIfOverCapacity(DateTimeOffset now)
+    {
+        var overCapacity = Volatile.Read(ref _count) > _capacity;
+        var queueOutgrown = Volatile.Read(ref _ordered) > (2 * _capacity) + 1024;
+        if ((!overCapacity && !queueOutgrown) || Interlocked.Exchange(ref _evicting, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            if (queueOutgrown)
+            {
+                RebuildOrder();
+            }
+
+            var target = _capacity - (_capacity / 10);
+            var skipped = 0;
+            while (_order.TryPeek(out var oldest))
+            {
+                var current = _entries.TryGetValue(oldest.Key, out var stored) && stored == oldest.Value;
+                var wanted = Volatile.Read(ref _count) > target || (current && oldest.Value.IsExpired(now));
+                if (current && !wanted)
+                {
+                    break;
+                }
+
+                if (!_order.TryDequeue(out oldest))
+                {
+                    break;
+                }
+
+                Interlocked.Decrement(ref _ordered);
+                if (!current)
+                {
+                    continue; // removed since (or replaced: the replacement has its own place further back)
+                }
+
+                if (!oldest.Value.Completion.Task.IsCompleted)
+                {
+                    // Still loading: it never expires yet and may not be evicted; keep its place at the back, and stop
+                    // once every entry left is one (the cache may then stay over capacity until they complete).
+                    Enqueue(oldest.Key, oldest.Value);
+                    if (++skipped > Volatile.Read(ref _ordered))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                TryRemove(oldest);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _evicting, 0);
+        }
+    }
+
+    /// <summary>Drops the removed entries from <see cref="_order"/>: the live ones in the order they expire.</summary>
+    private void RebuildOrder()
+    {
+        // Only what was queued before the snapshot is dropped: an entry added meanwhile keeps its place (at worst twice).
+        var queued = Volatile.Read(ref _ordered);
+        var live = _entries.ToArray();
+        Array.Sort(live, static (a, b) => a.Value.ExpiresAt.CompareTo(b.Value.ExpiresAt));
+        for (var i = 0; i < queued && _order.TryDequeue(out _); i++)
+        {
+            Interlocked.Decrement(ref _ordered);
+        }
+
+        foreach (var pair in live)
+        {
+            Enqueue(pair.Key, pair.Value);
         }
     }
 

@@ -13,38 +13,58 @@ namespace Hipaa.EfCore.Encryption;
 /// <summary>
 /// The key table through EF Core, in the database <c>UseKeyStore(...)</c> names (the application's own or a separate
 /// one). The table is created on first use if missing (and a table of an earlier version gets the columns added since);
-/// every call uses a short-lived context of its own. State changes are compare-and-set on the key's revision.
+/// every call uses a context of its own from a pool. State changes are compare-and-set on the key's revision.
 /// </summary>
 internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options) : IDataKeyStore
 {
+    /// <summary>
+    /// Contexts are reused (EF Core's pool resets each one): profiled with one new patient per SaveChanges, creating and
+    /// initialising a context for each of the key store's calls cost more than the application's own insert.
+    /// </summary>
+    private readonly PooledDbContextFactory<KeyStoreDbContext> _contexts = new(options);
+
+    // The hot lookups as compiled queries: no expression tree to build and no query-cache key to compute per call. Each
+    // store compiles its own (EF Core refuses a compiled query over a second model, and each store has its own options).
+    private readonly Func<KeyStoreDbContext, Guid, DataKeyRecord?> _find =
+        EF.CompileQuery((KeyStoreDbContext c, Guid id) => c.Keys.AsNoTracking().FirstOrDefault(k => k.Id == id));
+
+    private readonly Func<KeyStoreDbContext, Guid, CancellationToken, Task<DataKeyRecord?>> _findAsync =
+        EF.CompileAsyncQuery((KeyStoreDbContext c, Guid id, CancellationToken _) => c.Keys.AsNoTracking().FirstOrDefault(k => k.Id == id));
+
+    private readonly Func<KeyStoreDbContext, DataKeyKind, string, DataKeyRecord?> _findLatest =
+        EF.CompileQuery((KeyStoreDbContext c, DataKeyKind kind, string scope) =>
+            c.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version).FirstOrDefault());
+
+    private readonly Func<KeyStoreDbContext, DataKeyKind, string, CancellationToken, Task<DataKeyRecord?>> _findLatestAsync =
+        EF.CompileAsyncQuery((KeyStoreDbContext c, DataKeyKind kind, string scope, CancellationToken _) =>
+            c.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version).FirstOrDefault());
     private readonly SemaphoreSlim _ensureLock = new(1, 1);
     private volatile bool _ensured;
 
     public DataKeyRecord? Find(Guid id)
     {
         using var context = Open();
-        return context.Keys.AsNoTracking().FirstOrDefault(k => k.Id == id);
+        return _find(context, id);
     }
 
     public async Task<DataKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var disposal = context.ConfigureAwait(false);
-        return await context.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken).ConfigureAwait(false);
+        return await _findAsync(context, id, cancellationToken).ConfigureAwait(false);
     }
 
     public DataKeyRecord? FindLatest(DataKeyKind kind, string scope)
     {
         using var context = Open();
-        return context.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version).FirstOrDefault();
+        return _findLatest(context, kind, scope);
     }
 
     public async Task<DataKeyRecord?> FindLatestAsync(DataKeyKind kind, string scope, CancellationToken cancellationToken)
     {
         var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var disposal = context.ConfigureAwait(false);
-        return await context.Keys.AsNoTracking().Where(k => k.Kind == kind && k.Scope == scope).OrderByDescending(k => k.Version)
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return await _findLatestAsync(context, kind, scope, cancellationToken).ConfigureAwait(false);
     }
 
     public IReadOnlyList<DataKeyRecord> FindLatestMany(DataKeyKind kind, IReadOnlyCollection<string> scopes)
@@ -66,6 +86,12 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
     public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) =>
         TryInsertAllAsync(records, async: true, cancellationToken);
 
+    public IReadOnlyList<DataKeyRecord> InsertFirstKeys(IReadOnlyList<DataKeyRecord> records) =>
+        InsertFirstKeysAsync(records, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    public Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) =>
+        InsertFirstKeysAsync(records, async: true, cancellationToken);
+
     public DataKeyRecord? FindVersion(DataKeyKind kind, string scope, int version)
     {
         using var context = Open();
@@ -79,36 +105,9 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         return await context.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Kind == kind && k.Scope == scope && k.Version == version, cancellationToken).ConfigureAwait(false);
     }
 
-    public bool TryInsert(DataKeyRecord record)
-    {
-        using var context = Open();
-        context.Keys.Add(record);
-        try
-        {
-            context.SaveChanges();
-            return true;
-        }
-        catch (DbUpdateException) when (Exists(record))
-        {
-            return false;
-        }
-    }
+    public bool TryInsert(DataKeyRecord record) => TryInsertAll([record]);
 
-    public async Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken)
-    {
-        var context = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var disposal = context.ConfigureAwait(false);
-        context.Keys.Add(record);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (DbUpdateException) when (Exists(record))
-        {
-            return false;
-        }
-    }
+    public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => TryInsertAllAsync([record], cancellationToken);
 
     public bool TryReserveInvocations(Guid id, long count, long limit)
     {
@@ -185,9 +184,9 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
 
     /// <summary>
     /// Inserts every row in one transaction, or none (false when another writer stored one of the same kind, scope and
-    /// version first). The rows go through ADO.NET (<see cref="SqlRowInserter"/>), not change tracking: profiled with 100
-    /// new patients in one SaveChanges, EF Core's insert of their key rows cost twice the application's own insert of the
-    /// patients.
+    /// version first); one row goes without an explicit transaction (one statement either way). The rows go through
+    /// ADO.NET (<see cref="SqlRowInserter"/>), not change tracking: profiled with 100 new patients in one SaveChanges, EF
+    /// Core's insert of their key rows cost twice the application's own insert of the patients.
     /// </summary>
     private async Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, bool async, CancellationToken cancellationToken)
     {
@@ -195,6 +194,21 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         await using var disposal = context.ConfigureAwait(false);
         try
         {
+            if (records.Count == 1)
+            {
+                await OpenConnectionAsync(context, async, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await SqlRowInserter.InsertAsync(context, context.Database.GetDbConnection(), null, records, async, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await CloseConnectionAsync(context, async).ConfigureAwait(false);
+                }
+
+                return true;
+            }
+
             var transaction = async
                 ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
                 : context.Database.BeginTransaction();
@@ -219,6 +233,98 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         }
     }
 
+    /// <summary>
+    /// The first keys of new scopes, each inserted only where its kind and scope have no row (<see
+    /// cref="SqlRowInserter.InsertWhereAbsentAsync"/>), in one transaction when there are several. Losing a race for one
+    /// of the scopes (the unique index refuses the second first key) inserts none.
+    /// </summary>
+    private async Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, bool async, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        if (records.Any(r => r.Version != 1))
+        {
+            throw new ArgumentException("Only first keys (version 1) are inserted where their scope has none.", nameof(records));
+        }
+
+        var context = async ? await OpenAsync(cancellationToken).ConfigureAwait(false) : Open();
+        await using var disposal = context.ConfigureAwait(false);
+        string[] absentWhenSame = [nameof(DataKeyRecord.Kind), nameof(DataKeyRecord.Scope)];
+        try
+        {
+            IReadOnlyList<int> inserted;
+            if (records.Count == 1)
+            {
+                await OpenConnectionAsync(context, async, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    inserted = await SqlRowInserter.InsertWhereAbsentAsync(context, context.Database.GetDbConnection(), null, records, absentWhenSame, nameof(DataKeyRecord.Id), async, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await CloseConnectionAsync(context, async).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                var transaction = async
+                    ? await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false)
+                    : context.Database.BeginTransaction();
+                await using (transaction.ConfigureAwait(false))
+                {
+                    inserted = await SqlRowInserter.InsertWhereAbsentAsync(context, context.Database.GetDbConnection(), transaction.GetDbTransaction(), records, absentWhenSame, nameof(DataKeyRecord.Id), async, cancellationToken).ConfigureAwait(false);
+                    if (async)
+                    {
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        transaction.Commit();
+                    }
+                }
+            }
+
+            return [.. inserted.Select(i => records[i])];
+        }
+        catch (DbException) when (records.Any(ScopeHasKeys))
+        {
+            return [];
+        }
+    }
+
+    private static async Task OpenConnectionAsync(KeyStoreDbContext context, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            context.Database.OpenConnection();
+        }
+    }
+
+    private static async Task CloseConnectionAsync(KeyStoreDbContext context, bool async)
+    {
+        if (async)
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            context.Database.CloseConnection();
+        }
+    }
+
+    private bool ScopeHasKeys(DataKeyRecord record)
+    {
+        using var context = Open();
+        return context.Keys.AsNoTracking().Any(k => k.Kind == record.Kind && k.Scope == record.Scope);
+    }
+
     private static List<DataKeyRecord> Latest(List<DataKeyRecord> records) =>
         [.. records.GroupBy(r => r.Scope, StringComparer.Ordinal).Select(g => g.MaxBy(r => r.Version)!)];
 
@@ -230,7 +336,7 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
 
     private KeyStoreDbContext Open()
     {
-        var context = new KeyStoreDbContext(options);
+        var context = _contexts.CreateDbContext();
         if (!_ensured)
         {
             _ensureLock.Wait();
@@ -249,7 +355,7 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
 
     private async Task<KeyStoreDbContext> OpenAsync(CancellationToken cancellationToken)
     {
-        var context = new KeyStoreDbContext(options);
+        var context = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         if (!_ensured)
         {
             await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Hipaa.Encryption;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -138,6 +139,7 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
     private static ValueTask PrepareKeysAsync(FieldEncryptionRuntime runtime, List<EntityEntry> entries, bool async, CancellationToken cancellationToken)
     {
         HashSet<string>? scopes = null;
+        HashSet<string>? newScopes = null;
         foreach (var entry in entries)
         {
             if (entry.State is not (EntityState.Added or EntityState.Modified) || runtime.GetModel(entry.Metadata) is not { } model)
@@ -146,14 +148,28 @@ internal sealed class FieldEncryptionSaveChangesInterceptor : SaveChangesInterce
             }
 
             var patientId = model.PatientId is null ? string.Empty : EncryptedEntityModel.FormatValue(entry.Property(model.PatientId.Name).CurrentValue);
+
+            // A row being added whose key is its patient id is a new patient: its per-patient key is new too (if the id
+            // was used before, the first-key insert finds the scope's keys and it goes the ordinary way).
+            var newPatient = entry.State == EntityState.Added && patientId.Length > 0 && IsKeyedByPatientId(entry, model);
             foreach (var property in model.Properties)
             {
-                (scopes ??= new(StringComparer.Ordinal)).Add(runtime.ScopeFor(model, property, patientId));
+                var scope = runtime.ScopeFor(model, property, patientId);
+                (scopes ??= new(StringComparer.Ordinal)).Add(scope);
+                if (newPatient && scope == KeyScopes.Patient(patientId))
+                {
+                    (newScopes ??= new(StringComparer.Ordinal)).Add(scope);
+                }
             }
         }
 
-        return scopes is { Count: > 1 } ? runtime.KeyRing.PrepareEncryptionKeysAsync(scopes, async, cancellationToken) : ValueTask.CompletedTask;
+        return scopes is { Count: > 1 } || newScopes is not null
+            ? runtime.KeyRing.PrepareEncryptionKeysAsync(scopes!, newScopes, async, cancellationToken)
+            : ValueTask.CompletedTask;
     }
+
+    private static bool IsKeyedByPatientId(EntityEntry entry, EncryptedEntityModel model) =>
+        entry.Metadata.FindPrimaryKey()?.Properties is [var key] && key.Name == model.PatientId!.Name;
 
     /// <summary>The plaintext of a tracked entity's stored value (its ciphertext property's original value), for a deferred property.</summary>
     private static object? DecryptStored(FieldEncryptionRuntime runtime, EntityEntry entry, EncryptedEntityModel model, EncryptedPropertyModel property) =>

@@ -73,6 +73,152 @@ internal static class SqlRowInserter
         }
     }
 
+    /// <summary>
+    /// Inserts each of <paramref name="rows"/> for which the table has no row yet with the same values in
+    /// <paramref name="absentWhenSame"/> (property names), and returns the indexes of the rows it inserted. On SQLite one
+    /// prepared statement per row (<c>INSERT … SELECT … WHERE NOT EXISTS</c>, its row count telling); elsewhere
+    /// multi-row statements over <c>VALUES</c> with <c>RETURNING</c> the key property <paramref name="returned"/>.
+    /// Two writers inserting the same row at once are not excluded by this alone: a unique index must refuse the second.
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> InsertWhereAbsentAsync<TRow>(
+        DbContext context,
+        DbConnection connection,
+        DbTransaction? transaction,
+        IReadOnlyList<TRow> rows,
+        IReadOnlyList<string> absentWhenSame,
+        string returned,
+        bool async,
+        CancellationToken cancellationToken)
+        where TRow : class
+    {
+        var inserted = new List<int>(rows.Count);
+        if (rows.Count == 0)
+        {
+            return inserted;
+        }
+
+        var table = TableOf(context, typeof(TRow));
+        var match = absentWhenSame.Select(table.IndexOf).ToArray();
+        var timeout = context.Database.GetCommandTimeout();
+        if (context.Database.ProviderName == SqliteProvider)
+        {
+            using var command = CreateInsertWhereAbsentCommand(table, connection, transaction, timeout, 1, match, returning: null);
+            if (rows.Count > 1)
+            {
+                command.Prepare();
+            }
+
+            for (var row = 0; row < rows.Count; row++)
+            {
+                for (var c = 0; c < table.Columns.Length; c++)
+                {
+                    command.Parameters[c].Value = table.Columns[c].ToProvider(rows[row]);
+                }
+
+                var count = async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+                if (count == 1)
+                {
+                    inserted.Add(row);
+                }
+            }
+
+            return inserted;
+        }
+
+        var key = table.IndexOf(returned);
+        var perStatement = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / table.Columns.Length));
+        for (var offset = 0; offset < rows.Count; offset += perStatement)
+        {
+            var count = Math.Min(perStatement, rows.Count - offset);
+            using var command = CreateInsertWhereAbsentCommand(table, connection, transaction, timeout, count, match, returning: key);
+            var parameter = 0;
+            var byKey = new Dictionary<object, int>(count);
+            for (var row = 0; row < count; row++)
+            {
+                foreach (var column in table.Columns)
+                {
+                    command.Parameters[parameter++].Value = column.ToProvider(rows[offset + row]);
+                }
+
+                byKey[table.Columns[key].ToProvider(rows[offset + row])] = offset + row;
+            }
+
+            var reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            await using (reader.ConfigureAwait(false))
+            {
+                while (async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read())
+                {
+                    inserted.Add(byKey.TryGetValue(reader.GetValue(0), out var index)
+                        ? index
+                        : throw new InvalidOperationException($"The database returned a key the SDK did not insert into {table.Name}."));
+                }
+            }
+        }
+
+        inserted.Sort();
+        return inserted;
+    }
+
+    private static DbCommand CreateInsertWhereAbsentCommand(Table table, DbConnection connection, DbTransaction? transaction, int? timeout, int rows, int[] match, int? returning)
+    {
+        var command = connection.CreateCommand();
+        try
+        {
+            command.Transaction = transaction;
+            if (timeout is { } seconds)
+            {
+                command.CommandTimeout = seconds;
+            }
+
+            var sql = table.Sql;
+            var columns = table.Columns;
+            var text = new StringBuilder(table.InsertIntoColumns);
+            string Placeholder(int row, int column) => sql.GenerateParameterNamePlaceholder(string.Create(CultureInfo.InvariantCulture, $"hipaa_{row}_{column}"));
+            string Alias(int column) => sql.DelimitIdentifier(string.Create(CultureInfo.InvariantCulture, $"c{column}"));
+            for (var row = 0; row < rows; row++)
+            {
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"hipaa_{row}_{c}");
+                    command.Parameters.Add(columns[c].Mapping.CreateParameter(command, sql.GenerateParameterName(name), null, columns[c].Nullable));
+                }
+            }
+
+            var existing = sql.DelimitIdentifier("existing");
+            if (returning is null)
+            {
+                // One row: SELECT its parameters, unless the table has a matching row.
+                text.Append(" SELECT ").AppendJoin(", ", Enumerable.Range(0, columns.Length).Select(c => Placeholder(0, c)))
+                    .Append(" WHERE NOT EXISTS (SELECT 1 FROM ").Append(table.Name).Append(' ').Append(existing).Append(" WHERE ")
+                    .AppendJoin(" AND ", match.Select(c => $"{existing}.{columns[c].Delimited} = {Placeholder(0, c)}"))
+                    .Append(')');
+            }
+            else
+            {
+                var values = sql.DelimitIdentifier("v");
+                text.Append(" SELECT ").AppendJoin(", ", Enumerable.Range(0, columns.Length).Select(c => $"{values}.{Alias(c)}"))
+                    .Append(" FROM (VALUES ");
+                for (var row = 0; row < rows; row++)
+                {
+                    text.Append(row == 0 ? "(" : ", (").AppendJoin(", ", Enumerable.Range(0, columns.Length).Select(c => Placeholder(row, c))).Append(')');
+                }
+
+                text.Append(") AS ").Append(values).Append(" (").AppendJoin(", ", Enumerable.Range(0, columns.Length).Select(Alias)).Append(')')
+                    .Append(" WHERE NOT EXISTS (SELECT 1 FROM ").Append(table.Name).Append(' ').Append(existing).Append(" WHERE ")
+                    .AppendJoin(" AND ", match.Select(c => $"{existing}.{columns[c].Delimited} = {values}.{Alias(c)}"))
+                    .Append(") RETURNING ").Append(columns[returning.Value].Delimited);
+            }
+
+            command.CommandText = text.ToString();
+            return command;
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
+        }
+    }
+
     private static async Task InsertOneByOneAsync<TRow>(Table table, DbConnection connection, DbTransaction? transaction, int? timeout, IReadOnlyList<TRow> rows, bool async, CancellationToken cancellationToken)
         where TRow : class
     {
@@ -144,13 +290,26 @@ internal static class SqlRowInserter
     private static Table TableOf(DbContext context, Type type) =>
         Tables.GetOrAdd((context.Model, type), static (key, context) => Table.Describe(context, key.Type), context);
 
-    private sealed class Table(string insertInto, Column[] columns, ISqlGenerationHelper sql)
+    private sealed class Table(string name, string insertIntoColumns, Column[] columns, ISqlGenerationHelper sql)
     {
-        public string InsertInto { get; } = insertInto;
+        /// <summary>The delimited (schema-qualified) table name.</summary>
+        public string Name { get; } = name;
+
+        /// <summary><c>INSERT INTO table (columns)</c>.</summary>
+        public string InsertIntoColumns { get; } = insertIntoColumns;
+
+        /// <summary><c>INSERT INTO table (columns) VALUES </c>.</summary>
+        public string InsertInto { get; } = insertIntoColumns + " VALUES ";
 
         public Column[] Columns { get; } = columns;
 
         public ISqlGenerationHelper Sql { get; } = sql;
+
+        public int IndexOf(string propertyName)
+        {
+            var index = Array.FindIndex(Columns, c => c.PropertyName == propertyName);
+            return index >= 0 ? index : throw new InvalidOperationException($"{propertyName} is not a column the SDK writes in {Name}.");
+        }
 
         public static Table Describe(DbContext context, Type type)
         {
@@ -158,18 +317,24 @@ internal static class SqlRowInserter
                 ?? throw new InvalidOperationException($"The entity type {type.Name} is not in the model of {context.GetType().Name}; the SDK cannot write its table.");
             var sql = context.GetService<ISqlGenerationHelper>();
             var properties = entityType.GetProperties().Where(p => !(p.IsPrimaryKey() && p.ValueGenerated != ValueGenerated.Never)).ToList();
-            var insertInto = new StringBuilder("INSERT INTO ")
-                .Append(sql.DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema()))
+            var name = sql.DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema());
+            var insertIntoColumns = new StringBuilder("INSERT INTO ")
+                .Append(name)
                 .Append(" (")
                 .AppendJoin(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName())))
-                .Append(") VALUES ")
+                .Append(')')
                 .ToString();
-            return new Table(insertInto, [.. properties.Select(p => new Column(p))], sql);
+            return new Table(name, insertIntoColumns, [.. properties.Select(p => new Column(p, sql))], sql);
         }
     }
 
-    private sealed class Column(IProperty property)
+    private sealed class Column(IProperty property, ISqlGenerationHelper sql)
     {
+        public string PropertyName { get; } = property.Name;
+
+        /// <summary>The delimited column name.</summary>
+        public string Delimited { get; } = sql.DelimitIdentifier(property.GetColumnName());
+
         private readonly IClrPropertyGetter _getter = property.GetGetter();
         private readonly Func<object?, object?>? _convert = property.GetRelationalTypeMapping().Converter?.ConvertToProvider;
 

@@ -149,6 +149,38 @@ internal sealed class InMemoryDataKeyStore : IDataKeyStore
 
     public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) => Task.FromResult(TryInsertAll(records));
 
+    public IReadOnlyList<DataKeyRecord> InsertFirstKeys(IReadOnlyList<DataKeyRecord> records)
+    {
+        Interlocked.Increment(ref _insertCalls);
+        lock (_gate)
+        {
+            // As the EF store's INSERT … WHERE NOT EXISTS: only where the kind and scope have no key at all.
+            var inserted = new List<DataKeyRecord>();
+            foreach (var record in records)
+            {
+                if (_records.ContainsKey(record.Id)
+                    || _records.Values.Any(r => r.Kind == record.Kind && string.Equals(r.Scope, record.Scope, StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                _records.Add(record.Id, Copy(record));
+                _inserts++;
+                if (record.InvocationsReserved > 0)
+                {
+                    _reservations.Add((record.Id, record.InvocationsReserved));
+                }
+
+                inserted.Add(record);
+            }
+
+            return inserted;
+        }
+    }
+
+    public Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) =>
+        Task.FromResult(InsertFirstKeys(records));
+
     public Task<bool> TryInsertAsync(DataKeyRecord record, CancellationToken cancellationToken) => Task.FromResult(TryInsert(record));
 
     public bool TryReserveInvocations(Guid id, long count, long limit)

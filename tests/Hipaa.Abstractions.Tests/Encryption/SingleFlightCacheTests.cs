@@ -189,6 +189,53 @@ public sealed class SingleFlightCacheTests
     }
 
     [Fact]
+    public async Task GetOrLoadAsync_OverCapacity_EvictsTheOldestEntriesAndKeepsTheNewest()
+    {
+        var cache = new SingleFlightCache<int, int>(10, Lifetime, _time);
+        var loads = new List<int>();
+        SingleFlightCache<int, int>.Loader load = (key, async, cancellationToken) =>
+        {
+            loads.Add(key);
+            return ValueTask.FromResult(key);
+        };
+        for (var key = 0; key <= 10; key++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await cache.GetOrLoadAsync(key, load, async: true, CancellationToken.None);
+        }
+
+        // Eleven entries in a cache of ten: trimmed to nine tenths, the two oldest leave.
+        Assert.Equal(9, cache.Count);
+        loads.Clear();
+        for (var key = 10; key >= 0; key--)
+        {
+            await cache.GetOrLoadAsync(key, load, async: true, CancellationToken.None);
+            if (key == 2)
+            {
+                Assert.Empty(loads); // 10 down to 2 were all still cached
+            }
+        }
+
+        Assert.Equal([1, 0], loads);
+    }
+
+    [Fact]
+    public async Task RemoveAndAddAgain_ManyTimes_TheEvictionOrderStaysBoundedByTheCapacity()
+    {
+        var cache = new SingleFlightCache<int, int>(16, Lifetime, _time);
+        SingleFlightCache<int, int>.Loader load = (key, async, cancellationToken) => ValueTask.FromResult(key);
+        for (var i = 0; i < 50_000; i++)
+        {
+            var key = i % 8;
+            await cache.GetOrLoadAsync(key, load, async: true, CancellationToken.None);
+            cache.Remove(key);
+            Assert.InRange(cache.OrderLength, 0, (2 * 16) + 1024 + 1);
+        }
+
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
     public async Task GetOrLoadAsync_OverCapacity_EvictsExpiredEntriesFirst()
     {
         var cache = new SingleFlightCache<int, int>(4, Lifetime, _time);

@@ -42,7 +42,9 @@ public abstract class KeyCreationBatchingTests : IDisposable
         var hundred = await SaveNewPatientsAsync(services, 100, async);
         IReadOnlyList<string> forHundred = store.Calls;
 
-        string[] expected = async ? ["FindLatestManyAsync", "TryInsertAllAsync"] : ["FindLatestMany", "TryInsertAll"];
+        // New patient rows (keyed by their patient id): their first keys are inserted where their scopes have none, with
+        // no lookup before — one round trip for the whole SaveChanges.
+        string[] expected = async ? ["InsertFirstKeysAsync"] : ["InsertFirstKeys"];
         Assert.Equal(expected, forTen);
         Assert.Equal(expected, forHundred);
         var keys = AllKeys().Where(k => k.Kind == DataKeyKind.Data).ToList();
@@ -55,6 +57,90 @@ public abstract class KeyCreationBatchingTests : IDisposable
         var stored = await context.Patients.AsNoTracking().Where(p => hundred.Contains(p.Id)).ToListAsync();
         Assert.Equal(100, stored.Count);
         Assert.All(stored, p => Assert.Equal("ssn-" + p.Id.ToString("N")[..8], p.Ssn));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SaveChanges_OneNewPatient_CostsTheKeyStoreOneRoundTrip(bool async)
+    {
+        var store = new CountingDataKeyStore(KeyStore());
+        using var services = Services(Ring(store));
+        await SaveNewPatientsAsync(services, 1, async);
+        store.Reset();
+
+        var patient = await SaveNewPatientsAsync(services, 1, async);
+
+        Assert.Equal(async ? ["InsertFirstKeysAsync"] : ["InsertFirstKeys"], store.Calls);
+        var key = Assert.Single(AllKeys(), k => k.Scope == KeyScopes.Patient(patient[0].ToString()));
+        Assert.Equal((DataKeyState.Active, 1), (key.State, key.Version));
+    }
+
+    [Fact]
+    public async Task SaveChanges_NotesForManyExistingPatientsOnAColdInstance_CostsOneBatchLookupAndCreatesNoKey()
+    {
+        using var writer = Services(Ring(KeyStore()));
+        var patients = await SaveNewPatientsAsync(writer, 20, async: true);
+        var keysBefore = AllKeys().Count;
+        var store = new CountingDataKeyStore(KeyStore());
+        using var cold = Services(Ring(store));
+
+        await using (var context = cold.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext())
+        {
+            foreach (var id in patients)
+            {
+                context.Add(new Note { Id = Guid.NewGuid(), PatientId = id, Text = "note of " + id });
+            }
+
+            await context.SaveChangesAsync();
+        }
+
+        // A note is not its patient: its patient's key is looked up (all twenty in one call) and found, none is created.
+        Assert.Equal("FindLatestManyAsync", store.Calls[0]);
+        Assert.DoesNotContain("FindLatestAsync", store.Calls);
+        Assert.DoesNotContain(store.Calls, c => c.StartsWith("Insert", StringComparison.Ordinal) || c.StartsWith("TryInsert", StringComparison.Ordinal));
+        Assert.Equal(keysBefore, AllKeys().Count);
+    }
+
+    [Fact]
+    public async Task SaveChanges_ANewPatientRowWhoseScopeHasAKeyAlready_UsesThatKeyAndCreatesNoSecond()
+    {
+        var other = Ring(KeyStore());
+        using var services = Services(Ring(KeyStore()));
+        await SaveNewPatientsAsync(services, 1, async: true);
+        var id = Guid.NewGuid();
+        var existing = await other.GetEncryptionKeyAsync(KeyScopes.Patient(id.ToString()), CancellationToken.None);
+
+        // The row is new; its patient id is not (another instance already keyed it, or the id comes from elsewhere).
+        await SavePatientsAsync(services, [id], async: true);
+
+        var key = Assert.Single(AllKeys(), k => k.Scope == KeyScopes.Patient(id.ToString()));
+        Assert.Equal(existing.Id, key.Id);
+        using var reader = new EncryptionHost(_database, _kek);
+        await using var context = reader.CreateContext();
+        Assert.Equal("ssn-" + id.ToString("N")[..8], (await context.Patients.AsNoTracking().SingleAsync(p => p.Id == id)).Ssn);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SaveChanges_ANewPatientRowReusingAShreddedPatientsId_IsRefusedAndNoKeyIsCreatedForIt(bool async)
+    {
+        using var services = Services(Ring(KeyStore()));
+        var shredded = await SaveNewPatientsAsync(services, 1, async);
+        await services.GetRequiredService<FieldEncryptionKeyManager>().ShredAsync(DataKeyScope.ForPatient(shredded[0]));
+        await using (var context = services.GetRequiredService<IDbContextFactory<ClinicDb>>().CreateDbContext())
+        {
+            await context.Patients.Where(p => p.Id == shredded[0]).ExecuteDeleteAsync();
+        }
+
+        // Alone and in a batch of new patients: the shredded scope has (destroyed) keys, so no first key goes in.
+        await Assert.ThrowsAsync<ShreddedScopeException>(() => SavePatientsAsync(services, [shredded[0]], async));
+        await Assert.ThrowsAsync<ShreddedScopeException>(() => SavePatientsAsync(services, [Guid.NewGuid(), shredded[0], Guid.NewGuid()], async));
+
+        var scope = KeyScopes.Patient(shredded[0].ToString());
+        Assert.Contains(AllKeys(), k => k.Scope == scope);
+        Assert.All(AllKeys().Where(k => k.Scope == scope), k => Assert.Equal(DataKeyState.Destroyed, k.State));
     }
 
     [Fact]

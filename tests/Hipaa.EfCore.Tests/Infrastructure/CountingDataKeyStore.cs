@@ -43,6 +43,11 @@ internal sealed class CountingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
 
     public Task<bool> TryInsertAllAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) => Count(inner.TryInsertAllAsync(records, cancellationToken));
 
+    public IReadOnlyList<DataKeyRecord> InsertFirstKeys(IReadOnlyList<DataKeyRecord> records) => Count(inner.InsertFirstKeys(records));
+
+    public Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken) =>
+        Count(inner.InsertFirstKeysAsync(records, cancellationToken));
+
     public bool TryReserveInvocations(Guid id, long count, long limit) => Count(inner.TryReserveInvocations(id, count, limit));
 
     public Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken) => Count(inner.ListAsync(kind, scope, cancellationToken));

@@ -15,7 +15,7 @@ internal sealed class PausingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
     /// <summary>Holds the next state change (update) until <see cref="Pause.Release"/>.</summary>
     public Pause PauseNextUpdate() => Arm(ref _pause);
 
-    /// <summary>Holds the next batch insert (<see cref="IDataKeyStore.TryInsertAll"/>) until <see cref="Pause.Release"/>: its lookup is done, its insert not yet.</summary>
+    /// <summary>Holds the next batch insert (<see cref="IDataKeyStore.TryInsertAll"/> or <see cref="IDataKeyStore.InsertFirstKeys"/>) until <see cref="Pause.Release"/>: its lookup is done, its insert not yet.</summary>
     public Pause PauseNextInsertAll() => Arm(ref _insertPause);
 
     public DataKeyRecord? Find(Guid id) => inner.Find(id);
@@ -53,6 +53,18 @@ internal sealed class PausingDataKeyStore(IDataKeyStore inner) : IDataKeyStore
     {
         await WaitIfPausedAsync(ref _insertPause, cancellationToken);
         return await inner.TryInsertAllAsync(records, cancellationToken);
+    }
+
+    public IReadOnlyList<DataKeyRecord> InsertFirstKeys(IReadOnlyList<DataKeyRecord> records)
+    {
+        WaitIfPausedAsync(ref _insertPause, CancellationToken.None).GetAwaiter().GetResult();
+        return inner.InsertFirstKeys(records);
+    }
+
+    public async Task<IReadOnlyList<DataKeyRecord>> InsertFirstKeysAsync(IReadOnlyList<DataKeyRecord> records, CancellationToken cancellationToken)
+    {
+        await WaitIfPausedAsync(ref _insertPause, cancellationToken);
+        return await inner.InsertFirstKeysAsync(records, cancellationToken);
     }
 
     public Task<IReadOnlyList<DataKeyRecord>> ListAsync(DataKeyKind? kind, string? scope, CancellationToken cancellationToken) =>
