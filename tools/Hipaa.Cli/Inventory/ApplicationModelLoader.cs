@@ -150,6 +150,7 @@ internal static class ApplicationModelLoader
         KeyScope scope = hipaa?.Encryption?.Options.KeyScope ?? new FieldEncryptionOptions().KeyScope;
         bool auditing = hipaa?.Audit is not null;
         var entities = new List<EntityInventory>();
+        var unprotected = new SortedSet<string>(StringComparer.Ordinal);
         foreach (IEntityType entityType in model.GetEntityTypes())
         {
             if (entityType.ClrType.Assembly == typeof(HipaaOptionsExtension).Assembly)
@@ -161,6 +162,10 @@ internal static class ApplicationModelLoader
             {
                 entities.Add(entity);
             }
+            else if (!entityType.IsOwned())
+            {
+                unprotected.Add(entityType.ClrType.Name);
+            }
         }
 
         return new ModelInventory(
@@ -170,7 +175,8 @@ internal static class ApplicationModelLoader
             configured,
             hipaa?.Encryption is not null,
             auditing,
-            [.. entities.OrderBy(e => e.Name, StringComparer.Ordinal)]);
+            [.. entities.OrderBy(e => e.Name, StringComparer.Ordinal)],
+            [.. unprotected]);
     }
 
     private static EntityInventory? Entity(IEntityType entityType, KeyScope scope, bool auditing)
@@ -193,6 +199,7 @@ internal static class ApplicationModelLoader
         IProperty? patientId = phi?.PatientId ?? encrypted?.PatientId;
         IProperty? author = HipaaAnnotations.AuthorProperty(entityType);
         IReadOnlyList<IProperty> keys = entityType.FindPrimaryKey()?.Properties ?? [];
+        // Model order would put the encrypted members (shadow ciphertext properties) last; the report sorts keys first, then by name.
         var properties = new List<PropertyInventory>();
         foreach (IProperty property in entityType.GetProperties())
         {
@@ -237,7 +244,7 @@ internal static class ApplicationModelLoader
             owner?.Name,
             audited,
             audited,
-            properties);
+            [.. properties.OrderBy(p => p.Role == "key" ? 0 : 1).ThenBy(p => p.Name, StringComparer.Ordinal)]);
     }
 
     private static string TypeName(Type type) =>

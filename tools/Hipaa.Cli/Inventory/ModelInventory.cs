@@ -10,6 +10,8 @@ namespace Hipaa.Cli.Inventory;
 /// <param name="Encryption">Whether the context's <c>UseHipaa</c> has field encryption.</param>
 /// <param name="Auditing">Whether the context's <c>UseHipaa</c> has query auditing.</param>
 /// <param name="Entities">The PHI and encrypted entity types.</param>
+/// <param name="UnprotectedEntities">The names of the application's other entity types: neither <c>[Phi]</c> nor encrypted, so not
+/// audited, not decided by policy and stored in plaintext — an auditor checks that none holds PHI.</param>
 internal sealed record ModelInventory(
     string Context,
     string Construction,
@@ -17,4 +19,5 @@ internal sealed record ModelInventory(
     bool KeyScopeConfigured,
     bool Encryption,
     bool Auditing,
-    IReadOnlyList<EntityInventory> Entities);
+    IReadOnlyList<EntityInventory> Entities,
+    IReadOnlyList<string> UnprotectedEntities);

@@ -65,6 +65,12 @@ internal static class SafeguardsReportWriter
             output.WriteLine(values.Count == 0
                 ? "None: every value of a PHI entity that is not a key or patient id is encrypted."
                 : "Values of PHI entities that are not encrypted at rest (audited and decided by policy, but readable in a database dump): " + string.Join(", ", values) + ".");
+            output.WriteLine();
+            output.WriteLine("### Entity types without safeguards");
+            output.WriteLine();
+            output.WriteLine(model.UnprotectedEntities.Count == 0
+                ? "None: every entity type of the model is marked [Phi] or has encrypted properties."
+                : "Neither [Phi] nor encrypted — not audited, not decided by policy, stored in plaintext; check that none holds PHI: " + string.Join(", ", model.UnprotectedEntities) + ".");
         }
 
         output.WriteLine();
@@ -132,6 +138,7 @@ internal static class SafeguardsReportWriter
                 }
 
                 json.WriteEndArray();
+                WriteStrings(json, "unprotectedEntities", model.UnprotectedEntities);
                 json.WriteEndObject();
             }
 
