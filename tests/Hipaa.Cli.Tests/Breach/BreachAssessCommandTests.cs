@@ -51,6 +51,7 @@ public sealed class BreachAssessCommandTests(ClinicTrail trail) : IClassFixture<
         Assert.Equal(
             ["ClinicPatient.BirthDate unsecured", "ClinicPatient.Mrn unsecured", "ClinicPatient.Name unsecured", "ProgressNote.Text unsecured", "PsychotherapyNote.Text unsecured"],
             Fields(Patient(root, A)));
+        Assert.Equal(["Demographics", "ProgressNote", "PsychotherapyNote"], Strings(Patient(root, A).GetProperty("categories")));
         Assert.Contains("compromised key (scope patient:" + A + ")", FieldReason(Patient(root, A), "PsychotherapyNote", "Text"), StringComparison.Ordinal);
         Assert.Equal([B, C, D], Strings(root.GetProperty("safeHarborPatients")));
         JsonElement compromised = Assert.Single(root.GetProperty("compromisedKeys").EnumerateArray());

@@ -46,9 +46,10 @@ internal sealed class PatientBuilder(string patientId)
         }
     }
 
+    /// <summary>The exposure; its categories are those of the fields it lists (of every access counted when it lists none).</summary>
     public PatientExposure Build() => new(
         patientId,
-        [.. _categories],
+        _fields.Count > 0 ? [.. _fields.Values.Select(f => f.Category).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [.. _categories],
         _reads,
         _writes,
         Denied,

@@ -2,7 +2,7 @@ namespace Hipaa.Cli.Breach;
 
 /// <summary>What the compromise exposed of one patient.</summary>
 /// <param name="PatientId">The patient id as the application records it.</param>
-/// <param name="Categories">The data categories involved, by name.</param>
+/// <param name="Categories">The data categories of the fields listed (of every access counted when none is listed), by name.</param>
 /// <param name="Reads">Successful reads, disclosures and exports of the patient's records that the assessment counts.</param>
 /// <param name="Writes">Successful writes of the patient's records that the assessment counts.</param>
 /// <param name="DeniedAttempts">Attempts the policy denied (nothing disclosed; a sign of probing).</param>
