@@ -5,9 +5,12 @@ using Hipaa.Cli.Tests.Policy;
 using Hipaa.EfCore.Encryption;
 using Hipaa.Encryption;
 using Hipaa.Policy;
+using System.Data.Common;
+using Hipaa.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Hipaa.Cli.Tests.Breach;
 
@@ -29,23 +32,49 @@ public sealed class ClinicTrail : IDisposable
     public static readonly Guid D = Guid.Parse("0197c000-0000-7000-8000-00000000000d");
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hipaa-cli-breach-").FullName;
+    private readonly string? _postgresAdmin;
+    private readonly string[] _postgresDatabases = [];
 
     public ClinicTrail()
+        : this("sqlite")
     {
-        ClinicConnection = $"Data Source={Path.Combine(_directory, "clinic.db")};Default Timeout=30";
-        KeyConnection = $"Data Source={Path.Combine(_directory, "keys.db")};Default Timeout=30";
+    }
+
+    /// <summary>Writes the trail on SQLite files, or (<paramref name="provider"/> "postgres") in two databases of the test cluster. Internal: an xunit class fixture has one public constructor.</summary>
+    internal ClinicTrail(string provider)
+    {
+        Provider = provider;
+        if (provider == "postgres")
+        {
+            _postgresAdmin = TestEnvironment.RequirePostgres();
+            string suffix = Guid.NewGuid().ToString("N");
+            _postgresDatabases = ["hipaa_cli_clinic_" + suffix, "hipaa_cli_keys_" + suffix];
+            foreach (string database in _postgresDatabases)
+            {
+                ExecuteOn(new NpgsqlConnection(_postgresAdmin), $"CREATE DATABASE \"{database}\"");
+            }
+
+            ClinicConnection = new NpgsqlConnectionStringBuilder(_postgresAdmin) { Database = _postgresDatabases[0] }.ConnectionString;
+            KeyConnection = new NpgsqlConnectionStringBuilder(_postgresAdmin) { Database = _postgresDatabases[1] }.ConnectionString;
+        }
+        else
+        {
+            ClinicConnection = $"Data Source={Path.Combine(_directory, "clinic.db")};Default Timeout=30";
+            KeyConnection = $"Data Source={Path.Combine(_directory, "keys.db")};Default Timeout=30";
+        }
+
         var services = new ServiceCollection();
         services.AddHipaa()
             .AddFieldEncryption()
             .UseLocalDevelopmentKey(Path.Combine(_directory, "dev.kek"))
-            .UseKeyStore(o => o.UseSqlite(KeyConnection))
+            .UseKeyStore(o => Use(o, KeyConnection))
             .AddQueryAuditing(o => o.SealInterval = TimeSpan.FromMinutes(10))
-            .UseAuditStore(o => o.UseSqlite(ClinicConnection))
+            .UseAuditStore(o => Use(o, ClinicConnection))
             .UseLocalDevelopmentCheckpointSigner(SigningKeyPath);
-        services.AddDbContextFactory<ClinicDb>((sp, o) => o.UseSqlite(ClinicConnection).UseHipaa(sp));
-        using (ServiceProvider provider = services.BuildServiceProvider())
+        services.AddDbContextFactory<ClinicDb>((sp, o) => Use(o, ClinicConnection).UseHipaa(sp));
+        using (ServiceProvider application = services.BuildServiceProvider())
         {
-            IDbContextFactory<ClinicDb> factory = provider.GetRequiredService<IDbContextFactory<ClinicDb>>();
+            IDbContextFactory<ClinicDb> factory = application.GetRequiredService<IDbContextFactory<ClinicDb>>();
             using (ClinicDb db = factory.CreateDbContext())
             {
                 db.Database.EnsureCreated();
@@ -104,7 +133,7 @@ public sealed class ClinicTrail : IDisposable
                 Assert.Single(db.Patients.Where(p => p.PatientId == C).ToList());
             });
 
-            FieldEncryptionKeyManager keys = provider.GetRequiredService<FieldEncryptionKeyManager>();
+            FieldEncryptionKeyManager keys = application.GetRequiredService<FieldEncryptionKeyManager>();
             using (ClinicDb db = factory.CreateDbContext())
             using (AccessContext.Begin(AccessContext.ForKeyMaintenance("erasure")))
             {
@@ -112,12 +141,14 @@ public sealed class ClinicTrail : IDisposable
             }
         }
 
-        CliRun seal = CliRun.Of("audit", "seal", "--connection", ClinicConnection, "--provider", "sqlite", "--signing-key", SigningKeyPath);
+        CliRun seal = CliRun.Of("audit", "seal", "--connection", ClinicConnection, "--provider", Provider, "--signing-key", SigningKeyPath);
         Assert.True(seal.ExitCode == 0, seal.Error);
         CliRun publicKey = CliRun.Of("audit", "public-key", "--signing-key", SigningKeyPath);
         Assert.True(publicKey.ExitCode == 0, publicKey.Error);
         File.WriteAllText(PublicKeyPath, publicKey.Output);
     }
+
+    public string Provider { get; }
 
     public string ClinicConnection { get; }
 
@@ -136,36 +167,63 @@ public sealed class ClinicTrail : IDisposable
     /// <summary>The options every assessment of this trail takes: both stores, the model, the trusted public key, a fixed discovery date.</summary>
     public string[] Assess(params string[] more) =>
         [
-            "breach", "assess", "--connection", ClinicConnection, "--provider", "sqlite", "--key-connection", KeyConnection,
+            "breach", "assess", "--connection", ClinicConnection, "--provider", Provider, "--key-connection", KeyConnection,
             "--assembly", AssemblyPath, "--public-key", PublicKeyPath, "--discovered", "2026-03-10", .. more,
         ];
 
     /// <summary>The id of the data key (kind 2) of <paramref name="scope"/>, or of the first intermediate key for "root".</summary>
     public string KeyId(string scope)
     {
-        using var connection = new SqliteConnection(KeyConnection);
+        using DbConnection connection = Connect(KeyConnection);
         connection.Open();
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM hipaa_keys WHERE scope = $scope AND kind = $kind ORDER BY version LIMIT 1";
-        command.Parameters.AddWithValue("$scope", scope);
-        command.Parameters.AddWithValue("$kind", scope == "root" ? (int)DataKeyKind.Intermediate : (int)DataKeyKind.Data);
+        using DbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM hipaa_keys WHERE scope = @scope AND kind = @kind ORDER BY version LIMIT 1";
+        Add(command, "@scope", scope);
+        Add(command, "@kind", scope == "root" ? (int)DataKeyKind.Intermediate : (int)DataKeyKind.Data);
         return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? throw new InvalidOperationException("No key of scope " + scope + ".");
     }
 
-    public void Execute(string sql)
-    {
-        using var connection = new SqliteConnection(ClinicConnection);
-        connection.Open();
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    public void Execute(string sql) => ExecuteOn(Connect(ClinicConnection), sql);
 
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
+        if (_postgresAdmin is not null)
+        {
+            foreach (string database in _postgresDatabases)
+            {
+                ExecuteOn(new NpgsqlConnection(_postgresAdmin), $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+            }
+        }
+
         Directory.Delete(_directory, recursive: true);
     }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        DbParameter parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static void ExecuteOn(DbConnection connection, string sql)
+    {
+        using (connection)
+        {
+            connection.Open();
+            using DbCommand command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private DbConnection Connect(string connectionString) =>
+        Provider == "postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+
+    private DbContextOptionsBuilder Use(DbContextOptionsBuilder options, string connectionString) =>
+        Provider == "postgres" ? options.UseNpgsql(connectionString) : options.UseSqlite(connectionString);
 
     private static DateTimeOffset Now()
     {
