@@ -139,6 +139,7 @@ public sealed class BreachAssessCommandTests(ClinicTrail trail) : IClassFixture<
     [Theory]
     [InlineData("both", "Give one compromise: --user or --key, not both.")]
     [InlineData("none", "Say what was compromised")]
+    [InlineData("half-window", "A time window needs both ends")]
     [InlineData("reversed", "is after --to")]
     [InlineData("malformed-key", "is not a key id")]
     [InlineData("key-with-window", "--from/--to do not apply to --key")]
@@ -150,6 +151,7 @@ public sealed class BreachAssessCommandTests(ClinicTrail trail) : IClassFixture<
         {
             "both" => ["--user", "u-billing", "--key", key],
             "none" => [],
+            "half-window" => ["--from", "2026-03-01"],
             "reversed" => ["--from", "2026-03-02", "--to", "2026-03-01"],
             "malformed-key" => ["--key", "not-a-guid"],
             "key-with-window" => ["--key", key, "--from", "2026-03-01", "--to", "2026-03-02"],

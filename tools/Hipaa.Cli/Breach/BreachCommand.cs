@@ -68,6 +68,10 @@ internal static class BreachCommand
             {
                 result.AddError("Give one compromise: --user or --key, not both.");
             }
+            else if (!hasUser && !hasKey && hasFrom != hasTo)
+            {
+                result.AddError("A time window needs both ends: --from T1 --to T2 (or name the compromised --user, whose window may be open-ended).");
+            }
             else if (!hasUser && !hasKey && !(hasFrom && hasTo))
             {
                 result.AddError("Say what was compromised: --user USER, --key KEY-ID, or a time window --from T1 --to T2.");

@@ -128,6 +128,10 @@ internal static class ApplicationModelLoader
         {
             throw new InspectionException($"Creating {contextType.FullName} failed: {ex.InnerException.Message}", ex.InnerException);
         }
+        catch (Exception ex) when (IsLoadFailure(ex))
+        {
+            throw new InspectionException($"Creating {contextType.FullName} failed: {ex.Message} Run the tool on the application's build output, next to its dependencies and .deps.json.", ex);
+        }
 
         throw new InspectionException(
             $"{contextType.FullName} has no IDesignTimeDbContextFactory, no constructor taking DbContextOptions and no parameterless constructor, so its model cannot be built; add an IDesignTimeDbContextFactory<{contextType.Name}> (as for 'dotnet ef').");
@@ -140,7 +144,7 @@ internal static class ApplicationModelLoader
         {
             model = context.Model;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException || IsLoadFailure(ex))
         {
             throw new InspectionException($"The model of {context.GetType().FullName} could not be built: {ex.Message}", ex);
         }
@@ -246,6 +250,10 @@ internal static class ApplicationModelLoader
             audited,
             [.. properties.OrderBy(p => p.Role == "key" ? 0 : 1).ThenBy(p => p.Name, StringComparer.Ordinal)]);
     }
+
+    /// <summary>A dependency of the application that could not be found, loaded or bound (not a bug of the tool).</summary>
+    private static bool IsLoadFailure(Exception exception) =>
+        exception is FileNotFoundException or FileLoadException or TypeLoadException or MissingMethodException or MissingFieldException or BadImageFormatException;
 
     private static string TypeName(Type type) =>
         Nullable.GetUnderlyingType(type) is { } underlying ? underlying.Name + "?" : type.Name;
