@@ -20,5 +20,7 @@ internal static class Program
         {
             PolicyCommand.Create(),
             Audit.AuditCommand.Create(),
+            Breach.BreachCommand.Create(),
+            Report.ReportCommand.Create(),
         };
 }
