@@ -49,12 +49,22 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
     }
 
     /// <summary>
-    /// Refuses options where an extension added after <c>UseHipaa</c> registers an instantiation binding interceptor
-    /// (<c>UseLazyLoadingProxies()</c>, <c>UseChangeTrackingProxies()</c>): it would run after the SDK's and replace its
-    /// binding, so entities would be created without being decrypted or their reads audited.
+    /// Refuses a database provider the SDK has no dialect for (<see cref="Storage.Dialects.DatabaseDialect"/>: SQLite,
+    /// PostgreSQL, SQL Server), and options where an extension added after <c>UseHipaa</c> registers an instantiation
+    /// binding interceptor (<c>UseLazyLoadingProxies()</c>, <c>UseChangeTrackingProxies()</c>): it would run after the
+    /// SDK's and replace its binding, so entities would be created without being decrypted or their reads audited.
     /// </summary>
     public void Validate(IDbContextOptions options)
     {
+        foreach (var extension in options.Extensions)
+        {
+            // EF Core's provider name is the name of the provider's assembly (DatabaseFacade.ProviderName).
+            if (extension.Info.IsDatabaseProvider && Storage.Dialects.DatabaseDialect.Find(extension.GetType().Assembly.GetName().Name) is null)
+            {
+                throw Storage.Dialects.DatabaseDialect.Unsupported("This context (UseHipaa)", extension.GetType().Assembly.GetName().Name);
+            }
+        }
+
         var afterThis = false;
         foreach (var extension in options.Extensions)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using Hipaa.EfCore.Storage.Dialects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -18,8 +19,9 @@ namespace Hipaa.EfCore.Storage;
 /// <remarks>
 /// SQLite runs in-process, so a statement of many rows saves no round trip, and Microsoft.Data.Sqlite binds parameters by
 /// name (a linear search in SQLite, O(n²) for a statement of n parameters): there one one-row statement is prepared and
-/// run once per row. Elsewhere rows go as multi-row statements of at most <see cref="MaxParametersPerStatement"/>
-/// parameters (SQL Server's limit is 2,100; PostgreSQL's 65,535), one round trip per statement.
+/// run once per row (<see cref="DatabaseDialect.InsertsRowByRow"/>). Elsewhere rows go as multi-row statements of at most
+/// <see cref="MaxParametersPerStatement"/> parameters, and at most the dialect's own limit (SQL Server's limit is 2,100;
+/// PostgreSQL's 65,535), one round trip per statement.
 /// </remarks>
 internal static class SqlRowInserter
 {
@@ -27,8 +29,6 @@ internal static class SqlRowInserter
     public const int MaxParametersPerStatement = 2_000;
 
     private const int MaxRowsPerStatement = 256;
-
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
     private static readonly ConcurrentDictionary<(IModel Model, Type Type), Table> Tables = new();
 
@@ -49,13 +49,14 @@ internal static class SqlRowInserter
 
         var table = TableOf(context, typeof(TRow));
         var timeout = context.Database.GetCommandTimeout();
-        if (context.Database.ProviderName == SqliteProvider)
+        var dialect = DatabaseDialect.For(context, "The context that writes the SDK's own tables");
+        if (dialect.InsertsRowByRow)
         {
             await InsertOneByOneAsync(table, connection, transaction, timeout, rows, async, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var perStatement = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / table.Columns.Length));
+        var perStatement = RowsPerStatement(dialect, table.Columns.Length);
         for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
             var count = Math.Min(perStatement, rows.Count - offset);
@@ -71,6 +72,28 @@ internal static class SqlRowInserter
 
             await ExecuteAsync(command, async, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Rows per multi-row statement of <paramref name="columns"/> columns a row: under both limits, at least one.</summary>
+    internal static int RowsPerStatement(DatabaseDialect dialect, int columns) =>
+        Math.Max(1, Math.Min(MaxRowsPerStatement, Math.Min(MaxParametersPerStatement, dialect.MaxParametersPerStatement) / columns));
+
+    /// <summary>The statements that would insert <paramref name="rows"/> rows of <typeparamref name="TRow"/> on <paramref name="context"/>'s provider, as (text, parameter count); tests parse them, nothing runs.</summary>
+    internal static IReadOnlyList<(string Text, int Parameters)> InsertStatements<TRow>(DbContext context, int rows)
+        where TRow : class
+    {
+        var table = TableOf(context, typeof(TRow));
+        var dialect = DatabaseDialect.For(context, "The context");
+        var perStatement = dialect.InsertsRowByRow ? 1 : RowsPerStatement(dialect, table.Columns.Length);
+        var connection = context.Database.GetDbConnection();
+        var statements = new List<(string, int)>();
+        for (var offset = 0; offset < rows; offset += perStatement)
+        {
+            using var command = CreateCommand(table, connection, null, null, Math.Min(perStatement, rows - offset));
+            statements.Add((command.CommandText, command.Parameters.Count));
+        }
+
+        return statements;
     }
 
     private static async Task InsertOneByOneAsync<TRow>(Table table, DbConnection connection, DbTransaction? transaction, int? timeout, IReadOnlyList<TRow> rows, bool async, CancellationToken cancellationToken)
