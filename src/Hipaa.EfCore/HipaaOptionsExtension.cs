@@ -56,14 +56,7 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
     /// </summary>
     public void Validate(IDbContextOptions options)
     {
-        foreach (var extension in options.Extensions)
-        {
-            // EF Core's provider name is the name of the provider's assembly (DatabaseFacade.ProviderName).
-            if (extension.Info.IsDatabaseProvider && Storage.Dialects.DatabaseDialect.Find(extension.GetType().Assembly.GetName().Name) is null)
-            {
-                throw Storage.Dialects.DatabaseDialect.Unsupported("This context (UseHipaa)", extension.GetType().Assembly.GetName().Name);
-            }
-        }
+        Storage.Dialects.DatabaseDialect.RequireSupported(options, "This context (UseHipaa)");
 
         var afterThis = false;
         foreach (var extension in options.Extensions)

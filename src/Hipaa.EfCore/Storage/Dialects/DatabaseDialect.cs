@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Hipaa.EfCore.Auditing.Sql;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Hipaa.EfCore.Storage.Dialects;
 
@@ -156,6 +157,25 @@ internal abstract class DatabaseDialect
     /// <exception cref="InvalidOperationException">The provider is not supported.</exception>
     public static DatabaseDialect For(DbContext context, string what) =>
         Find(context) ?? throw Unsupported(what, context.Database.ProviderName);
+
+    /// <summary>
+    /// Throws when <paramref name="options"/> configure a database provider the SDK has no dialect for (EF Core's provider
+    /// name is the provider assembly's name); does nothing when they configure none (EF Core reports that itself).
+    /// </summary>
+    /// <param name="options">The options of a context.</param>
+    /// <param name="what">What the options are for, for the message.</param>
+    /// <exception cref="InvalidOperationException">The provider is not SQLite, PostgreSQL or SQL Server.</exception>
+    public static void RequireSupported(IDbContextOptions options, string what)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var extension in options.Extensions)
+        {
+            if (extension.Info.IsDatabaseProvider && extension.GetType().Assembly.GetName().Name is var provider && Find(provider) is null)
+            {
+                throw Unsupported(what, provider);
+            }
+        }
+    }
 
     /// <summary>The error for a provider the SDK does not support, naming the supported ones.</summary>
     /// <param name="what">What uses the provider.</param>
