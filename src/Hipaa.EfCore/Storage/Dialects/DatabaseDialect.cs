@@ -100,6 +100,13 @@ internal abstract class DatabaseDialect
     /// <returns>An expression of the 16-byte key id.</returns>
     public abstract string KeyIdOf(string column);
 
+    /// <summary>The end of a query that returns its first <paramref name="rows"/> rows in <paramref name="orderBy"/> order: <c> ORDER BY id LIMIT n</c>, or T-SQL's <c>OFFSET 0 ROWS FETCH NEXT n ROWS ONLY</c>.</summary>
+    /// <param name="orderBy">The ordering, e.g. <c>id</c>.</param>
+    /// <param name="rows">How many rows (positive).</param>
+    /// <returns>The clause, with a leading space.</returns>
+    public virtual string FirstRows(string orderBy, int rows) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ORDER BY {orderBy} LIMIT {rows}");
+
     /// <summary>Delimits one identifier the way the database quotes it.</summary>
     /// <param name="name">The identifier.</param>
     /// <returns>The quoted identifier, with quote characters inside it escaped.</returns>

@@ -73,6 +73,10 @@ internal sealed class SqlServerDialect : DatabaseDialect
     }
 
     /// <inheritdoc />
+    public override string FirstRows(string orderBy, int rows) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ORDER BY {orderBy} OFFSET 0 ROWS FETCH NEXT {rows} ROWS ONLY");
+
+    /// <inheritdoc />
     public override string KeyIdOf(string column) => $"SUBSTRING({column}, {FieldCiphertext.KeyIdOffset + 1}, {FieldCiphertext.KeyIdSize})";
 
     /// <inheritdoc />

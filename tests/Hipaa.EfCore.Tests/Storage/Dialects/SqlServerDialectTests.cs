@@ -228,6 +228,50 @@ public sealed class SqlServerDialectTests
     }
 
     [Fact]
+    public void EfCoresSqlServerQueries_AreReadsOfTheirPhiTables_NotSeveralStatements()
+    {
+        // T-SQL needs no semicolon between statements, so the lexer reads statement keywords after a statement's own as a
+        // second statement; EF Core's own query shapes (paging, TOP, APPLY, OPENJSON … WITH, UNION) must stay reads.
+        var ids = new[] { Guid.NewGuid(), Guid.NewGuid() };
+        using var plain = new ClinicDb(CapturedOptions);
+        IQueryable[] queries =
+        [
+            plain.Notes.Where(n => n.Severity > 3).OrderBy(n => n.Id).Skip(10).Take(5),
+            plain.Notes.Where(n => ids.Contains(n.PatientId)),
+            plain.Patients.Select(p => new { p.Id, Latest = p.Notes.OrderByDescending(n => n.WrittenAt).Select(n => n.Title).FirstOrDefault() }),
+            plain.Notes.Select(n => n.Id).Union(plain.Prescriptions.Select(r => r.Id)),
+            plain.Notes.Where(n => plain.Prescriptions.Any(r => r.PatientId == n.PatientId)).Take(1),
+        ];
+        using var context = CreateApplicationContext();
+        foreach (var query in queries)
+        {
+            // ToQueryString declares the parameters first ("DECLARE @p int = 10;"); the command EF Core sends is what follows.
+            var text = query.ToQueryString();
+            var sql = text[(text.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)..].Trim();
+            Assert.Single(TransactSqlParse.Statements(sql));
+
+            var command = HipaaContext.Audit(context)!.DescribeCommand(context, sql);
+
+            Assert.Equal(Hipaa.Auditing.AuditAction.Read, command.Action);
+            Assert.Contains(command.Touched, t => t.Table == "Notes");
+        }
+    }
+
+    [Fact]
+    public void AuditExportPage_Parses_WithOffsetFetchInsteadOfLimit()
+    {
+        var format = Hipaa.EfCore.Auditing.Reports.AuditReports.ExportPageQuery(SqlServerDialect.Instance, " AND occurred_at >= {2}");
+        var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, "@p0", "@p1", "@p2");
+
+        var select = Assert.IsType<SelectStatement>(Assert.Single(TransactSqlParse.Statements(text)));
+
+        var query = Assert.IsType<QuerySpecification>(select.QueryExpression);
+        Assert.NotNull(query.OrderByClause);
+        Assert.Equal("1000", ((IntegerLiteral)query.OffsetClause.FetchExpression).Value);
+        Assert.Equal(3, TransactSqlParse.DistinctVariables(select));
+    }
+
+    [Fact]
     public void ShreddedIndexClearing_Parses_AndReadsTheKeyIdWithSubstring()
     {
         using var context = new KeyStoreDbContext(KeyOptions);
