@@ -49,12 +49,15 @@ internal sealed class HipaaOptionsExtension(FieldEncryptionRuntime? encryption, 
     }
 
     /// <summary>
-    /// Refuses options where an extension added after <c>UseHipaa</c> registers an instantiation binding interceptor
-    /// (<c>UseLazyLoadingProxies()</c>, <c>UseChangeTrackingProxies()</c>): it would run after the SDK's and replace its
-    /// binding, so entities would be created without being decrypted or their reads audited.
+    /// Refuses a database provider the SDK has no dialect for (<see cref="Storage.Dialects.DatabaseDialect"/>: SQLite,
+    /// PostgreSQL, SQL Server), and options where an extension added after <c>UseHipaa</c> registers an instantiation
+    /// binding interceptor (<c>UseLazyLoadingProxies()</c>, <c>UseChangeTrackingProxies()</c>): it would run after the
+    /// SDK's and replace its binding, so entities would be created without being decrypted or their reads audited.
     /// </summary>
     public void Validate(IDbContextOptions options)
     {
+        Storage.Dialects.DatabaseDialect.RequireSupported(options, "This context (UseHipaa)");
+
         var afterThis = false;
         foreach (var extension in options.Extensions)
         {

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Text;
+using Hipaa.EfCore.Storage.Dialects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -22,10 +23,13 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
     /// <summary>Row counts up to this one get a statement of their own; larger batches are cut into chunks.</summary>
     private const int ExactRowCounts = 16;
 
-    /// <summary>The chunks larger batches are cut into (largest first); 256 rows are 6,912 parameters, far below SQLite's and PostgreSQL's limits.</summary>
-    private static readonly int[] Chunks = [256, 128, 64, 32];
+    /// <summary>
+    /// The chunks larger batches are cut into (largest first); 256 rows are 6,912 parameters, far below PostgreSQL's limit.
+    /// Those over the dialect's <see cref="DatabaseDialect.MaxParametersPerStatement"/> are left out (SQL Server: 64 rows and smaller).
+    /// </summary>
+    private static readonly int[] AllChunks = [256, 128, 64, 32];
 
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+    private int[] _chunks = AllChunks;
 
     /// <summary>On a SQLite database in WAL mode, the writer checkpoints itself every this many commits (see <see cref="OpenAsync"/>).</summary>
     private const int CommitsPerCheckpoint = 100;
@@ -124,7 +128,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
 
     private async Task InsertAndCommitAsync(DbConnection connection, List<AuditEntry> rows, bool async)
     {
-        var first = ChunkOf(rows.Count, _sqlite);
+        var first = ChunkOf(rows.Count, _sqlite, _chunks);
         if (first == rows.Count)
         {
             await InsertAsync(connection, null, rows, 0, first, async).ConfigureAwait(false);
@@ -138,7 +142,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
             {
                 for (var offset = 0; offset < rows.Count;)
                 {
-                    var count = ChunkOf(rows.Count - offset, _sqlite);
+                    var count = ChunkOf(rows.Count - offset, _sqlite, _chunks);
                     await InsertAsync(connection, transaction, rows, offset, count, async).ConfigureAwait(false);
                     offset += count;
                 }
@@ -183,7 +187,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
     /// name, a linear search in SQLite, so a statement of n parameters costs O(n²) to bind: measured, 100 rows as 64+32+4-row
     /// statements took 5.7 ms, longer than 100 one-row commits. There, one prepared one-row statement runs once per row.
     /// </summary>
-    private static int ChunkOf(int remaining, bool sqlite)
+    internal static int ChunkOf(int remaining, bool sqlite, int[] chunks)
     {
         if (sqlite)
         {
@@ -195,7 +199,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
             return remaining;
         }
 
-        foreach (var chunk in Chunks)
+        foreach (var chunk in chunks)
         {
             if (chunk <= remaining)
             {
@@ -205,6 +209,23 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
 
         return ExactRowCounts;
     }
+
+    /// <summary>The chunks whose statements carry at most <paramref name="maxParameters"/> parameters of <paramref name="columns"/> columns a row.</summary>
+    internal static int[] ChunksUnder(int maxParameters, int columns) =>
+        AllChunks.Where(c => c * columns <= maxParameters).ToArray() is { Length: > 0 } fitting ? fitting : [];
+
+    /// <summary>The text of the multi-row INSERT of <paramref name="rows"/> audit rows on <paramref name="context"/>'s provider (tests parse it; nothing runs).</summary>
+    internal static string InsertText(AuditDbContext context, int rows)
+    {
+        var inserter = new AuditBatchInserter(new DbContextOptions<AuditDbContext>());
+        inserter.Describe(context);
+        inserter._context = context;
+        using var command = inserter.CommandFor(context.Database.GetDbConnection(), rows).Command;
+        return command.CommandText;
+    }
+
+    /// <summary>Gets the chunk sizes this inserter cuts large batches into (after its first connection).</summary>
+    internal IReadOnlyList<int> Chunks => _chunks;
 
     private async Task InsertAsync(DbConnection connection, DbTransaction? transaction, List<AuditEntry> rows, int offset, int count, bool async)
     {
@@ -315,7 +336,8 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
             }
 
             var connection = context.Database.GetDbConnection();
-            if (context.Database.ProviderName == SqliteProvider)
+            var dialect = DatabaseDialect.For(context, "The audit store");
+            if (dialect.HasDatabaseWriteLock)
             {
                 // Wait in SQLite's own busy handler while another connection (the application's SaveChanges, the
                 // sealer) holds the write lock, rather than in Microsoft.Data.Sqlite's retry loop, which sleeps 150 ms.
@@ -323,7 +345,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
                 var seconds = context.Database.GetCommandTimeout() ?? pragma.CommandTimeout;
                 if (seconds > 0)
                 {
-                    pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {Math.Min(seconds, int.MaxValue / 1000) * 1000}");
+                    pragma.CommandText = dialect.BusyTimeoutStatement(seconds)!;
                     if (async)
                     {
                         await pragma.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -340,11 +362,11 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
                 // file (also with synchronous=NORMAL). So this connection does not checkpoint on commit; it checkpoints
                 // (PASSIVE) every CommitsPerCheckpoint commits instead. Only in WAL mode: on a shared-cache in-memory
                 // database a checkpoint PRAGMA waits on the application's open readers.
-                pragma.CommandText = "PRAGMA journal_mode";
+                pragma.CommandText = dialect.JournalModeQuery!;
                 var journal = async ? await pragma.ExecuteScalarAsync().ConfigureAwait(false) : pragma.ExecuteScalar();
                 if (string.Equals(journal as string, "wal", StringComparison.OrdinalIgnoreCase))
                 {
-                    pragma.CommandText = "PRAGMA wal_autocheckpoint = 0";
+                    pragma.CommandText = dialect.DisableAutomaticCheckpointsStatement!;
                     if (async)
                     {
                         await pragma.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -355,7 +377,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
                     }
 
                     _checkpoint = connection.CreateCommand();
-                    _checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    _checkpoint.CommandText = dialect.PassiveCheckpointStatement!;
                 }
 
                 _sqlite = true;
@@ -364,6 +386,7 @@ internal sealed class AuditBatchInserter(DbContextOptions<AuditDbContext> option
             if (_columns is null)
             {
                 Describe(context);
+                _chunks = ChunksUnder(dialect.MaxParametersPerStatement, _columns!.Length);
             }
 
             _context = context;

@@ -85,7 +85,7 @@ internal sealed partial class AuditRuntime : IDisposable
                 .. m.GetEntityTypes().Select(GetModel).OfType<PhiEntityModel>().SelectMany(p => (IEnumerable<PhiEntityModel>)[p, .. PhiEntityModel.OtherTables(p)]),
                 .. m.GetEntityTypes().Where(t => t.ClrType == typeof(AuditEntry) || t.ClrType == typeof(AuditCheckpointEntry) || t.ClrType == typeof(AuditPatientEntry)).Select(PhiEntityModel.ForAuditTable),
             ],
-            SqlDialect.For(context.Database.ProviderName)));
+            Storage.Dialects.DatabaseDialect.Find(context)));
         var described = tables.Describe(context, sql);
         return commands.GetValue(sql, _ => described);
     }
@@ -135,7 +135,7 @@ internal sealed partial class AuditRuntime : IDisposable
         entries = ReadRecordCombiner.Combine(entries);
         try
         {
-            if (context.Database.CurrentTransaction is { } transaction && context.Database.ProviderName == SqliteProvider)
+            if (context.Database.CurrentTransaction is { } transaction && Storage.Dialects.DatabaseDialect.Find(context) is { HasDatabaseWriteLock: true })
             {
                 var connection = context.Database.GetDbConnection();
                 await AuditSqlInserter.InsertAsync(context, connection, transaction.GetDbTransaction(), entries, async, cancellationToken).ConfigureAwait(false);
@@ -205,8 +205,6 @@ internal sealed partial class AuditRuntime : IDisposable
         Writer.Dispose();
         Sealing?.Dispose();
     }
-
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Critical, Message = "{Count} PHI read record(s) could not be stored and the reads were returned UNAUDITED, because DangerouslyReturnUnauditedReadsWhenAuditStoreIsDown is on.")]
     private static partial void LogUnauditedRead(ILogger logger, int count, Exception exception);

@@ -72,8 +72,10 @@ public static class ConsentStoreHipaaBuilderExtensions
         registration.Configure(services, options);
         if (!options.IsConfigured)
         {
-            throw new InvalidOperationException("UseConsentStore(...) configured no database provider; call UseSqlite, UseNpgsql or another provider inside it.");
+            throw new InvalidOperationException("UseConsentStore(...) configured no database provider; call UseSqlite, UseNpgsql or UseSqlServer inside it.");
         }
+
+        Hipaa.EfCore.Storage.Dialects.DatabaseDialect.RequireSupported(options.Options, "The consent store (UseConsentStore)");
 
         FieldEncryptionRuntime encryption = services.GetService<FieldEncryptionRuntime>()
             ?? throw new InvalidOperationException(

@@ -136,8 +136,10 @@ public static class FieldEncryptionHipaaBuilderExtensions
         keyStore.Configure(services, keyStoreOptions);
         if (!keyStoreOptions.IsConfigured)
         {
-            throw new InvalidOperationException("UseKeyStore(...) configured no database provider; call UseSqlite, UseNpgsql or another provider inside it.");
+            throw new InvalidOperationException("UseKeyStore(...) configured no database provider; call UseSqlite, UseNpgsql or UseSqlServer inside it.");
         }
+
+        Hipaa.EfCore.Storage.Dialects.DatabaseDialect.RequireSupported(keyStoreOptions.Options, "The key store (UseKeyStore)");
 
         var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var keyRing = new KeyRing(

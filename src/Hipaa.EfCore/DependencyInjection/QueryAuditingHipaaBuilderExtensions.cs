@@ -125,8 +125,10 @@ public static class QueryAuditingHipaaBuilderExtensions
         store.Configure(services, storeOptions);
         if (!storeOptions.IsConfigured)
         {
-            throw new InvalidOperationException("UseAuditStore(...) configured no database provider; call UseSqlite, UseNpgsql or another provider inside it.");
+            throw new InvalidOperationException("UseAuditStore(...) configured no database provider; call UseSqlite, UseNpgsql or UseSqlServer inside it.");
         }
+
+        Hipaa.EfCore.Storage.Dialects.DatabaseDialect.RequireSupported(storeOptions.Options, "The audit store (UseAuditStore)");
 
         var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var signer = services.GetService<IAuditCheckpointSigner>()

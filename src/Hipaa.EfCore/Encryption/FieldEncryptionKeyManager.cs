@@ -127,7 +127,7 @@ public sealed class FieldEncryptionKeyManager
         if (!ShreddedBlindIndexes.IsSupported(context))
         {
             throw new NotSupportedException(
-                $"ShredAsync(scope, context) clears the blind indexes of the shredded values on SQLite and PostgreSQL only; this context uses {context.Database.ProviderName}. Nothing was shredded. Call ShredAsync(scope) without the context (searches for the shredded values are then refused as index mismatches) and clear the '_bidx' columns of the shredded rows yourself.");
+                $"ShredAsync(scope, context) clears the blind indexes of the shredded values on SQLite, PostgreSQL and SQL Server only; this context uses {context.Database.ProviderName}. Nothing was shredded. Call ShredAsync(scope) without the context (searches for the shredded values are then refused as index mismatches) and clear the '_bidx' columns of the shredded rows yourself.");
         }
 
         if (HipaaContext.Audit(context) is { } audit)

@@ -34,9 +34,6 @@ internal static class KeyTableCompactor
     /// <summary>How long the rewrite waits for the key table's exclusive lock before it gives up (key lookups queue behind it meanwhile).</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(5);
 
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
     /// <summary>PostgreSQL's SQLSTATE for <c>lock_not_available</c> (what <c>lock_timeout</c> raises).</summary>
     private const string LockNotAvailable = "55P03";
 
@@ -52,10 +49,10 @@ internal static class KeyTableCompactor
         var context = new KeyStoreDbContext(options);
         await using (context.ConfigureAwait(false))
         {
-            var provider = context.Database.ProviderName;
-            if (provider is not (NpgsqlProvider or SqliteProvider))
+            var dialect = Storage.Dialects.DatabaseDialect.Find(context);
+            if (dialect is not { CompactsKeyTable: true })
             {
-                return Report(runtime, new(KeyTableCompactionOutcome.NotSupported, [], $"The key store's database is {provider}; CompactKeyTableAsync compacts PostgreSQL and SQLite key tables only. Nothing was done: use the database's own maintenance (docs/encryption.md, \"Physical erasure\")."));
+                return Report(runtime, new(KeyTableCompactionOutcome.NotSupported, [], $"The key store's database is {context.Database.ProviderName}; CompactKeyTableAsync compacts PostgreSQL and SQLite key tables only. Nothing was done: use the database's own maintenance (docs/encryption.md, \"Physical erasure\")."));
             }
 
             var deadline = time.GetUtcNow() + waitForOlderTransactions;
@@ -64,7 +61,7 @@ internal static class KeyTableCompactor
             {
                 var connection = context.Database.GetDbConnection();
                 var timeout = context.Database.GetCommandTimeout();
-                var result = provider == NpgsqlProvider
+                var result = dialect is Storage.Dialects.PostgreSqlDialect
                     ? await CompactPostgresAsync(connection, timeout, time, deadline, cancellationToken).ConfigureAwait(false)
                     : await CompactSqliteAsync(connection, timeout, time, deadline, cancellationToken).ConfigureAwait(false);
                 return Report(runtime, result);

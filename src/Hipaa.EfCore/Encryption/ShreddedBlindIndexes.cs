@@ -22,14 +22,11 @@ namespace Hipaa.EfCore.Encryption;
 /// </remarks>
 internal static class ShreddedBlindIndexes
 {
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
     /// <summary>The value a shredded value's index is set to: the empty byte string.</summary>
     public static byte[] Cleared { get; } = [];
 
-    /// <summary>Whether indexes can be cleared on <paramref name="context"/>'s database (SQLite and PostgreSQL: the SQL takes a part of a binary value).</summary>
-    public static bool IsSupported(DbContext context) => KeyIdOf(context.Database.ProviderName, "x") is not null;
+    /// <summary>Whether indexes can be cleared on <paramref name="context"/>'s database (a supported one: the SQL takes a part of a binary value, <see cref="Storage.Dialects.DatabaseDialect.KeyIdOf"/>).</summary>
+    public static bool IsSupported(DbContext context) => Storage.Dialects.DatabaseDialect.Find(context) is not null;
 
     /// <summary>Sets the index of every value under one of <paramref name="keyIds"/> to <see cref="Cleared"/>; returns the number of index values cleared.</summary>
     public static async Task<int> ClearAsync(FieldEncryptionRuntime runtime, DbContext context, IReadOnlyCollection<Guid> keyIds, CancellationToken cancellationToken)
@@ -40,7 +37,7 @@ internal static class ShreddedBlindIndexes
         }
 
         var sql = context.GetService<ISqlGenerationHelper>();
-        var provider = context.Database.ProviderName;
+        var dialect = Storage.Dialects.DatabaseDialect.For(context, "ShredAsync(scope, context)");
         var cleared = 0;
         var done = new HashSet<(string?, string, string)>();
         foreach (var entityType in context.Model.GetEntityTypes())
@@ -64,12 +61,7 @@ internal static class ShreddedBlindIndexes
 
                 // UPDATE t SET c_bidx = {0} WHERE substr(c, 3, 16) IN ({1}, …) AND (c_bidx IS NULL OR c_bidx <> {0}); the
                 // placeholders become parameters (ExecuteSqlRaw formats the text), so braces in a name are doubled.
-                var keys = string.Join(", ", Enumerable.Range(1, keyIds.Count).Select(i => "{" + i + "}"));
-                var target = Literal(sql.DelimitIdentifier(table, schema));
-                var indexSql = Literal(sql.DelimitIdentifier(indexColumn));
-                var text = $"UPDATE {target} SET {indexSql} = {{0}} "
-                    + $"WHERE {KeyIdOf(provider, Literal(sql.DelimitIdentifier(valueColumn)))} IN ({keys}) "
-                    + $"AND ({indexSql} IS NULL OR {indexSql} <> {{0}})";
+                var text = ClearStatement(dialect, sql, table, schema, indexColumn, valueColumn, keyIds.Count);
                 object[] parameters = [Cleared, .. keyIds.Select(id => id.ToByteArray(bigEndian: true))];
                 var rows = await context.Database.ExecuteSqlRawAsync(text, parameters, cancellationToken).ConfigureAwait(false);
                 if (rows > 0)
@@ -87,11 +79,17 @@ internal static class ShreddedBlindIndexes
     /// <summary>A delimited name as literal text of a composite format string (the SQL ExecuteSqlRaw formats).</summary>
     private static string Literal(string delimited) => delimited.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal);
 
-    /// <summary>The SQL of a stored value's key id (bytes 2 to 17, <see cref="FieldCiphertext"/>), or <see langword="null"/> on another database.</summary>
-    private static string? KeyIdOf(string? provider, string column) => provider switch
+    /// <summary>
+    /// The composite format text of one column's clearing statement: <c>{0}</c> the cleared value, <c>{1}</c>… the key ids
+    /// (ExecuteSqlRaw turns them into parameters).
+    /// </summary>
+    internal static string ClearStatement(Storage.Dialects.DatabaseDialect dialect, ISqlGenerationHelper sql, string table, string? schema, string indexColumn, string valueColumn, int keys)
     {
-        SqliteProvider => $"substr({column}, {FieldCiphertext.KeyIdOffset + 1}, {FieldCiphertext.KeyIdSize})",
-        NpgsqlProvider => $"substring({column} from {FieldCiphertext.KeyIdOffset + 1} for {FieldCiphertext.KeyIdSize})",
-        _ => null,
-    };
+        var keyList = string.Join(", ", Enumerable.Range(1, keys).Select(i => "{" + i + "}"));
+        var target = Literal(sql.DelimitIdentifier(table, schema));
+        var indexSql = Literal(sql.DelimitIdentifier(indexColumn));
+        return $"UPDATE {target} SET {indexSql} = {{0}} "
+            + $"WHERE {dialect.KeyIdOf(Literal(sql.DelimitIdentifier(valueColumn)))} IN ({keyList}) "
+            + $"AND ({indexSql} IS NULL OR {indexSql} <> {{0}})";
+    }
 }

@@ -20,8 +20,6 @@ namespace Hipaa.EfCore.Policy;
 internal static class LegacyConsentMigration
 {
     private const int MaxAttempts = 4;
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
 
     public static async Task MigrateIfNeededAsync(DbContextOptions<ConsentStoreDbContext> options, ConsentCipher cipher, ILogger logger, bool allowed, CancellationToken cancellationToken)
     {
@@ -72,9 +70,9 @@ internal static class LegacyConsentMigration
 
             if (await ReplaceAsync(context, consents.Count, changes.Count, encryptedConsents, encryptedChanges, cancellationToken).ConfigureAwait(false))
             {
-                if (context.Database.ProviderName == SqliteProvider)
+                if (Storage.Dialects.DatabaseDialect.Find(context)?.ReclaimSpaceStatement is { } reclaim)
                 {
-                    await context.Database.ExecuteSqlRawAsync("VACUUM", cancellationToken).ConfigureAwait(false);
+                    await context.Database.ExecuteSqlRawAsync(reclaim, cancellationToken).ConfigureAwait(false);
                 }
 
                 ConsentStoreLog.LegacyConsentsMigrated(logger, consents.Count, changes.Count);
@@ -107,10 +105,9 @@ internal static class LegacyConsentMigration
         await using var transactionDisposal = transaction.ConfigureAwait(false);
         try
         {
-            if (context.Database.ProviderName == NpgsqlProvider)
+            if (Storage.Dialects.DatabaseDialect.Find(context)?.LockTablesStatement([ConsentStoreDbContext.ConsentsTable, ConsentStoreDbContext.HistoryTable]) is { } lockTables)
             {
-                await context.Database.ExecuteSqlRawAsync(
-                    $"LOCK TABLE {ConsentStoreDbContext.ConsentsTable}, {ConsentStoreDbContext.HistoryTable} IN ACCESS EXCLUSIVE MODE", cancellationToken).ConfigureAwait(false);
+                await context.Database.ExecuteSqlRawAsync(lockTables, cancellationToken).ConfigureAwait(false);
             }
 
             if (!await IsLegacyAsync(context, cancellationToken).ConfigureAwait(false)

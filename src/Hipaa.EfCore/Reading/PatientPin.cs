@@ -122,7 +122,7 @@ internal sealed class PatientPin
             return true;
         }
 
-        if (context.Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer")
+        if (Storage.Dialects.DatabaseDialect.Find(context) is { ComparesTextOrdinally: false })
         {
             return false;
         }

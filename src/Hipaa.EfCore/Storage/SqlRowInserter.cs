@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using Hipaa.EfCore.Storage.Dialects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -18,8 +19,9 @@ namespace Hipaa.EfCore.Storage;
 /// <remarks>
 /// SQLite runs in-process, so a statement of many rows saves no round trip, and Microsoft.Data.Sqlite binds parameters by
 /// name (a linear search in SQLite, O(n²) for a statement of n parameters): there one one-row statement is prepared and
-/// run once per row. Elsewhere rows go as multi-row statements of at most <see cref="MaxParametersPerStatement"/>
-/// parameters (SQL Server's limit is 2,100; PostgreSQL's 65,535), one round trip per statement.
+/// run once per row (<see cref="DatabaseDialect.InsertsRowByRow"/>). Elsewhere rows go as multi-row statements of at most
+/// <see cref="MaxParametersPerStatement"/> parameters, and at most the dialect's own limit (SQL Server's limit is 2,100;
+/// PostgreSQL's 65,535), one round trip per statement.
 /// </remarks>
 internal static class SqlRowInserter
 {
@@ -27,8 +29,6 @@ internal static class SqlRowInserter
     public const int MaxParametersPerStatement = 2_000;
 
     private const int MaxRowsPerStatement = 256;
-
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
     private static readonly ConcurrentDictionary<(IModel Model, Type Type), Table> Tables = new();
 
@@ -49,13 +49,14 @@ internal static class SqlRowInserter
 
         var table = TableOf(context, typeof(TRow));
         var timeout = context.Database.GetCommandTimeout();
-        if (context.Database.ProviderName == SqliteProvider)
+        var dialect = DatabaseDialect.For(context, "The context that writes the SDK's own tables");
+        if (dialect.InsertsRowByRow)
         {
             await InsertOneByOneAsync(table, connection, transaction, timeout, rows, async, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var perStatement = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / table.Columns.Length));
+        var perStatement = RowsPerStatement(dialect, table.Columns.Length);
         for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
             var count = Math.Min(perStatement, rows.Count - offset);
@@ -71,6 +72,28 @@ internal static class SqlRowInserter
 
             await ExecuteAsync(command, async, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Rows per multi-row statement of <paramref name="columns"/> columns a row: under both limits, at least one.</summary>
+    internal static int RowsPerStatement(DatabaseDialect dialect, int columns) =>
+        Math.Max(1, Math.Min(MaxRowsPerStatement, Math.Min(MaxParametersPerStatement, dialect.MaxParametersPerStatement) / columns));
+
+    /// <summary>The statements that would insert <paramref name="rows"/> rows of <typeparamref name="TRow"/> on <paramref name="context"/>'s provider, as (text, parameter count); tests parse them, nothing runs.</summary>
+    internal static IReadOnlyList<(string Text, int Parameters)> InsertStatements<TRow>(DbContext context, int rows)
+        where TRow : class
+    {
+        var table = TableOf(context, typeof(TRow));
+        var dialect = DatabaseDialect.For(context, "The context");
+        var perStatement = dialect.InsertsRowByRow ? 1 : RowsPerStatement(dialect, table.Columns.Length);
+        var connection = context.Database.GetDbConnection();
+        var statements = new List<(string, int)>();
+        for (var offset = 0; offset < rows; offset += perStatement)
+        {
+            using var command = CreateCommand(table, connection, null, null, Math.Min(perStatement, rows - offset));
+            statements.Add((command.CommandText, command.Parameters.Count));
+        }
+
+        return statements;
     }
 
     /// <summary>
@@ -100,9 +123,10 @@ internal static class SqlRowInserter
         var table = TableOf(context, typeof(TRow));
         var match = absentWhenSame.Select(table.IndexOf).ToArray();
         var timeout = context.Database.GetCommandTimeout();
-        if (context.Database.ProviderName == SqliteProvider)
+        var dialect = DatabaseDialect.For(context, "The context that writes the SDK's own tables");
+        if (dialect.InsertsRowByRow)
         {
-            using var command = CreateInsertWhereAbsentCommand(table, connection, transaction, timeout, 1, match, returning: null);
+            using var command = CreateInsertWhereAbsentCommand(table, dialect, connection, transaction, timeout, 1, match, returning: null);
             if (rows.Count > 1)
             {
                 command.Prepare();
@@ -126,11 +150,11 @@ internal static class SqlRowInserter
         }
 
         var key = table.IndexOf(returned);
-        var perStatement = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / table.Columns.Length));
+        var perStatement = RowsPerStatement(dialect, table.Columns.Length);
         for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
             var count = Math.Min(perStatement, rows.Count - offset);
-            using var command = CreateInsertWhereAbsentCommand(table, connection, transaction, timeout, count, match, returning: key);
+            using var command = CreateInsertWhereAbsentCommand(table, dialect, connection, transaction, timeout, count, match, returning: key);
             var parameter = 0;
             var byKey = new Dictionary<object, int>(count);
             for (var row = 0; row < count; row++)
@@ -159,7 +183,38 @@ internal static class SqlRowInserter
         return inserted;
     }
 
-    private static DbCommand CreateInsertWhereAbsentCommand(Table table, DbConnection connection, DbTransaction? transaction, int? timeout, int rows, int[] match, int? returning)
+    /// <summary>The statements <see cref="InsertWhereAbsentAsync"/> would run for <paramref name="rows"/> rows, as (text, parameter count); tests parse them, nothing runs.</summary>
+    internal static IReadOnlyList<(string Text, int Parameters)> InsertWhereAbsentStatements<TRow>(DbContext context, int rows, IReadOnlyList<string> absentWhenSame, string returned)
+        where TRow : class
+    {
+        var table = TableOf(context, typeof(TRow));
+        var dialect = DatabaseDialect.For(context, "The context");
+        var match = absentWhenSame.Select(table.IndexOf).ToArray();
+        var connection = context.Database.GetDbConnection();
+        var statements = new List<(string, int)>();
+        if (dialect.InsertsRowByRow)
+        {
+            using var command = CreateInsertWhereAbsentCommand(table, dialect, connection, null, null, 1, match, returning: null);
+            statements.Add((command.CommandText, command.Parameters.Count));
+            return statements;
+        }
+
+        var perStatement = RowsPerStatement(dialect, table.Columns.Length);
+        for (var offset = 0; offset < rows; offset += perStatement)
+        {
+            using var command = CreateInsertWhereAbsentCommand(table, dialect, connection, null, null, Math.Min(perStatement, rows - offset), match, table.IndexOf(returned));
+            statements.Add((command.CommandText, command.Parameters.Count));
+        }
+
+        return statements;
+    }
+
+    /// <summary>
+    /// The statement of <see cref="InsertWhereAbsentAsync"/>: <c>INSERT INTO t (…) SELECT … WHERE NOT EXISTS (…)</c> for one
+    /// row (no result), or over <c>(VALUES …) AS v</c> returning the inserted rows' <paramref name="returning"/> column —
+    /// <c>RETURNING</c>, or T-SQL's <c>OUTPUT inserted.…</c> before the <c>SELECT</c>.
+    /// </summary>
+    private static DbCommand CreateInsertWhereAbsentCommand(Table table, DatabaseDialect dialect, DbConnection connection, DbTransaction? transaction, int? timeout, int rows, int[] match, int? returning)
     {
         var command = connection.CreateCommand();
         try
@@ -196,6 +251,12 @@ internal static class SqlRowInserter
             else
             {
                 var values = sql.DelimitIdentifier("v");
+                var output = dialect is SqlServerDialect;
+                if (output)
+                {
+                    text.Append(" OUTPUT inserted.").Append(columns[returning.Value].Delimited);
+                }
+
                 text.Append(" SELECT ").AppendJoin(", ", Enumerable.Range(0, columns.Length).Select(c => $"{values}.{Alias(c)}"))
                     .Append(" FROM (VALUES ");
                 for (var row = 0; row < rows; row++)
@@ -206,7 +267,11 @@ internal static class SqlRowInserter
                 text.Append(") AS ").Append(values).Append(" (").AppendJoin(", ", Enumerable.Range(0, columns.Length).Select(Alias)).Append(')')
                     .Append(" WHERE NOT EXISTS (SELECT 1 FROM ").Append(table.Name).Append(' ').Append(existing).Append(" WHERE ")
                     .AppendJoin(" AND ", match.Select(c => $"{existing}.{columns[c].Delimited} = {values}.{Alias(c)}"))
-                    .Append(") RETURNING ").Append(columns[returning.Value].Delimited);
+                    .Append(')');
+                if (!output)
+                {
+                    text.Append(" RETURNING ").Append(columns[returning.Value].Delimited);
+                }
             }
 
             command.CommandText = text.ToString();

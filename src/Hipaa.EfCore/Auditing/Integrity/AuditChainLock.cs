@@ -1,4 +1,4 @@
-using System.Globalization;
+using Hipaa.EfCore.Storage.Dialects;
 using Microsoft.EntityFrameworkCore;
 
 namespace Hipaa.EfCore.Auditing.Integrity;
@@ -6,24 +6,18 @@ namespace Hipaa.EfCore.Auditing.Integrity;
 /// <summary>
 /// The cluster-wide lock that lets one transaction at a time extend or cut the chain (sealing, purging), whatever the number
 /// of application instances: on PostgreSQL a transaction-scoped advisory lock, on SQLite the database write lock that
-/// Microsoft.Data.Sqlite takes when a transaction begins (<c>BEGIN IMMEDIATE</c>).
+/// Microsoft.Data.Sqlite takes when a transaction begins (<c>BEGIN IMMEDIATE</c>), on SQL Server an application lock owned
+/// by the transaction (<c>sp_getapplock</c>): the statement is the dialect's (<see cref="DatabaseDialect.ChainLockStatement"/>).
 /// </summary>
 internal static class AuditChainLock
 {
     /// <summary>The key of the PostgreSQL advisory lock: "hipaaud1" in ASCII, read as a big-endian 64-bit integer.</summary>
-    public const long PostgresAdvisoryLockKey = 0x6869_7061_6175_6431;
+    public const long PostgresAdvisoryLockKey = PostgreSqlDialect.AdvisoryLockKey;
 
-    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-
-    /// <summary>Whether <paramref name="context"/> works on SQLite.</summary>
+    /// <summary>Whether <paramref name="context"/>'s database has one write lock for the whole database (SQLite).</summary>
     /// <param name="context">The context.</param>
-    /// <returns><see langword="true"/> for the SQLite provider.</returns>
-    public static bool IsSqlite(AuditDbContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.Database.ProviderName == SqliteProvider;
-    }
+    /// <returns><see langword="true"/> for SQLite.</returns>
+    public static bool HasDatabaseWriteLock(AuditDbContext context) => DatabaseDialect.Find(context) is { HasDatabaseWriteLock: true };
 
     /// <summary>
     /// Takes the lock inside the current transaction of <paramref name="context"/>; it is released when the transaction ends.
@@ -40,23 +34,14 @@ internal static class AuditChainLock
             throw new InvalidOperationException("The audit chain lock is transaction-scoped: begin a transaction first.");
         }
 
-        switch (context.Database.ProviderName)
+        // SQLite: Microsoft.Data.Sqlite begins every transaction that is not ReadUncommitted with BEGIN IMMEDIATE: the
+        // transaction already holds the database's RESERVED (write) lock, so no other connection can write until it ends.
+        var dialect = DatabaseDialect.Find(context)
+            ?? throw new InvalidOperationException(
+                $"The audit store's database provider '{context.Database.ProviderName}' is not supported for sealing the audit chain; use one of: {DatabaseDialect.SupportedProviders}.");
+        if (dialect.ChainLockStatement is { } statement)
         {
-            case NpgsqlProvider:
-                await context.Database.ExecuteSqlRawAsync(
-                    string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({PostgresAdvisoryLockKey})"),
-                    cancellationToken).ConfigureAwait(false);
-                break;
-            case SqliteProvider:
-                // Microsoft.Data.Sqlite begins every transaction that is not ReadUncommitted with BEGIN IMMEDIATE: the
-                // transaction already holds the database's RESERVED (write) lock, so no other connection can write until it ends.
-                break;
-            default:
-                throw new InvalidOperationException(string.Format(
-                    CultureInfo.InvariantCulture,
-                    "The audit store's database provider '{0}' is not supported for sealing the audit chain; use PostgreSQL (Npgsql) "
-                        + "or SQLite.",
-                    context.Database.ProviderName));
+            await context.Database.ExecuteSqlRawAsync(statement, cancellationToken).ConfigureAwait(false);
         }
     }
 }

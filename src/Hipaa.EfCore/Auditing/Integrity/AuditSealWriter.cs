@@ -20,6 +20,32 @@ internal static class AuditSealWriter
     /// <summary>Rows per <see cref="DbBatch"/> where the provider supports batching.</summary>
     private const int RowsPerBatch = 500;
 
+    /// <summary>The text of the per-row UPDATE on <paramref name="context"/>'s provider (tests parse it; nothing runs).</summary>
+    internal static string UpdateText(AuditDbContext context)
+    {
+        var entityType = context.Model.FindEntityType(typeof(AuditEntry))
+            ?? throw new InvalidOperationException("The audit table is not in the audit store's model.");
+        var sql = context.GetService<ISqlGenerationHelper>();
+        IProperty[] columns =
+        [
+            Property(entityType, nameof(AuditEntry.ChainPosition)),
+            Property(entityType, nameof(AuditEntry.PreviousHash)),
+            Property(entityType, nameof(AuditEntry.Hash)),
+            Property(entityType, nameof(AuditEntry.SealedAt)),
+            Property(entityType, nameof(AuditEntry.Id)),
+        ];
+        return UpdateText(entityType, sql, columns);
+    }
+
+    private static string UpdateText(IEntityType entityType, ISqlGenerationHelper sql, IProperty[] columns)
+    {
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"UPDATE {sql.DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema())} SET {Assign(0)}, {Assign(1)}, {Assign(2)}, {Assign(3)} WHERE {Assign(4)}");
+
+        string Assign(int i) => sql.DelimitIdentifier(columns[i].GetColumnName()) + " = " + sql.GenerateParameterNamePlaceholder(Name(i));
+    }
+
     /// <summary>Writes the chain columns of <paramref name="rows"/>; <paramref name="context"/> has the sealer's transaction open.</summary>
     public static async Task WriteAsync(AuditDbContext context, IReadOnlyList<AuditEntry> rows, CancellationToken cancellationToken)
     {
@@ -38,9 +64,7 @@ internal static class AuditSealWriter
         ];
         var mappings = columns.Select(c => (RelationalTypeMapping)c.GetRelationalTypeMapping()).ToArray();
         var names = columns.Select((_, i) => sql.GenerateParameterName(Name(i))).ToArray();
-        var text = string.Create(
-            CultureInfo.InvariantCulture,
-            $"UPDATE {sql.DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema())} SET {Assign(0)}, {Assign(1)}, {Assign(2)}, {Assign(3)} WHERE {Assign(4)}");
+        var text = UpdateText(entityType, sql, columns);
         var timeout = context.Database.GetCommandTimeout();
         var connection = context.Database.GetDbConnection();
 
@@ -121,8 +145,6 @@ internal static class AuditSealWriter
                 Check(await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), rows[row]);
             }
         }
-
-        string Assign(int i) => sql.DelimitIdentifier(columns[i].GetColumnName()) + " = " + sql.GenerateParameterNamePlaceholder(Name(i));
     }
 
     private static string Name(int index) => string.Create(CultureInfo.InvariantCulture, $"seal{index}");

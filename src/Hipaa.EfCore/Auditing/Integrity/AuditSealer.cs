@@ -80,7 +80,7 @@ internal sealed partial class AuditSealer : IDisposable
             AuditDbContext context = new(_options);
             await using (context.ConfigureAwait(false))
             {
-                if (!AuditChainLock.IsSqlite(context))
+                if (Storage.Dialects.DatabaseDialect.Find(context) is not { JournalModeQuery: { } journalMode, PassiveCheckpointStatement: { } checkpoint })
                 {
                     return;
                 }
@@ -89,11 +89,11 @@ internal sealed partial class AuditSealer : IDisposable
                 var command = context.Database.GetDbConnection().CreateCommand();
                 await using (command.ConfigureAwait(false))
                 {
-                    command.CommandText = "PRAGMA journal_mode";
+                    command.CommandText = journalMode;
                     if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string mode
                         && string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                     {
-                        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                        command.CommandText = checkpoint;
                         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -114,7 +114,7 @@ internal sealed partial class AuditSealer : IDisposable
         await using (context.ConfigureAwait(false))
         {
             // SQLite: take turns with this process's audit writer in the process, not in SQLite (AuditStoreWriteGate).
-            var gate = AuditChainLock.IsSqlite(context) ? AuditStoreWriteGate.For(_options) : null;
+            var gate = AuditChainLock.HasDatabaseWriteLock(context) ? AuditStoreWriteGate.For(_options) : null;
             if (gate is not null)
             {
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -140,10 +140,8 @@ internal sealed partial class AuditSealer : IDisposable
 
             // Served by ix_hipaa_audit_chain_position (NULL first, then by id). SQLite is told so: with statistics
             // gathered while most rows were unsealed it would otherwise scan the whole table in id order.
-            IQueryable<AuditEntry> pendingQuery = AuditChainLock.IsSqlite(context)
-                ? context.Entries.FromSqlRaw(
-                    "SELECT * FROM hipaa_audit INDEXED BY ix_hipaa_audit_chain_position WHERE chain_position IS NULL ORDER BY id LIMIT {0}",
-                    maxRecords)
+            IQueryable<AuditEntry> pendingQuery = Storage.Dialects.DatabaseDialect.Find(context)?.PendingRecordsQuery is { } pendingSql
+                ? context.Entries.FromSqlRaw(pendingSql, maxRecords)
                 : context.Entries.Where(e => e.ChainPosition == null).OrderBy(e => e.Id).Take(maxRecords);
             // Not tracked: the chain columns are written by AuditSealWriter, without EF Core's snapshots of every row.
             List<AuditEntry> pending = await pendingQuery.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);

@@ -42,7 +42,7 @@ internal static class PatientIndexCheck
                 return problem;
             }
 
-            if (AuditChainLock.IsSqlite(context)
+            if (Storage.Dialects.DatabaseDialect.Find(context) is { StoresTimesAsText: true }
                 && await FindRewrittenSqliteTimeAsync(context, from, through, maxPosition, cancellationToken).ConfigureAwait(false) is { } rewritten)
             {
                 return rewritten;

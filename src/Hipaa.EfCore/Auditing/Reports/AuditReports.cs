@@ -26,6 +26,10 @@ public sealed partial class AuditReports
 
     private const int ExportBatchSize = 1_000;
 
+    /// <summary>The export's query of one page of records after id <c>{0}</c> up to id <c>{1}</c>, in id order (parameters from <c>{2}</c> in <paramref name="filter"/>).</summary>
+    internal static string ExportPageQuery(Storage.Dialects.DatabaseDialect dialect, string filter) =>
+        "SELECT * FROM hipaa_audit WHERE id > {0} AND id <= {1}" + filter + dialect.FirstRows("id", ExportBatchSize);
+
     /// <summary>Purposes whose disclosures 45 CFR 164.528(a)(1) leaves out of the accounting: treatment, payment, operations, the patient's own request.</summary>
     private static readonly HashSet<string> NotAccountedPurposes = new(StringComparer.Ordinal)
     {
@@ -191,8 +195,7 @@ public sealed partial class AuditReports
             {
                 (string pageFilter, List<object> pageParameters) = TimeFilter(from, to, firstIndex: 2);
                 pageParameters.InsertRange(0, [after, last]);
-                string pageSql = "SELECT * FROM hipaa_audit WHERE id > {0} AND id <= {1}" + pageFilter
-                    + string.Create(CultureInfo.InvariantCulture, $" ORDER BY id LIMIT {ExportBatchSize}");
+                string pageSql = ExportPageQuery(Storage.Dialects.DatabaseDialect.For(context, "The audit store"), pageFilter);
                 List<AuditEntry> page = await context.Entries
                     .FromSqlRaw(pageSql, [.. pageParameters])
                     .ToListAsync(cancellationToken)

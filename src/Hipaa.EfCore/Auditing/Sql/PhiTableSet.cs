@@ -15,6 +15,12 @@ internal sealed class PhiTableSet
 {
     private bool? _supportsReturning;
 
+    public PhiTableSet(IReadOnlyList<PhiEntityModel> tables, Storage.Dialects.DatabaseDialect? database)
+        : this(tables, database?.Lexer ?? SqlDialect.Other)
+    {
+        Database = database;
+    }
+
     public PhiTableSet(IReadOnlyList<PhiEntityModel> tables, SqlDialect dialect)
     {
         // Entity types sharing a table (inheritance, table splitting) are one table; each of them is kept for the
@@ -30,6 +36,9 @@ internal sealed class PhiTableSet
     public IReadOnlyList<PhiEntityModel> All { get; }
 
     public SqlDialect Dialect { get; }
+
+    /// <summary>Gets the database's dialect, which writes the RETURNING (OUTPUT) variant; <see langword="null"/> for an unsupported provider (no variant).</summary>
+    public Storage.Dialects.DatabaseDialect? Database { get; }
 
     /// <summary>Describes a command text: its fingerprint, what it does to which PHI tables, and its RETURNING variant.</summary>
     public AuditedCommand Describe(DbContext context, string sql)
@@ -75,18 +84,18 @@ internal sealed class PhiTableSet
                 ? [.. touched.Where(t => writtenTable.Denotes(t.Schema, t.Table, Dialect))]
                 : touched;
         string? returning = null;
-        if (analysis.CanAppendReturning && target?.PatientId is { } patientId && SupportsReturning(context)
+        if (analysis.CanAppendReturning && Database is { } database && target?.PatientId is { } patientId && SupportsReturning(context)
             && (patientId.GetColumnName(StoreObjectIdentifier.Table(target.Table, target.Schema)) ?? patientId.GetColumnName()) is { } columnName
             && !analysis.SetListNames.Any(n => Dialect.SameName(n.Name, n.Quoted, columnName)))
         {
             // (An UPDATE whose SET list names the patient id column may move rows to another patient: RETURNING would give
             // only the new patient, so it is recorded unattributed instead.)
             var column = context.GetService<ISqlGenerationHelper>().DelimitIdentifier(columnName);
-            returning = sql[..analysis.End] + " RETURNING " + (Dialect.QualifiesReturning ? analysis.TargetReference + "." : string.Empty) + column;
+            returning = database.WithReturnedColumn(sql, analysis, column);
         }
 
         return new AuditedCommand(fingerprint, []) { Action = action, Touched = touched, TouchedModels = sharing, Written = writes, Target = target, ReturningCommandText = returning };
     }
 
-    private bool SupportsReturning(DbContext context) => _supportsReturning ??= Dialect.SupportsReturning(context.Database.GetDbConnection());
+    private bool SupportsReturning(DbContext context) => _supportsReturning ??= Database?.SupportsReturning(context.Database.GetDbConnection()) == true;
 }

@@ -46,6 +46,18 @@ internal static class SqlAnalyzer
         "WITH", "ORDER", "LIMIT", "TABLE",
     };
 
+    /// <summary>
+    /// Words that start a T-SQL statement, which needs no semicolon before it: found outside parentheses after a
+    /// statement's own keyword, they begin a second statement (<c>SELECT 1 DELETE FROM Notes</c>).
+    /// </summary>
+    private static readonly HashSet<string> TransactSqlStatementStarts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "INSERT", "UPDATE", "DELETE", "MERGE", "EXEC", "EXECUTE", "TRUNCATE", "DROP", "ALTER", "CREATE", "DECLARE", "GRANT",
+        "REVOKE", "DENY", "BEGIN", "COMMIT", "ROLLBACK", "SAVE", "BACKUP", "RESTORE", "DBCC", "BULK", "USE", "PRINT",
+        "RAISERROR", "THROW", "WAITFOR", "IF", "WHILE", "RETURN", "GOTO", "OPEN", "CLOSE", "DEALLOCATE", "FETCH", "SET",
+        "SELECT", "WITH", "READTEXT", "WRITETEXT", "UPDATETEXT", "KILL", "SHUTDOWN", "RECONFIGURE", "CHECKPOINT",
+    };
+
     public static SqlCommandAnalysis Analyze(string sql, SqlDialect dialect)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -122,7 +134,21 @@ internal static class SqlAnalyzer
         };
         if (kind == SqlStatementKind.Unclassified)
         {
-            return Unclassified(names, $"an unknown statement ({keyword.Value.ToUpperInvariant()})");
+            // T-SQL runs a stored procedure named by the first word of a batch without EXEC: it may touch any table.
+            return dialect.BareProcedureCalls
+                ? new SqlCommandAnalysis { Kind = SqlStatementKind.Unclassified, Names = names, MayTouchAnyTable = true, Problem = $"an unknown statement ({keyword.Value.ToUpperInvariant()}), which T-SQL runs as a stored procedure" }
+                : Unclassified(names, $"an unknown statement ({keyword.Value.ToUpperInvariant()})");
+        }
+
+        if (dialect.StatementsWithoutSeparators && kind != SqlStatementKind.Other && SecondStatement(tokens, main, end, kind) is { } second)
+        {
+            return new SqlCommandAnalysis
+            {
+                Kind = SqlStatementKind.Unclassified,
+                Names = names,
+                MayTouchAnyTable = AtDepthZero(tokens, second, end, "EXEC") || AtDepthZero(tokens, second, end, "EXECUTE"),
+                Problem = $"a second statement ({tokens[second].Value.ToUpperInvariant()}) without a semicolon before it",
+            };
         }
 
         if (NestedDataModification(tokens, start, end))
@@ -140,15 +166,54 @@ internal static class SqlAnalyzer
             Kind = kind,
             Names = names,
             MayTouchAnyTable = keyword.Is("VACUUM"), // VACUUM INTO copies the whole database
-            HasReturning = AtDepthZero(tokens, main, end, "RETURNING"),
+            HasReturning = AtDepthZero(tokens, main, end, dialect.ReturningKeyword),
             End = tokens[end - 1].End,
         };
-        return kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete ? WithTarget(sql, tokens, main, end, analysis, dialect.StringLiteralsCanNameTables) : analysis;
+        return kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete ? WithTarget(sql, tokens, main, end, analysis, dialect) : analysis;
+    }
+
+    /// <summary>
+    /// In T-SQL, where statements need no semicolon between them: the index of the first word outside parentheses after
+    /// <paramref name="main"/> that starts another statement, or <see langword="null"/>. A statement's own clauses are not
+    /// such words: an UPDATE's SET, an INSERT's source SELECT, a SELECT after UNION/EXCEPT/INTERSECT, OFFSET … FETCH.
+    /// </summary>
+    private static int? SecondStatement(IReadOnlyList<SqlToken> tokens, int main, int end, SqlStatementKind kind)
+    {
+        var depth = 0;
+        var sawSet = false;
+        var sawSource = false;
+        for (var i = main + 1; i < end; i++)
+        {
+            var token = tokens[i];
+            depth += token.Is('(') ? 1 : token.Is(')') ? -1 : 0;
+            if (depth != 0 || token.Kind != SqlTokenKind.Word || !TransactSqlStatementStarts.Contains(token.Value))
+            {
+                continue;
+            }
+
+            var previous = tokens[i - 1];
+            var own = token.Value.ToUpperInvariant() switch
+            {
+                "SET" => kind == SqlStatementKind.Update && !sawSet && (sawSet = true),
+                "SELECT" => previous.Is("UNION") || previous.Is("ALL") || previous.Is("EXCEPT") || previous.Is("INTERSECT") || previous.Is("DISTINCT")
+                    || (kind == SqlStatementKind.Insert && !sawSource && (sawSource = true)),
+                "FETCH" => previous.Is("ROWS") || previous.Is("ROW"),
+                "WITH" => previous.IsIdentifier || previous.Is(')'), // a table hint: FROM t WITH (NOLOCK), UPDATE t WITH (ROWLOCK)
+                _ => false,
+            };
+            if (!own)
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Finds the table an INSERT, UPDATE or DELETE writes to and how the statement refers to it (alias or name).</summary>
-    private static SqlCommandAnalysis WithTarget(string sql, IReadOnlyList<SqlToken> tokens, int main, int end, SqlCommandAnalysis analysis, bool stringNames)
+    private static SqlCommandAnalysis WithTarget(string sql, IReadOnlyList<SqlToken> tokens, int main, int end, SqlCommandAnalysis analysis, SqlDialect dialect)
     {
+        var stringNames = dialect.StringLiteralsCanNameTables;
         var i = main + 1;
         bool At(int index, string word) => index < end && tokens[index].Is(word);
         switch (analysis.Kind)
@@ -176,6 +241,11 @@ internal static class SqlAnalyzer
         }
 
         i += At(i, "ONLY") ? 1 : 0; // UPDATE ONLY t (PostgreSQL)
+        if (dialect.TargetMayBeFromAlias && At(i, "TOP"))
+        {
+            return analysis; // UPDATE TOP (n) t (T-SQL): not read further, so no target
+        }
+
         var first = i;
         List<SqlToken> parts = [];
         while (i < end && (tokens[i].IsIdentifier || (stringNames && tokens[i].Kind == SqlTokenKind.String)))
@@ -241,8 +311,18 @@ internal static class SqlAnalyzer
 
         var name = parts[^1];
         var schema = parts.Count > 1 ? parts[^2] : (SqlToken?)null;
+        var reference = alias is { } a ? sql[a.Start..a.End] : written;
+        var outputAt = OutputPosition(tokens, alias is null ? i : i + (At(i, "AS") ? 2 : 1), end, analysis);
+        if (dialect.TargetMayBeFromAlias && parts.Count == 1 && alias is null
+            && FromAliased(tokens, i, end, name, dialect) is { } aliased)
+        {
+            // UPDATE [n] SET … FROM [Notes] AS [n] (EF Core's SQL Server shape): the target is the table the alias names.
+            (schema, name) = aliased;
+        }
+
         return new SqlCommandAnalysis
         {
+            OutputAt = outputAt,
             SetListNames = assigned,
             Kind = analysis.Kind,
             Names = analysis.Names,
@@ -250,8 +330,93 @@ internal static class SqlAnalyzer
             HasReturning = analysis.HasReturning,
             End = analysis.End,
             Target = new SqlTableName(schema?.Value, schema is { Kind: not SqlTokenKind.Word }, name.Value, name.Kind != SqlTokenKind.Word),
-            TargetReference = alias is { } a ? sql[a.Start..a.End] : written,
+            TargetReference = reference,
         };
+    }
+
+    /// <summary>
+    /// Where T-SQL's <c>OUTPUT</c> clause goes in an UPDATE or DELETE whose target ends before token <paramref name="from"/>:
+    /// before its first <c>FROM</c>, <c>WHERE</c> or <c>OPTION</c> outside parentheses (for an UPDATE, after the SET list), or
+    /// at the end; the character offset of that place.
+    /// </summary>
+    private static int OutputPosition(IReadOnlyList<SqlToken> tokens, int from, int end, SqlCommandAnalysis analysis)
+    {
+        var depth = 0;
+        var inSet = analysis.Kind != SqlStatementKind.Update;
+        for (var k = from; k < end; k++)
+        {
+            var token = tokens[k];
+            depth += token.Is('(') ? 1 : token.Is(')') ? -1 : 0;
+            if (depth != 0)
+            {
+                continue;
+            }
+
+            if (token.Is("SET"))
+            {
+                inSet = true;
+            }
+            else if (inSet && (token.Is("FROM") || token.Is("WHERE") || token.Is("OPTION")))
+            {
+                return token.Start;
+            }
+        }
+
+        return analysis.End;
+    }
+
+    /// <summary>
+    /// The table a one-part UPDATE/DELETE target names as an alias of the statement's own <c>FROM</c> clause
+    /// (<c>FROM [dbo].[Notes] AS [n]</c>, <c>FROM Notes n</c>), or <see langword="null"/> when no FROM item has that alias.
+    /// </summary>
+    private static (SqlToken? Schema, SqlToken Name)? FromAliased(IReadOnlyList<SqlToken> tokens, int from, int end, SqlToken target, SqlDialect dialect)
+    {
+        var depth = 0;
+        var inFrom = false;
+        for (var k = from; k < end; k++)
+        {
+            var token = tokens[k];
+            depth += token.Is('(') ? 1 : token.Is(')') ? -1 : 0;
+            if (depth != 0)
+            {
+                continue;
+            }
+
+            if (token.Is("FROM") || token.Is("JOIN") || token.Is(','))
+            {
+                inFrom = inFrom || token.Is("FROM");
+                continue;
+            }
+
+            if (token.Is("WHERE") || token.Is("OPTION"))
+            {
+                break;
+            }
+
+            if (!inFrom || !token.IsIdentifier || (k > 0 && tokens[k - 1].Is('.')))
+            {
+                continue;
+            }
+
+            // A (qualified) name, then [AS] alias.
+            var last = k;
+            while (last + 2 < end && tokens[last + 1].Is('.') && tokens[last + 2].IsIdentifier)
+            {
+                last += 2;
+            }
+
+            var aliasAt = last + 1 < end && tokens[last + 1].Is("AS") ? last + 2 : last + 1;
+            if (aliasAt < end && tokens[aliasAt].IsIdentifier
+                && dialect.SameName(tokens[aliasAt].Value, tokens[aliasAt].Kind == SqlTokenKind.QuotedIdentifier, target.Value)
+                && !(tokens[aliasAt].Kind == SqlTokenKind.Word && AfterTarget.Contains(tokens[aliasAt].Value)))
+            {
+                return (last > k ? tokens[last - 2] : null, tokens[last]);
+            }
+
+            k = last;
+        }
+
+        return null;
     }
 
     private static SqlCommandAnalysis Unclassified(IReadOnlyList<SqlTableName> names, string problem) =>

@@ -40,6 +40,13 @@ internal sealed class SqlCommandAnalysis
     public int End { get; init; } = -1;
 
     /// <summary>
+    /// Gets where T-SQL's <c>OUTPUT</c> clause goes in a single <c>UPDATE</c> (after its SET list) or <c>DELETE</c> (after
+    /// its target): the offset of its first <c>FROM</c>, <c>WHERE</c> or <c>OPTION</c> outside parentheses, else
+    /// <see cref="End"/>; -1 when the statement has no known target.
+    /// </summary>
+    public int OutputAt { get; init; } = -1;
+
+    /// <summary>
     /// Gets a value indicating whether a <c>RETURNING</c> clause may be added at <see cref="End"/>: a single
     /// <c>UPDATE</c> or <c>DELETE</c> with a known target, no <c>RETURNING</c> of its own, and nothing unclassified.
     /// </summary>

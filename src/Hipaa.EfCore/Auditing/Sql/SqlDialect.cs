@@ -4,13 +4,11 @@ namespace Hipaa.EfCore.Auditing.Sql;
 
 /// <summary>
 /// How one database reads SQL text (comments, quotes, literals, identifier case) and whether an audited statement may be
-/// given a <c>RETURNING</c> clause. The one place that maps an EF Core provider name to it.
+/// given a <c>RETURNING</c> clause: the raw-SQL lexer's rules of one <see cref="Storage.Dialects.DatabaseDialect"/>,
+/// which maps an EF Core provider name to it.
 /// </summary>
 internal sealed class SqlDialect
 {
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
     /// <summary>SQLite 3.35 added <c>RETURNING</c>.</summary>
     private static readonly Version SqliteReturning = new(3, 35);
 
@@ -24,7 +22,6 @@ internal sealed class SqlDialect
         StringLiteralsCanNameTables = true,
         UnterminatedBlockCommentRunsToEnd = true,
         QuestionMarkParameters = true,
-        QualifiesReturning = false,
     };
 
     /// <summary>Gets PostgreSQL: nested block comments, dollar-quoted strings, <c>E'…'</c> escape strings, case-sensitive quoted identifiers.</summary>
@@ -34,7 +31,25 @@ internal sealed class SqlDialect
         LineCommentsEndAtCarriageReturn = true,
         DollarQuotedStrings = true,
         EscapeStrings = true,
-        QualifiesReturning = true,
+    };
+
+    /// <summary>
+    /// Gets SQL Server's T-SQL: <c>[x]</c> identifiers (<c>]]</c> for a bracket), <c>N'…'</c> literals, nested block
+    /// comments, names compared without regard to case (the default collations), statements that need no semicolon
+    /// between them, a procedure called by its bare name at the start of a batch, <c>OUTPUT</c> instead of
+    /// <c>RETURNING</c>, and an <c>UPDATE</c>/<c>DELETE</c> target that may be an alias of its <c>FROM</c> clause.
+    /// </summary>
+    public static SqlDialect TransactSql { get; } = new("T-SQL")
+    {
+        NestedBlockComments = true,
+        LineCommentsEndAtCarriageReturn = true,
+        BracketIdentifiersWithEscapes = true,
+        NationalStrings = true,
+        QuotedIdentifiersIgnoreCase = true,
+        StatementsWithoutSeparators = true,
+        BareProcedureCalls = true,
+        TargetMayBeFromAlias = true,
+        ReturningKeyword = "OUTPUT",
     };
 
     /// <summary>Gets any other provider: read conservatively, and never given a <c>RETURNING</c> clause.</summary>
@@ -78,21 +93,34 @@ internal sealed class SqlDialect
     /// <summary>Gets a value indicating whether a string literal where a table name belongs names that table (SQLite: <c>SELECT * FROM 'Notes'</c>).</summary>
     public bool StringLiteralsCanNameTables { get; private init; }
 
-    /// <summary>Gets a value indicating whether the injected <c>RETURNING</c> column is qualified by the target's alias (PostgreSQL, where a <c>FROM</c>/<c>USING</c> table could share the column name); SQLite's <c>RETURNING</c> sees only the target and rejects the alias.</summary>
-    public bool QualifiesReturning { get; private init; }
+    /// <summary>Gets a value indicating whether <c>[x]</c> is a quoted identifier in which <c>]]</c> stands for one <c>]</c> (T-SQL); backticks are not quotes there.</summary>
+    public bool BracketIdentifiersWithEscapes { get; private init; }
 
-    /// <summary>The dialect of an EF Core provider (<c>DatabaseFacade.ProviderName</c>).</summary>
-    public static SqlDialect For(string? providerName) => providerName switch
-    {
-        SqliteProvider => Sqlite,
-        NpgsqlProvider => PostgreSql,
-        _ => Other,
-    };
+    /// <summary>Gets a value indicating whether <c>N'…'</c> is one string literal (T-SQL's Unicode strings).</summary>
+    public bool NationalStrings { get; private init; }
 
-    /// <summary>Whether a <c>RETURNING</c> clause can be added to an <c>UPDATE</c>/<c>DELETE</c> on this connection: PostgreSQL, and SQLite from 3.35.</summary>
+    /// <summary>
+    /// Gets a value indicating whether a statement may follow another without a semicolon (T-SQL:
+    /// <c>SELECT 1 DELETE FROM Notes</c> is two statements), so a statement keyword inside one is read as a second statement.
+    /// </summary>
+    public bool StatementsWithoutSeparators { get; private init; }
+
+    /// <summary>Gets a value indicating whether an unknown first word may be a stored procedure called without <c>EXEC</c> (T-SQL, at the start of a batch), which may touch any table.</summary>
+    public bool BareProcedureCalls { get; private init; }
+
+    /// <summary>Gets a value indicating whether the table of <c>UPDATE x</c>/<c>DELETE FROM x</c> may be named by an alias <c>x</c> of the statement's own <c>FROM</c> clause (T-SQL).</summary>
+    public bool TargetMayBeFromAlias { get; private init; }
+
+    /// <summary>Gets the keyword of a clause that returns the written rows: <c>RETURNING</c>, or T-SQL's <c>OUTPUT</c>.</summary>
+    public string ReturningKeyword { get; private init; } = "RETURNING";
+
+    /// <summary>The dialect of an EF Core provider (<c>DatabaseFacade.ProviderName</c>); <see cref="Other"/> for a provider the SDK does not support.</summary>
+    public static SqlDialect For(string? providerName) => Storage.Dialects.DatabaseDialect.Find(providerName)?.Lexer ?? Other;
+
+    /// <summary>Whether a <c>RETURNING</c> (T-SQL: <c>OUTPUT</c>) clause can be added to an <c>UPDATE</c>/<c>DELETE</c> on this connection: PostgreSQL, SQL Server, and SQLite from 3.35.</summary>
     public bool SupportsReturning(DbConnection connection)
     {
-        if (ReferenceEquals(this, PostgreSql))
+        if (ReferenceEquals(this, PostgreSql) || ReferenceEquals(this, TransactSql))
         {
             return true;
         }

@@ -75,6 +75,16 @@ internal static class SqlTokenizer
                 tokens.Add(new SqlToken(SqlTokenKind.QuotedIdentifier, i, end, value));
                 i = end;
             }
+            else if (c == '[' && dialect.BracketIdentifiersWithEscapes)
+            {
+                if (Bracketed(sql, i, out var end, out var value) is { } problem)
+                {
+                    return new SqlTokenization(tokens, problem);
+                }
+
+                tokens.Add(new SqlToken(SqlTokenKind.QuotedIdentifier, i, end, value));
+                i = end;
+            }
             else if (c == '[' && dialect.BracketAndBacktickIdentifiers)
             {
                 var close = sql.IndexOf(']', i + 1);
@@ -151,6 +161,18 @@ internal static class SqlTokenizer
                 if (dialect.EscapeStrings && end == i + 1 && c is 'E' or 'e' && end < sql.Length && sql[end] == '\'')
                 {
                     if (EscapeString(sql, end, out var stringEnd, out var value) is { } problem)
+                    {
+                        return new SqlTokenization(tokens, problem);
+                    }
+
+                    tokens.Add(new SqlToken(SqlTokenKind.String, i, stringEnd, value));
+                    i = stringEnd;
+                    continue;
+                }
+
+                if (dialect.NationalStrings && end == i + 1 && c is 'N' or 'n' && end < sql.Length && sql[end] == '\'')
+                {
+                    if (Quoted(sql, end, '\'', out var stringEnd, out var value) is { } problem)
                     {
                         return new SqlTokenization(tokens, problem);
                     }
@@ -269,6 +291,36 @@ internal static class SqlTokenizer
         end = sql.Length;
         value = builder.ToString();
         return quote == '\'' ? "an unterminated string literal" : "an unterminated quoted identifier";
+    }
+
+    /// <summary>Reads T-SQL's <c>[identifier]</c>, in which <c>]]</c> stands for one <c>]</c>.</summary>
+    private static string? Bracketed(string sql, int start, out int end, out string value)
+    {
+        var builder = new StringBuilder();
+        var i = start + 1;
+        while (i < sql.Length)
+        {
+            if (sql[i] == ']')
+            {
+                if (i + 1 < sql.Length && sql[i + 1] == ']')
+                {
+                    builder.Append(']');
+                    i += 2;
+                    continue;
+                }
+
+                end = i + 1;
+                value = builder.ToString();
+                return null;
+            }
+
+            builder.Append(sql[i]);
+            i++;
+        }
+
+        end = sql.Length;
+        value = builder.ToString();
+        return "an unterminated [identifier]";
     }
 
     /// <summary>Reads PostgreSQL's <c>E'…'</c>: a backslash escapes the next character, a doubled quote stands for one.</summary>

@@ -12,6 +12,7 @@ internal static class SqlCorpus
     {
         "sqlite" => SqlDialect.Sqlite,
         "postgres" => SqlDialect.PostgreSql,
+        "sqlserver" => SqlDialect.TransactSql,
         _ => SqlDialect.Other,
     };
 
