@@ -42,6 +42,11 @@ public static class ClinicDemo
             Ansi = ReferenceEquals(output, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
             Interactive = ReferenceEquals(output, Console.Out) ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 200; // a log or a pipe: tables on one line per row
+        }
+
         var demo = new ClinicSettings
         {
             DataDirectory = Path.Combine(settings.DataDirectory, "demo"),

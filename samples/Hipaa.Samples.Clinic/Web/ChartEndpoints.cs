@@ -148,9 +148,9 @@ internal static class ChartEndpoints
         await using ClinicDb db = await contexts.CreateDbContextAsync(cancel);
         var body = new StringBuilder();
 
-        async Task<PhiAuthorizationResult?> Gate(string title, DataCategory category, params SensitivityLabel[] labels)
+        async Task<PhiAuthorizationResult?> Gate(string title, DataCategory category, SensitivityLabel[]? labels = null, string? authorId = null)
         {
-            PhiAuthorizationResult result = await phi.DecideAsync(http, new PhiResource(pid, category) { Labels = labels }, PhiAction.Read, cancel);
+            PhiAuthorizationResult result = await phi.DecideAsync(http, new PhiResource(pid, category) { Labels = labels ?? [], AuthorId = authorId }, PhiAction.Read, cancel);
             if (!result.Succeeded)
             {
                 careTeamRefused |= result.RuleId == "matrix.care-team-required";
@@ -222,9 +222,10 @@ internal static class ChartEndpoints
             body.Append("</table></section>");
         }
 
-        if (await Gate("Psychotherapy notes", DataCategory.PsychotherapyNote, SensitivityLabel.PsychotherapyNote) is not null)
+        // The section's check assumes the reader wrote the notes (a gate an author passes and nobody else); then each note is
+        // decided by its own author, and EF Core redacts (and audits as denied) the notes of other authors.
+        if (await Gate("Psychotherapy notes", DataCategory.PsychotherapyNote, [SensitivityLabel.PsychotherapyNote], access.Actor.Id) is not null)
         {
-            // The category check assumes the reader wrote the note; EF Core decides each note by its author and redacts the rest.
             List<PsychotherapyNote> rows = await db.PsychotherapyNotes.AsNoTracking().Where(n => n.PatientId == patientId).ToListAsync(cancel);
             if (rows.Count == 0)
             {
@@ -288,7 +289,7 @@ internal static class ChartEndpoints
             body.Append("</table></section>");
         }
 
-        if (await Gate("SUD program records (42 CFR Part 2)", DataCategory.ProgressNote, SensitivityLabel.SubstanceUseDisorder) is not null)
+        if (await Gate("SUD program records (42 CFR Part 2)", DataCategory.ProgressNote, [SensitivityLabel.SubstanceUseDisorder]) is not null)
         {
             List<SudProgramRecord> rows = await db.SudProgramRecords.AsNoTracking().Where(r => r.PatientId == patientId).ToListAsync(cancel);
             if (rows.Count == 0)

@@ -29,7 +29,8 @@ public static class ClinicWebApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseUrls(settings.Urls);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+            .AddFilter("Hipaa.Encryption.KeyRing", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
