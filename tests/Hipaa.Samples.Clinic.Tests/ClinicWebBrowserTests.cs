@@ -137,6 +137,19 @@ public sealed class ClinicWebBrowserTests(ClinicAppFixture app) : IClassFixture<
     }
 
     [ChromiumFact]
+    public async Task PatientPortal_AsThePatient_GivesHerRecordWithoutThePsychotherapyNoteAndSaysWhy()
+    {
+        IPage patient = await app.SignInAsync(Ada.PatientId);
+        await patient.WaitForSelectorAsync("#withheld-notice");
+        await ClinicAppFixture.ScreenshotAsync(patient, "patient-record");
+
+        Assert.Contains("1 record of the category PsychotherapyNote is not included", await patient.InnerTextAsync("#withheld-notice"), StringComparison.Ordinal);
+        Assert.True(await patient.Locator("tr.record-entry").CountAsync() >= 8, "her demographics, appointments, notes, medication, diagnoses and claims");
+        Assert.Equal(1, await patient.Locator("tr.record-entry", new() { HasText = "MedicationStatement/" }).CountAsync());
+        Assert.DoesNotContain("PsychotherapyNote/", await patient.ContentAsync(), StringComparison.Ordinal);
+    }
+
+    [ChromiumFact]
     public async Task CompliancePage_AsTherapist_IsRefusedWithTheRule()
     {
         IPage therapist = await app.SignInAsync("u-ther-1");
