@@ -53,18 +53,22 @@ public static class ClinicServices
     }
 
     /// <summary>
-    /// Creates the clinic's tables when they are missing (the audit, key and consent stores make their own), also in a
-    /// database that already holds other tables.
+    /// Creates the clinic's tables (with the audit tables <c>UseHipaa</c> adds to its model) when they are missing, also in a
+    /// database that already holds other tables; the key and consent stores make their own. Run it before the application's
+    /// services are first used: it works in a short-lived service provider of its own, without logging, whose background
+    /// audit sealer may find no table yet while this creates them.
     /// </summary>
-    /// <param name="services">The application's services.</param>
     /// <param name="settings">Where the data lives.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task.</returns>
-    public static async Task EnsureClinicDatabaseAsync(IServiceProvider services, ClinicSettings settings, CancellationToken cancellationToken = default)
+    public static async Task EnsureClinicDatabaseAsync(ClinicSettings settings, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(settings);
-        var contexts = services.GetRequiredService<IDbContextFactory<ClinicDb>>();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddClinic(settings, web: false);
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var contexts = provider.GetRequiredService<IDbContextFactory<ClinicDb>>();
         await using ClinicDb db = await contexts.CreateDbContextAsync(cancellationToken);
         var creator = db.GetService<IRelationalDatabaseCreator>();
         if (!await creator.ExistsAsync(cancellationToken))

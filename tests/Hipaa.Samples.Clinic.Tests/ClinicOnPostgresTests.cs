@@ -24,12 +24,13 @@ public sealed class ClinicOnPostgresTests
         ClinicSettings settings = ClinicSettings.Parse(["--data", data, "--postgres", new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString]);
         try
         {
+            await ClinicServices.EnsureClinicDatabaseAsync(settings);
             var services = new ServiceCollection();
             services.AddLogging();
             services.AddClinic(settings, web: false);
             await using (ServiceProvider provider = services.BuildServiceProvider())
             {
-                await ClinicServices.EnsureClinicDatabaseAsync(provider, settings);
+                
                 Assert.True(await ClinicSeed.Default.SeedAsync(provider));
                 Assert.False(await ClinicSeed.Default.SeedAsync(provider)); // a second start finds the practice and leaves it
 

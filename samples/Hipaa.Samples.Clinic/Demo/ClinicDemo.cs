@@ -61,6 +61,7 @@ public static class ClinicDemo
             Directory.Delete(demo.DataDirectory, recursive: true);
         }
 
+        await ClinicServices.EnsureClinicDatabaseAsync(demo);
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Critical)); // the demo prints the failures it provokes itself
         services.AddClinic(demo, web: false);
@@ -95,7 +96,6 @@ public static class ClinicDemo
             console.Write(new Rule("[bold]The sample clinic: a behavioral-health practice on Hipaa.Sdk[/]").LeftJustified());
             await console.Status().StartAsync("Seeding the practice …", async status =>
             {
-                await ClinicServices.EnsureClinicDatabaseAsync(services, settings);
                 await _seed.SeedAsync(services, step => status.Status("Seeding: " + step));
             });
             console.MarkupLineInterpolated($"Seeded {_seed.Staff.Count} staff and {_seed.Patients.Count} patients in {settings.DataDirectory}; every record was written under its author's access context, decided by policy and audited.");
@@ -320,7 +320,7 @@ public static class ClinicDemo
             (int exit, string output) = (-1, string.Empty);
             await console.Status().StartAsync("Waiting for the trail to be sealed, then verifying (hipaa audit verify) …", async _ =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(2.5));
+                await WaitUntilSealedAsync();
                 (exit, output) = await TrailVerification.VerifyAsync(settings);
             });
             Expect(exit == TrailVerification.Verified, $"the untouched trail did not verify (exit {exit}): {output}");
@@ -353,6 +353,23 @@ public static class ClinicDemo
 
             IReadOnlyList<Consent> left = await _consents.ListAsync(Ada.PatientId);
             console.MarkupLineInterpolated($"   her consents readable: {left.Count} (encrypted under the same key)");
+        }
+
+        /// <summary>Waits (at most 30 s) until the background sealer has sealed every record written so far.</summary>
+        private async Task WaitUntilSealedAsync()
+        {
+            for (int attempt = 0; attempt < 300; attempt++)
+            {
+                await using DbConnection raw = Open();
+                await using DbCommand command = raw.CreateCommand();
+                command.CommandText = "SELECT COUNT(*) FROM hipaa_audit WHERE chain_position IS NULL";
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                {
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
         }
 
         private async Task<T> AsAsync<T>(AccessContext who, Func<ClinicDb, Task<T>> work)

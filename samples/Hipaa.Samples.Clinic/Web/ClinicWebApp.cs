@@ -40,11 +40,11 @@ public static class ClinicWebApp
             });
         builder.Services.AddAuthorization();
         builder.Services.AddClinic(settings, web: true);
+        await ClinicServices.EnsureClinicDatabaseAsync(settings, cancellationToken);
 
         WebApplication app = builder.Build();
         try
         {
-            await ClinicServices.EnsureClinicDatabaseAsync(app.Services, settings, cancellationToken);
             await ClinicSeed.Default.SeedAsync(app.Services, progress, cancellationToken);
             TrailVerification.ExportPublicKey(settings);
 
