@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of Hipaa.Sdk on a fresh machine: installs SoftHSM2 when missing, starts a throwaway PostgreSQL
+# Runs every test of Hipaa.Sdk on a fresh machine: installs SoftHSM2 and Chromium when missing, starts a throwaway PostgreSQL
 # cluster on a free loopback port and a throwaway SoftHSM2 token, runs `dotnet test` on the solution, and removes
 # everything it made — also when the tests fail or the script is interrupted.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Encryption]
@@ -49,6 +49,22 @@ if [ -n "$softhsm_lib" ]; then
   export HIPAA_TEST_PKCS11_TOKEN=hipaa-test
   export HIPAA_TEST_PKCS11_PIN=1234
   log "SoftHSM2 token 'hipaa-test' ready ($softhsm_lib)"
+fi
+
+# --- Chromium (the sample clinic's browser tests, driven by Playwright) ------------------------------------------
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing chromium"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) </dev/null >"$work/apt-chromium.log" 2>&1 \
+      || { log "apt-get install chromium failed:"; tail -20 "$work/apt-chromium.log" >&2; }
+  else
+    (sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) </dev/null >"$work/apt-chromium.log" 2>&1 \
+      || log "could not install chromium (no root); the browser tests will report it"
+  fi
+fi
+if [ -x /usr/bin/chromium ]; then
+  export HIPAA_TEST_CHROMIUM=/usr/bin/chromium
+  log "Chromium ready (/usr/bin/chromium)"
 fi
 
 # --- PostgreSQL (throwaway cluster on a free loopback port) -----------------------------------------------------
