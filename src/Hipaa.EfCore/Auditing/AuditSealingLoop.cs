@@ -92,13 +92,14 @@ internal sealed partial class AuditSealingLoop : BackgroundService
             wasStarted = _started;
         }
 
-        if (wasStarted)
-        {
-            await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
+            if (wasStarted)
+            {
+                // Cancels the round in flight and waits for the loop until the host's shutdown timeout.
+                await base.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await SealAllAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
