@@ -137,16 +137,23 @@ internal sealed partial class AuditSealingLoop : BackgroundService
     /// <returns>Whether the round succeeded.</returns>
     public async Task<bool> RunRoundAsync(CancellationToken cancellationToken)
     {
+        using var activity = Diagnostics.EfCoreTelemetry.ActivitySource.StartActivity("hipaa.audit.seal");
         try
         {
-            await SealAllAsync(cancellationToken).ConfigureAwait(false);
+            var count = await SealAllAsync(cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("hipaa.records_sealed", count);
+            Diagnostics.EfCoreTelemetry.RecordsSealed.Add(count);
             await CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.GetType().Name);
+            Diagnostics.EfCoreTelemetry.SealFailures.Add(1);
             RecordFailure(failure);
             return false;
         }
+
+        Diagnostics.EfCoreTelemetry.SealSucceeded(_time);
 
         RecordSuccess();
         return true;

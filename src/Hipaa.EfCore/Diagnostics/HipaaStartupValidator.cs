@@ -23,7 +23,10 @@ internal sealed partial class HipaaStartupValidator(IServiceProvider services) :
     /// <inheritdoc />
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        using var activity = EfCoreTelemetry.ActivitySource.StartActivity("hipaa.startup.checks");
         var problems = await CheckAsync(services, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("hipaa.problems", problems.Count);
+        activity?.SetStatus(problems.Count == 0 ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error);
         ILogger logger = services.GetService<ILoggerFactory>()?.CreateLogger("Hipaa.Startup") ?? NullLogger.Instance;
         if (problems.Count > 0)
         {
