@@ -1055,26 +1055,42 @@ internal sealed partial class KeyRing : IDisposable
 
     private static T CallKek<T>(IKeyEncryptionKey kek, Func<IKeyEncryptionKey, T> call, string operation)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var succeeded = false;
         try
         {
-            return call(kek);
+            var result = call(kek);
+            succeeded = true;
+            return result;
         }
         catch (Exception exception) when (exception is not OperationCanceledException and not KeyServiceUnavailableException and not CryptographicException)
         {
             throw KekFailed(kek, operation, exception);
         }
+        finally
+        {
+            Hipaa.Diagnostics.CoreTelemetry.RecordKekCall(operation, succeeded, started);
+        }
     }
 
     private static async Task<T> CallKekAsync<T>(IKeyEncryptionKey kek, Func<IKeyEncryptionKey, Task<T>> call, string operation, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var succeeded = false;
         try
         {
-            return await call(kek).ConfigureAwait(false);
+            var result = await call(kek).ConfigureAwait(false);
+            succeeded = true;
+            return result;
         }
         catch (Exception exception) when (exception is not KeyServiceUnavailableException and not CryptographicException
             && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             throw KekFailed(kek, operation, exception);
+        }
+        finally
+        {
+            Hipaa.Diagnostics.CoreTelemetry.RecordKekCall(operation, succeeded, started);
         }
     }
 

@@ -32,7 +32,7 @@ namespace Hipaa.Encryption;
 public sealed partial class LocalDevelopmentKeyEncryptionKey : IKeyEncryptionKey
 {
     /// <summary>The event id of the warning every instance logs when it is opened (<c>LocalDevelopmentKeyInUse</c>).</summary>
-    public const int DevelopmentKeyInUseEventId = 4101;
+    public const int DevelopmentKeyInUseEventId = 1108;
 
     /// <summary>The prefix of every <see cref="KeyId"/> of a development key.</summary>
     public const string KeyIdPrefix = "local-dev:";

@@ -48,6 +48,13 @@ public sealed class PolicyEngine
     /// <exception cref="ArgumentException">The request is malformed: no actor, no patient, no category, an undefined action, no purpose.</exception>
     public AccessDecision Decide(AccessRequest request)
     {
+        var decision = DecideCore(request);
+        Diagnostics.CoreTelemetry.RecordDecision(decision.Outcome, request.Action);
+        return decision;
+    }
+
+    private AccessDecision DecideCore(AccessRequest request)
+    {
         ValidateRequest(request);
         Actor actor = request.Actor;
 

@@ -193,10 +193,12 @@ internal sealed class AuditWriter : IDisposable
                 try
                 {
                     await _inserter.WriteAsync(_rows, async).ConfigureAwait(false);
+                    Diagnostics.EfCoreTelemetry.RecordsAppended.Add(_rows.Count);
                 }
                 catch (Exception e)
                 {
                     failure = e;
+                    Diagnostics.EfCoreTelemetry.AppendFailures.Add(1);
                 }
 
                 lock (_gate)

@@ -60,6 +60,7 @@ public static class ConsentStoreHipaaBuilderExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.RemoveAll<ConsentStoreRegistration>();
         builder.Services.AddSingleton(new ConsentStoreRegistration(configure, storeOptions));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Hipaa.EfCore.Diagnostics.HipaaStartupValidator>());
         builder.Services.RemoveAll<IConsentStore>();
         builder.Services.AddSingleton<IConsentStore>(CreateStore);
         return builder;

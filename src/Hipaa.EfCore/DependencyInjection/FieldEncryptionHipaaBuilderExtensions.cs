@@ -78,17 +78,32 @@ public static class FieldEncryptionHipaaBuilderExtensions
 
     /// <summary>
     /// DEVELOPMENT ONLY: uses a key-encryption key kept in a local file (created on first run, owner-only permissions).
-    /// Anyone who can read the file and the database can read the PHI; use a KMS or HSM in production.
+    /// Anyone who can read the file and the database can read the PHI; use a KMS or HSM in production. A host whose
+    /// environment is Production refuses to start with it (see <see cref="Hipaa.LocalDevelopmentKeyOptions"/>).
     /// </summary>
     /// <param name="builder">The Hipaa builder.</param>
     /// <param name="path">The key file.</param>
     /// <returns>The same builder.</returns>
-    public static IHipaaBuilder UseLocalDevelopmentKey(this IHipaaBuilder builder, string path)
+    public static IHipaaBuilder UseLocalDevelopmentKey(this IHipaaBuilder builder, string path) =>
+        UseLocalDevelopmentKey(builder, path, static _ => { });
+
+    /// <inheritdoc cref="UseLocalDevelopmentKey(IHipaaBuilder, string)"/>
+    /// <param name="builder">The Hipaa builder.</param>
+    /// <param name="path">The key file.</param>
+    /// <param name="configure">Sets <see cref="Hipaa.LocalDevelopmentKeyOptions"/>, e.g. the insecure <see cref="Hipaa.LocalDevelopmentKeyOptions.DangerouslyAllowInProduction"/>.</param>
+    public static IHipaaBuilder UseLocalDevelopmentKey(this IHipaaBuilder builder, string path, Action<Hipaa.LocalDevelopmentKeyOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new Hipaa.LocalDevelopmentKeyOptions();
+        configure(options);
         return builder.UseKeyEncryptionKey(
-            sp => LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path, sp.GetService<ILoggerFactory>()?.CreateLogger<LocalDevelopmentKeyEncryptionKey>()),
+            sp =>
+            {
+                DevelopmentKeyGuard.ThrowIfProduction(sp, options, "UseLocalDevelopmentKey(path)", "UseKeyEncryptionKey(...) with a KMS or HSM key (docs/key-providers.md)");
+                return LocalDevelopmentKeyEncryptionKey.OpenOrCreate(path, sp.GetService<ILoggerFactory>()?.CreateLogger<LocalDevelopmentKeyEncryptionKey>());
+            },
             KeyWrapAlgorithm.AesGcmKeyWrap256);
     }
 
@@ -119,6 +134,7 @@ public static class FieldEncryptionHipaaBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FieldEncryptionOptions>, FieldEncryptionOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Hipaa.EfCore.Diagnostics.HipaaStartupValidator>());
         services.TryAddSingleton(sp => new FieldEncryptionKeyManager(sp.GetRequiredService<FieldEncryptionRuntime>(), sp.GetRequiredService<TimeProvider>()));
         return services.AddOptions<FieldEncryptionOptions>().ValidateOnStart();
     }

@@ -86,16 +86,30 @@ public static class QueryAuditingHipaaBuilderExtensions
 
     /// <summary>
     /// DEVELOPMENT ONLY: signs audit checkpoints with an ECDSA P-256 key kept in a local file (created on first run,
-    /// owner-only). Anyone who can read the file can forge checkpoints; use an HSM or KMS key in production.
+    /// owner-only). Anyone who can read the file can forge checkpoints; use an HSM or KMS key in production. A host whose
+    /// environment is Production refuses to start with it (see <see cref="Hipaa.LocalDevelopmentKeyOptions"/>).
     /// </summary>
     /// <param name="builder">The Hipaa builder.</param>
     /// <param name="path">The key file (PEM).</param>
     /// <returns>The same builder.</returns>
-    public static IHipaaBuilder UseLocalDevelopmentCheckpointSigner(this IHipaaBuilder builder, string path)
+    public static IHipaaBuilder UseLocalDevelopmentCheckpointSigner(this IHipaaBuilder builder, string path) =>
+        UseLocalDevelopmentCheckpointSigner(builder, path, static _ => { });
+
+    /// <inheritdoc cref="UseLocalDevelopmentCheckpointSigner(IHipaaBuilder, string)"/>
+    /// <param name="builder">The Hipaa builder.</param>
+    /// <param name="path">The key file (PEM).</param>
+    /// <param name="configure">Sets <see cref="Hipaa.LocalDevelopmentKeyOptions"/>, e.g. the insecure <see cref="Hipaa.LocalDevelopmentKeyOptions.DangerouslyAllowInProduction"/>.</param>
+    public static IHipaaBuilder UseLocalDevelopmentCheckpointSigner(this IHipaaBuilder builder, string path, Action<Hipaa.LocalDevelopmentKeyOptions> configure)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return builder.UseAuditCheckpointSigner(sp => LocalDevelopmentCheckpointSigner.OpenOrCreate(
-            path, sp.GetService<ILoggerFactory>()?.CreateLogger<LocalDevelopmentCheckpointSigner>()));
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new Hipaa.LocalDevelopmentKeyOptions();
+        configure(options);
+        return builder.UseAuditCheckpointSigner(sp =>
+        {
+            DevelopmentKeyGuard.ThrowIfProduction(sp, options, "UseLocalDevelopmentCheckpointSigner(path)", "UseAuditCheckpointSigner(...) with an HSM or KMS signing key");
+            return LocalDevelopmentCheckpointSigner.OpenOrCreate(path, sp.GetService<ILoggerFactory>()?.CreateLogger<LocalDevelopmentCheckpointSigner>());
+        });
     }
 
     private static OptionsBuilder<QueryAuditingOptions> AddCore(IServiceCollection services)
@@ -105,6 +119,8 @@ public static class QueryAuditingHipaaBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueryAuditingOptions>, QueryAuditingOptionsValidator>());
         services.TryAddSingleton(CreateRuntime);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Hipaa.EfCore.Diagnostics.HipaaStartupValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuditSealingHostedService>());
         services.TryAddSingleton<IAuditSink>(sp => new EfAuditSink(sp.GetRequiredService<AuditRuntime>()));
         services.TryAddSingleton(sp => new Hipaa.EfCore.Auditing.Reports.AuditReports(sp.GetRequiredService<AuditRuntime>().StoreOptions, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new PhiDisclosures(
@@ -141,6 +157,7 @@ public static class QueryAuditingHipaaBuilderExtensions
             options.SealInterval,
             time,
             loggerFactory.CreateLogger("Hipaa.Auditing.Sealing"));
+        sealing.Start();
         return new AuditRuntime(
             options,
             storeOptions.Options,

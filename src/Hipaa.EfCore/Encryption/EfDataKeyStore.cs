@@ -334,6 +334,16 @@ internal sealed class EfDataKeyStore(DbContextOptions<KeyStoreDbContext> options
         return context.Keys.AsNoTracking().Any(k => k.Kind == record.Kind && k.Scope == record.Scope && k.Version == record.Version);
     }
 
+    /// <summary>Creates the key table if it is missing (as first use would) and reads from it: the start-up check.</summary>
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        KeyStoreDbContext context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            _ = await context.Keys.AsNoTracking().AnyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private KeyStoreDbContext Open()
     {
         var context = _contexts.CreateDbContext();

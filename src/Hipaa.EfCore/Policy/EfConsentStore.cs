@@ -277,6 +277,17 @@ internal sealed class EfConsentStore(DbContextOptions<ConsentStoreDbContext> opt
         return await context.Consents.AsNoTracking().AnyAsync(c => c.PatientKey == patientKey && c.ConsentKey == consentKey, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Creates the consent tables if they are missing (as first use would) and reads from them: the start-up check.</summary>
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        ConsentStoreDbContext context = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            _ = await context.Consents.AsNoTracking().AnyAsync(cancellationToken).ConfigureAwait(false);
+            _ = await context.History.AsNoTracking().AnyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task<ConsentStoreDbContext> OpenAsync(CancellationToken cancellationToken)
     {
         var context = new ConsentStoreDbContext(options);

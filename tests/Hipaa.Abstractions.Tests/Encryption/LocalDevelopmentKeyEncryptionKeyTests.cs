@@ -289,7 +289,7 @@ public sealed class LocalDevelopmentKeyEncryptionKeyTests : IDisposable
 
         var entry = Assert.Single(logger.Entries);
         Assert.Equal(LogLevel.Warning, entry.Level);
-        Assert.Equal(4101, entry.EventId.Id);
+        Assert.Equal(1108, entry.EventId.Id);
         Assert.Equal("LocalDevelopmentKeyInUse", entry.EventId.Name);
         Assert.Contains("DEVELOPMENT-ONLY", entry.Message, StringComparison.Ordinal);
         Assert.Contains(kek.KeyId, entry.Message, StringComparison.Ordinal);
