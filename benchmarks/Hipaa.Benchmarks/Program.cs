@@ -53,4 +53,19 @@ if (args.Length > 0 && args[0] == "--profile-insert")
     return;
 }
 
+// The results table of benchmarks/README.md and benchmarks/results.svg from JSON reports (scripts/bench-report.sh):
+//   ... -- --report RESULTS_DIR OUTPUT_DIR
+if (args.Length > 0 && args[0] == "--report")
+{
+    if (args.Length != 3)
+    {
+        Console.Error.WriteLine("Usage: --report RESULTS_DIR OUTPUT_DIR (RESULTS_DIR holds BenchmarkDotNet's *-report*.json).");
+        Environment.ExitCode = 2;
+        return;
+    }
+
+    Environment.ExitCode = Hipaa.Benchmarks.ResultsReport.Run(args[1], args[2]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(FieldCipherBenchmarks).Assembly).Run(args);
